@@ -1,0 +1,5 @@
+import sys
+
+from govkpi.cli import main
+
+sys.exit(main())

@@ -1,0 +1,150 @@
+"""The metric store: one DuckDB file holding series, detections, export stats and alert state.
+
+Writers never touch the live file: they work on a copy and swap it in with os.replace, under
+an exclusive lock file, so a crash or a bad export never leaves the store half-written and
+readers (the dashboard) keep reading the previous version while a compute runs. Readers open
+a read-only connection per use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import duckdb
+
+from metrics.errors import UserError
+
+SCHEMA_VERSION = "1"
+
+# Dimension order is part of the contract: slices are written in this order.
+DIMENSIONS = ("market", "category_l1", "seller_tier", "channel", "issue_type")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS series (
+    metric_id VARCHAR NOT NULL,
+    slice VARCHAR NOT NULL,
+    date DATE NOT NULL,
+    value DOUBLE,            -- NULL when the denominator is zero: no value, not zero
+    numerator DOUBLE,
+    denominator DOUBLE,      -- for durations: the case count
+    p90 DOUBLE,              -- durations only
+    market VARCHAR, category_l1 VARCHAR, seller_tier VARCHAR, channel VARCHAR, issue_type VARCHAR
+);
+CREATE TABLE IF NOT EXISTS detections (
+    metric_id VARCHAR NOT NULL,
+    slice VARCHAR NOT NULL,
+    date DATE NOT NULL,
+    value DOUBLE, expected DOUBLE, lower DOUBLE, upper DOUBLE, score DOUBLE,
+    is_anomaly BOOLEAN,      -- outside the band, either direction
+    direction VARCHAR,       -- 'up' | 'down' | NULL
+    is_alert BOOLEAN         -- anomalous in the direction that is bad for the metric
+);
+CREATE TABLE IF NOT EXISTS export_stats (
+    "table" VARCHAR, date DATE, market VARCHAR, rows BIGINT
+);
+CREATE TABLE IF NOT EXISTS export_files (
+    "table" VARCHAR, path VARCHAR, files BIGINT, rows BIGINT,
+    latest_event TIMESTAMP, modified_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS validation (
+    severity VARCHAR, "table" VARCHAR, "column" VARCHAR, message VARCHAR
+);
+"""
+
+
+def slice_key(dims: dict[str, str | None]) -> str:
+    """`all` or `dim=value` joined by `,` in the fixed dimension order."""
+    parts = [f"{d}={dims[d]}" for d in DIMENSIONS if dims.get(d) is not None]
+    return ",".join(parts) if parts else "all"
+
+
+def parse_slice(key: str) -> dict[str, str]:
+    """Inverse of slice_key; raises ValueError on anything malformed (URLs are untrusted)."""
+    if key == "all":
+        return {}
+    dims: dict[str, str] = {}
+    for part in key.split(","):
+        name, sep, value = part.partition("=")
+        if not sep or name not in DIMENSIONS or not value or name in dims:
+            raise ValueError(f"bad slice {key!r}")
+        dims[name] = value
+    if slice_key(dims) != key:
+        raise ValueError(f"slice {key!r} is not in the dimension order {','.join(DIMENSIONS)}")
+    return dims
+
+
+class MetricStore:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.path.abspath(os.fspath(path))
+
+    @property
+    def lock_path(self) -> str:
+        return self.path + ".lock"
+
+    def exists(self) -> bool:
+        return os.path.isfile(self.path)
+
+    def version(self) -> str:
+        """Changes whenever a write is swapped in; cheap enough to key caches on."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return "absent"
+        return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection to the current version of the store."""
+        if not self.exists():
+            raise UserError(f"metric store {self.path} does not exist; run `govkpi compute`")
+        con = duckdb.connect(self.path, read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A writable connection on a copy; swapped in only if the block succeeds."""
+        directory = os.path.dirname(self.path) or "."
+        os.makedirs(directory, exist_ok=True)
+        with open(self.lock_path, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            fd, tmp = tempfile.mkstemp(prefix=".govkpi-store-", suffix=".duckdb", dir=directory)
+            os.close(fd)
+            os.unlink(tmp)
+            try:
+                if self.exists():
+                    shutil.copyfile(self.path, tmp)
+                con = duckdb.connect(tmp)
+                try:
+                    con.execute(SCHEMA)
+                    yield con
+                    set_meta(con, "schema_version", SCHEMA_VERSION)
+                    set_meta(con, "store_version", uuid.uuid4().hex)
+                    set_meta(con, "written_at", datetime.now(UTC).isoformat(timespec="seconds"))
+                    con.execute("CHECKPOINT")
+                finally:
+                    con.close()
+                os.replace(tmp, self.path)
+            finally:
+                for leftover in (tmp, tmp + ".wal"):
+                    if os.path.exists(leftover):
+                        os.unlink(leftover)
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
