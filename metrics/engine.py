@@ -1,0 +1,147 @@
+"""Runs the indicator catalogue over the exports and writes the series into the store.
+
+Validates first and refuses bad exports without touching the store. `since` recomputes only
+the days from it on and keeps earlier stored days; by default an existing store has its last
+14 days recomputed because late decisions change recent days.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+
+from metrics.catalogue import Catalogue, load_catalogue
+from metrics.export_stats import write_export_stats
+from metrics.facts import DataWindow, prepare_facts, prepare_live_exposure
+from metrics.metric_store import MetricStore, get_meta, set_meta
+from metrics.series_builder import build_series
+from metrics.sla import SlaPolicy
+
+log = logging.getLogger(__name__)
+
+RECOMPUTE_DAYS = 14
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+
+@dataclass(frozen=True)
+class ComputeSummary:
+    first_day: date
+    last_day: date
+    since: date
+    metrics: list[str]
+    skipped: dict[str, str]
+    rows: int
+    seconds: float
+
+
+def _stored_since(store: MetricStore, catalogue_version: str, tz: str) -> date | None:
+    """The default start of an incremental compute, or None when a full one is needed."""
+    if not store.exists():
+        return None
+    with store.read() as con:
+        same = (
+            get_meta(con, "catalogue_version") == catalogue_version
+            and get_meta(con, "reporting_tz") == tz
+        )
+        last = get_meta(con, "last_day")
+    if not same or last is None:
+        return None
+    return date.fromisoformat(last) - timedelta(days=RECOMPUTE_DAYS - 1)
+
+
+def catalogue_version(catalogue: Catalogue) -> str:
+    return "|".join(m.fingerprint for m in sorted(catalogue, key=lambda m: m.id))
+
+
+def compute_store(
+    data: str,
+    store: MetricStore,
+    since: date | None = None,
+    *,
+    tz: str = "UTC",
+    full: bool = False,
+    catalogue: Catalogue | None = None,
+    sla: SlaPolicy | None = None,
+    validate: bool = True,
+    memory_limit: str | None = None,
+) -> ComputeSummary:
+    from metrics.validation import require_valid
+
+    started = time.perf_counter()
+    catalogue = catalogue or load_catalogue()
+    version = catalogue_version(catalogue)
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    # Leaves headroom under the 6 GB budget: DuckDB spills to disk past this.
+    con.execute("SET memory_limit = ?", [memory_limit or DEFAULT_MEMORY_LIMIT])
+    try:
+        report = require_valid(data, con) if validate else None
+        window = prepare_facts(con, data, tz, sla)
+        prepare_live_exposure(con, catalogue.shared_sql)
+        if since is None and not full:
+            since = _stored_since(store, version, tz)
+        start = max(since, window.first_day) if since else window.first_day
+        log.info(
+            "computing %s .. %s (%s days) from %s",
+            start,
+            window.last_day,
+            (window.last_day - start).days + 1,
+            data,
+        )
+        frames, done, skipped = [], [], {}
+        for metric in sorted(catalogue, key=lambda m: m.id):
+            missing = [t for t in metric.requires if t not in window.tables]
+            if missing:
+                skipped[metric.id] = f"needs the {', '.join(missing)} export"
+                log.warning("skipping %s: it needs the %s export", metric.id, missing[0])
+                continue
+            t0 = time.perf_counter()
+            series = build_series(con, metric, window.first_day, window.last_day)
+            frames.append(series[series["date"] >= start])
+            done.append(metric.id)
+            log.info("  %-28s %7d rows  %5.1fs", metric.id, len(series), time.perf_counter() - t0)
+        result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        _write(store, con, result, start, window, data, tz, version, report, skipped)
+    finally:
+        con.close()
+    seconds = time.perf_counter() - started
+    log.info("stored %d series rows in %s (%.1fs)", len(result), store.path, seconds)
+    return ComputeSummary(
+        window.first_day, window.last_day, start, done, skipped, len(result), seconds
+    )
+
+
+def _write(
+    store: MetricStore,
+    source: duckdb.DuckDBPyConnection,
+    result: pd.DataFrame,
+    start: date,
+    window: DataWindow,
+    data: str,
+    tz: str,
+    version: str,
+    report: object,
+    skipped: dict[str, str],
+) -> None:
+    with store.write() as con:
+        con.execute("DELETE FROM series WHERE date >= ?", [start])
+        if skipped:
+            con.execute("DELETE FROM series WHERE list_contains(?, metric_id)", [list(skipped)])
+        if len(result):
+            con.register("new_series", result)
+            con.execute("INSERT INTO series BY NAME SELECT * FROM new_series")
+            con.unregister("new_series")
+        write_export_stats(source, con, data, window, report)
+        set_meta(con, "data_dir", os.path.abspath(data) if "://" not in data else data)
+        set_meta(con, "first_day", window.first_day.isoformat())
+        set_meta(con, "last_day", window.last_day.isoformat())
+        set_meta(con, "data_as_of", window.as_of.isoformat(sep=" ", timespec="seconds"))
+        set_meta(con, "reporting_tz", tz)
+        set_meta(con, "catalogue_version", version)
+        set_meta(con, "skipped_metrics", ";".join(f"{k}: {v}" for k, v in skipped.items()))

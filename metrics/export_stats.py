@@ -1,0 +1,62 @@
+"""Export freshness and completeness figures kept in the store for the dashboard and the
+alert lifecycle (a market with no complaint rows on a day is an incomplete day)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import duckdb
+
+from metrics.exports import locate_all
+from metrics.facts import DataWindow
+
+# (table, relation, day column, whether the relation has a market column)
+_DAILY_COUNTS = (
+    ("listings", "listing_facts", "created_day"),
+    ("complaints", "complaint_facts", "received_day"),
+    ("appeals", "appeal_facts", "filed_day"),
+    ("traffic", "traffic_facts", "day"),
+)
+
+
+def write_export_stats(
+    source: duckdb.DuckDBPyConnection,
+    target: duckdb.DuckDBPyConnection,
+    data: str,
+    window: DataWindow,
+    report: object | None,
+) -> None:
+    target.execute("DELETE FROM export_stats")
+    for table, relation, day_col in _DAILY_COUNTS:
+        if table not in window.tables:
+            continue
+        counts = source.execute(
+            f'SELECT ? AS "table", {day_col} AS date, market, COUNT(*) AS rows '
+            f"FROM {relation} GROUP BY ALL",
+            [table],
+        ).df()
+        target.register("counts", counts)
+        target.execute("INSERT INTO export_stats BY NAME SELECT * FROM counts")
+        target.unregister("counts")
+    target.execute("DELETE FROM export_files")
+    for name, src in locate_all(data).items():
+        rows = source.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
+        modified = max((os.path.getmtime(f) for f in src.files), default=None)
+        target.execute(
+            "INSERT INTO export_files VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                name,
+                src.pattern,
+                len(src.files),
+                rows,
+                window.as_of,
+                datetime.fromtimestamp(modified, UTC).replace(tzinfo=None) if modified else None,
+            ],
+        )
+    target.execute("DELETE FROM validation")
+    for finding in getattr(report, "findings", []) or []:
+        target.execute(
+            "INSERT INTO validation VALUES (?, ?, ?, ?)",
+            [finding.severity, finding.table, finding.column, finding.message],
+        )

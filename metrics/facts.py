@@ -1,0 +1,193 @@
+"""Prepares the relations the metric SQL reads: listing_facts, complaint_facts, appeal_facts,
+traffic_facts, days and live_exposure.
+
+Everything DuckDB-specific (time zones, epoch arithmetic, calendars) happens here so that the
+files in sql/ stay portable. Days are calendar days in the reporting time zone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from metrics.exports import register_views
+from metrics.sla import SlaPolicy, working_day_calendar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DataWindow:
+    first_day: date
+    last_day: date
+    # The latest event timestamp in the exports (UTC): what "data as of" means.
+    as_of: datetime
+    tables: frozenset[str]
+
+
+def _day(column: str, tz: str) -> str:
+    """SQL for the reporting-zone calendar day of a UTC timestamp column."""
+    if tz == "UTC":
+        return f"CAST({column} AS DATE)"
+    # Session time zone is UTC, so the cast reads the naive timestamp as UTC.
+    return f"CAST(timezone(getvariable('reporting_tz'), CAST({column} AS TIMESTAMPTZ)) AS DATE)"
+
+
+def _local_midnight_to_utc(day_sql: str, tz: str) -> str:
+    if tz == "UTC":
+        return f"CAST({day_sql} AS TIMESTAMP)"
+    return f"CAST(timezone(getvariable('reporting_tz'), CAST({day_sql} AS TIMESTAMP)) AS TIMESTAMP)"
+
+
+def prepare_facts(
+    con: duckdb.DuckDBPyConnection, data: str, tz: str = "UTC", sla: SlaPolicy | None = None
+) -> DataWindow:
+    sla = sla or SlaPolicy()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET VARIABLE reporting_tz = ?", [tz])
+    tables = register_views(con, data)
+    _listing_facts(con, tz)
+    window = _window(con, tables)
+    con.execute(
+        "CREATE OR REPLACE TABLE days AS SELECT CAST(d AS DATE) AS day "
+        "FROM range(CAST(? AS DATE), CAST(? AS DATE) + INTERVAL 1 DAY, INTERVAL 1 DAY) t(d)",
+        [window.first_day, window.last_day],
+    )
+    _complaint_facts(con, tz, sla, window)
+    if "appeals" in tables:
+        _appeal_facts(con, tz)
+    if "traffic" in tables:
+        con.execute(
+            "CREATE OR REPLACE VIEW traffic_facts AS SELECT CAST(date AS DATE) AS day, market, "
+            "category_l1, CAST(views AS BIGINT) AS views, CAST(orders AS BIGINT) AS orders "
+            "FROM traffic"
+        )
+    return window
+
+
+def _listing_facts(con: duckdb.DuckDBPyConnection, tz: str) -> None:
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE listing_facts AS
+        SELECT
+            listing_id, seller_id, seller_tier, market, category_l1,
+            is_regulated_category, has_required_certs,
+            CAST(created_at AS TIMESTAMP) AS created_at,
+            CAST(published_at AS TIMESTAMP) AS published_at,
+            CAST(removed_at AS TIMESTAMP) AS removed_at,
+            removal_reason, detection_channel,
+            CAST(first_sale_at AS TIMESTAMP) AS first_sale_at,
+            {_day("created_at", tz)} AS created_day,
+            {_day("published_at", tz)} AS published_day,
+            {_day("removed_at", tz)} AS removed_day
+        FROM listings
+        """
+    )
+
+
+def _window(con: duckdb.DuckDBPyConnection, tables: set[str]) -> DataWindow:
+    latest = [
+        "SELECT max(created_at) FROM listing_facts",
+        "SELECT max(greatest(published_at, removed_at)) FROM listing_facts",
+        "SELECT max(greatest(received_at, decided_at)) FROM complaints",
+    ]
+    if "appeals" in tables:
+        latest.append("SELECT max(greatest(filed_at, decided_at)) FROM appeals")
+    as_of = max(
+        (v for q in latest if (v := con.execute(q).fetchone()[0]) is not None),
+        default=None,
+    )
+    first = con.execute("SELECT min(created_day) FROM listing_facts").fetchone()[0]
+    if as_of is None or first is None:
+        raise ValueError("exports hold no events")  # validation rejects empty exports first
+    as_of = pd.Timestamp(as_of).to_pydatetime()
+    last = con.execute(f"SELECT {_day('CAST(? AS TIMESTAMP)', con_tz(con))}", [as_of]).fetchone()[0]
+    return DataWindow(first, last, as_of, frozenset(tables))
+
+
+def con_tz(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("SELECT getvariable('reporting_tz')").fetchone()[0]
+
+
+def _complaint_facts(
+    con: duckdb.DuckDBPyConnection, tz: str, sla: SlaPolicy, window: DataWindow
+) -> None:
+    markets = [r[0] for r in con.execute("SELECT DISTINCT market FROM listing_facts").fetchall()]
+    offsets = (sla.authority_working_days, sla.product_safety_working_days)
+    calendar = working_day_calendar(sorted(markets), window.first_day, window.last_day, offsets)
+    con.register("sla_calendar_df", calendar)
+    con.execute("CREATE OR REPLACE TABLE sla_calendar AS SELECT * FROM sla_calendar_df")
+    con.unregister("sla_calendar_df")
+    hours = pd.DataFrame(
+        {"channel": list(sla.hours_by_channel), "sla_hours": list(sla.hours_by_channel.values())}
+    )
+    con.register("sla_hours_df", hours)
+    con.execute("CREATE OR REPLACE TABLE sla_hours AS SELECT * FROM sla_hours_df")
+    con.unregister("sla_hours_df")
+    auth, safety = offsets
+    received_day = _day("c.received_at", tz)
+
+    # End of the due working day: just before the next local midnight.
+    def working_deadline(n: int) -> str:
+        midnight = _local_midnight_to_utc(f"(cal.due_{n} + INTERVAL 1 DAY)", tz)
+        return f"{midnight} - INTERVAL 1 MICROSECOND"
+
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE complaint_facts AS
+        WITH base AS (
+            SELECT
+                c.complaint_id, c.listing_id, l.market, l.category_l1, l.seller_tier,
+                c.channel, c.issue_type, c.outcome,
+                CAST(c.received_at AS TIMESTAMP) AS received_at,
+                CAST(c.decided_at AS TIMESTAMP) AS decided_at,
+                CAST(c.complainant_informed_at AS TIMESTAMP) AS complainant_informed_at,
+                {received_day} AS received_day,
+                {_day("c.decided_at", tz)} AS decided_day
+            FROM complaints AS c
+            JOIN listing_facts AS l ON l.listing_id = c.listing_id
+        ),
+        deadlines AS (
+            SELECT
+                b.*,
+                CASE
+                    WHEN b.channel = 'authority' THEN {working_deadline(auth)}
+                    WHEN b.issue_type = 'product_safety' THEN {working_deadline(safety)}
+                    ELSE b.received_at
+                        + to_hours(CAST(COALESCE(h.sla_hours, ?) AS BIGINT))
+                END AS sla_deadline,
+                epoch(b.decided_at - b.received_at) / 3600.0 AS decision_hours
+            FROM base AS b
+            LEFT JOIN sla_calendar AS cal ON cal.market = b.market AND cal.day = b.received_day
+            LEFT JOIN sla_hours AS h ON h.channel = b.channel
+        )
+        SELECT *, {_day("sla_deadline", tz)} AS deadline_day FROM deadlines
+        """,
+        [sla.default_hours],
+    )
+
+
+def _appeal_facts(con: duckdb.DuckDBPyConnection, tz: str) -> None:
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE appeal_facts AS
+        SELECT
+            a.appeal_id, a.listing_id, l.market, l.category_l1, l.seller_tier, a.outcome,
+            CAST(a.filed_at AS TIMESTAMP) AS filed_at,
+            CAST(a.decided_at AS TIMESTAMP) AS decided_at,
+            {_day("a.filed_at", tz)} AS filed_day,
+            {_day("a.decided_at", tz)} AS decided_day
+        FROM appeals AS a
+        JOIN listing_facts AS l ON l.listing_id = a.listing_id
+        """
+    )
+
+
+def prepare_live_exposure(con: duckdb.DuckDBPyConnection, shared_sql: dict[str, str]) -> None:
+    """Materialises the shared relations of sql/shared (live_exposure) once per compute."""
+    for name, sql in shared_sql.items():
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")

@@ -1,0 +1,156 @@
+"""Turns one indicator's SQL into its daily series for every slice.
+
+The SQL in sql/ returns rows at the finest grain (day + the indicator's dimensions); the
+slices come from the catalogue's one list of slice sets through GROUPING SETS, never from
+SQL written per slice. Medians and p90 are taken over each slice's own cases.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from metrics.catalogue import MetricDefinition
+from metrics.metric_store import DIMENSIONS
+
+SERIES_COLUMNS = [
+    "metric_id", "slice", "date", "value", "numerator", "denominator", "p90", *DIMENSIONS,
+]  # fmt: skip
+
+
+def _aggregates(metric: MetricDefinition) -> str:
+    if metric.aggregation in ("sum", "running_sum"):
+        den = "SUM(denominator)" if metric.kind in ("share", "rate") else "NULL"
+        return f"SUM(numerator) AS numerator, {den} AS denominator, NULL AS p90"
+    if metric.aggregation == "distinct":
+        return (
+            "COUNT(DISTINCT CASE WHEN in_numerator THEN entity END) AS numerator, "
+            "COUNT(DISTINCT entity) AS denominator, NULL AS p90"
+        )
+    # median: the slice's own cases, never an average of finer medians.
+    return (
+        "quantile_cont(hours, 0.5) AS median, COUNT(hours) AS denominator, "
+        "quantile_cont(hours, 0.9) AS p90"
+    )
+
+
+def aggregation_sql(metric: MetricDefinition) -> str:
+    dims = list(metric.dimensions)
+    sets = ", ".join("(" + ", ".join(["day", *s]) + ")" for s in metric.slice_sets)
+    grouping = f"GROUPING({', '.join(dims)})"
+    select_dims = ", ".join(dims)
+    return f"""
+        WITH metric_rows AS (
+            {metric.sql}
+        ),
+        typed AS (
+            SELECT * REPLACE (CAST(day AS DATE) AS day) FROM metric_rows
+            WHERE day IS NOT NULL AND CAST(day AS DATE) BETWEEN ? AND ?
+        )
+        SELECT day, {select_dims}, {grouping} AS grouping_id, {_aggregates(metric)}
+        FROM typed
+        GROUP BY GROUPING SETS ({sets})
+    """
+
+
+def _set_of(grouping_id: int, dims: list[str]) -> tuple[str, ...]:
+    # GROUPING() sets bit (n-1-i) when dims[i] is NOT grouped.
+    n = len(dims)
+    return tuple(d for i, d in enumerate(dims) if not (grouping_id >> (n - 1 - i)) & 1)
+
+
+def build_series(
+    con: duckdb.DuckDBPyConnection, metric: MetricDefinition, first: date, last: date
+) -> pd.DataFrame:
+    """All slices x all days of [first, last] for one indicator, in store columns."""
+    dims = list(metric.dimensions)
+    raw = con.execute(aggregation_sql(metric), [first, last]).df()
+    all_days = pd.date_range(first, last, freq="D").date
+    frames = []
+    if raw.empty or not (raw["grouping_id"] == (1 << len(dims)) - 1).any():
+        # The platform-wide slice always exists, even on days (or exports) without cases.
+        frames.append(_densify(raw.iloc[0:0], (), all_days, metric))
+    for grouping_id, part in raw.groupby("grouping_id"):
+        slice_dims = _set_of(int(grouping_id), dims)
+        part = part.dropna(subset=list(slice_dims)) if slice_dims else part
+        if metric.exposure_dimensions and set(slice_dims) & set(metric.exposure_dimensions):
+            part = _with_parent_exposure(part, raw, metric, slice_dims, dims)
+        frames.append(_densify(part, slice_dims, all_days, metric))
+    if not frames:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    series = pd.concat(frames, ignore_index=True)
+    series["metric_id"] = metric.id
+    for d in DIMENSIONS:
+        if d not in series:
+            series[d] = None
+    series["slice"] = _slice_keys(series)
+    return series[SERIES_COLUMNS]
+
+
+def _with_parent_exposure(
+    part: pd.DataFrame,
+    raw: pd.DataFrame,
+    metric: MetricDefinition,
+    slice_dims: tuple[str, ...],
+    dims: list[str],
+) -> pd.DataFrame:
+    """A channel/issue_type slice of a rate takes its denominator from the parent slice."""
+    parent_dims = tuple(d for d in slice_dims if d not in metric.exposure_dimensions)
+    parent_id = sum(1 << (len(dims) - 1 - i) for i, d in enumerate(dims) if d not in parent_dims)
+    parent = raw[raw["grouping_id"] == parent_id][["day", *parent_dims, "denominator"]]
+    keys = list(slice_dims)
+    # Every (parent day, child value) pair, so a day without complaints is a zero, not a gap.
+    children = part[keys].drop_duplicates()
+    grid = (
+        parent.merge(children, on=list(parent_dims), how="inner")
+        if parent_dims
+        else (parent.merge(children, how="cross"))
+    )
+    counts = part[["day", *keys, "numerator"]]
+    merged = grid.merge(counts, on=["day", *keys], how="left")
+    merged["numerator"] = merged["numerator"].fillna(0)
+    merged["p90"] = np.nan
+    return merged
+
+
+def _densify(
+    part: pd.DataFrame, slice_dims: tuple[str, ...], all_days: np.ndarray, metric: MetricDefinition
+) -> pd.DataFrame:
+    keys = list(slice_dims)
+    slices = part[keys].drop_duplicates() if keys else pd.DataFrame(index=[0])
+    grid = slices.merge(pd.DataFrame({"day": all_days}), how="cross")
+    part = part.assign(day=pd.to_datetime(part["day"]).dt.date)
+    out = grid.merge(part, on=["day", *keys], how="left").sort_values([*keys, "day"])
+    if metric.aggregation == "median":
+        out["value"] = out["median"]
+        out["numerator"] = np.nan
+        out["denominator"] = out["denominator"].fillna(0)
+    else:
+        out["numerator"] = out["numerator"].fillna(0).astype(float)
+        if metric.aggregation == "running_sum":
+            group = out.groupby(keys, sort=False)["numerator"] if keys else out["numerator"]
+            out["numerator"] = group.cumsum()
+        if metric.kind in ("share", "rate"):
+            den = out["denominator"].fillna(0).astype(float)
+            out["denominator"] = den
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # No value on a day with zero denominator: not zero, not a division error.
+                out["value"] = np.where(den > 0, out["numerator"] / den * metric.scale, np.nan)
+        else:
+            out["denominator"] = np.nan
+            out["value"] = out["numerator"]
+    out["date"] = out["day"]
+    return out[["date", *keys, "value", "numerator", "denominator", "p90"]]
+
+
+def _slice_keys(series: pd.DataFrame) -> pd.Series:
+    key = pd.Series("", index=series.index, dtype="string")
+    for d in DIMENSIONS:
+        present = series[d].notna()
+        part = (d + "=" + series[d].astype("string")).where(present, "")
+        sep = pd.Series(np.where((key != "") & present, ",", ""), index=series.index)
+        key = key + sep + part
+    return key.mask(key == "", "all").astype(object)
