@@ -7,6 +7,7 @@ the days from it on and keeps earlier stored days; by default an existing store 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -18,9 +19,10 @@ import pandas as pd
 
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.export_stats import write_export_stats
+from metrics.exports import is_remote, locate_all
 from metrics.facts import DataWindow, prepare_facts, prepare_live_exposure
 from metrics.metric_store import MetricStore, get_meta, set_meta
-from metrics.series_builder import build_series
+from metrics.series_builder import add_running_base, build_series
 from metrics.sla import SlaPolicy
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,46 @@ def _stored_since(store: MetricStore, catalogue_version: str, tz: str) -> date |
     return date.fromisoformat(last) - timedelta(days=RECOMPUTE_DAYS - 1)
 
 
+def exports_fingerprint(data: str) -> str:
+    """Changes when any export file changes (path, size, modification time)."""
+    parts = []
+    for name, source in sorted(locate_all(data).items()):
+        for path in source.files:
+            st = os.stat(path)
+            parts.append(f"{name}:{path}:{st.st_size}:{st.st_mtime_ns}")
+    if not parts or is_remote(data):
+        return ""  # unknown: always validate
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _already_validated(store: MetricStore, fingerprint: str) -> bool:
+    """Exports unchanged since their last successful validation need no second pass."""
+    if not fingerprint or not store.exists():
+        return False
+    with store.read() as con:
+        return get_meta(con, "validated_exports") == fingerprint
+
+
+def _stored_base(store: MetricStore, metric_id: str, start: date) -> pd.DataFrame:
+    """The stored running total of each slice on the day before `start`."""
+    with store.read() as con:
+        return con.execute(
+            "SELECT * EXCLUDE (date) FROM series WHERE metric_id = ? AND date = ?",
+            [metric_id, start - timedelta(days=1)],
+        ).df()
+
+
+def _stored_slices(store: MetricStore, metric_id: str) -> pd.DataFrame | None:
+    if not store.exists():
+        return None
+    with store.read() as con:
+        return con.execute(
+            "SELECT DISTINCT market, category_l1, seller_tier, channel, issue_type "
+            "FROM series WHERE metric_id = ?",
+            [metric_id],
+        ).df()
+
+
 def catalogue_version(catalogue: Catalogue) -> str:
     return "|".join(m.fingerprint for m in sorted(catalogue, key=lambda m: m.id))
 
@@ -81,11 +123,14 @@ def compute_store(
     # Leaves headroom under the 6 GB budget: DuckDB spills to disk past this.
     con.execute("SET memory_limit = ?", [memory_limit or DEFAULT_MEMORY_LIMIT])
     try:
-        report = require_valid(data, con) if validate else None
-        window = prepare_facts(con, data, tz, sla)
-        prepare_live_exposure(con, catalogue.shared_sql)
         if since is None and not full:
             since = _stored_since(store, version, tz)
+        fingerprint = exports_fingerprint(data)
+        report = None
+        if validate and not _already_validated(store, fingerprint):
+            report = require_valid(data, con)
+        window = prepare_facts(con, data, tz, sla, since=since)
+        prepare_live_exposure(con, catalogue.shared_sql)
         start = max(since, window.first_day) if since else window.first_day
         log.info(
             "computing %s .. %s (%s days) from %s",
@@ -102,12 +147,18 @@ def compute_store(
                 log.warning("skipping %s: it needs the %s export", metric.id, missing[0])
                 continue
             t0 = time.perf_counter()
-            series = build_series(con, metric, window.first_day, window.last_day)
-            frames.append(series[series["date"] >= start])
+            known = _stored_slices(store, metric.id) if start > window.first_day else None
+            series = build_series(con, metric, start, window.last_day, known)
+            if metric.aggregation == "running_sum" and start > window.first_day:
+                series = add_running_base(series, _stored_base(store, metric.id, start))
+            frames.append(series)
             done.append(metric.id)
             log.info("  %-28s %7d rows  %5.1fs", metric.id, len(series), time.perf_counter() - t0)
         result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        _write(store, con, result, start, window, data, tz, version, report, skipped)
+        with store.write() as target:
+            _write(target, con, result, start, window, data, tz, version, report, skipped)
+            if report is not None:
+                set_meta(target, "validated_exports", fingerprint)
     finally:
         con.close()
     seconds = time.perf_counter() - started
@@ -118,7 +169,7 @@ def compute_store(
 
 
 def _write(
-    store: MetricStore,
+    con: duckdb.DuckDBPyConnection,
     source: duckdb.DuckDBPyConnection,
     result: pd.DataFrame,
     start: date,
@@ -129,19 +180,18 @@ def _write(
     report: object,
     skipped: dict[str, str],
 ) -> None:
-    with store.write() as con:
-        con.execute("DELETE FROM series WHERE date >= ?", [start])
-        if skipped:
-            con.execute("DELETE FROM series WHERE list_contains(?, metric_id)", [list(skipped)])
-        if len(result):
-            con.register("new_series", result)
-            con.execute("INSERT INTO series BY NAME SELECT * FROM new_series")
-            con.unregister("new_series")
-        write_export_stats(source, con, data, window, report)
-        set_meta(con, "data_dir", os.path.abspath(data) if "://" not in data else data)
-        set_meta(con, "first_day", window.first_day.isoformat())
-        set_meta(con, "last_day", window.last_day.isoformat())
-        set_meta(con, "data_as_of", window.as_of.isoformat(sep=" ", timespec="seconds"))
-        set_meta(con, "reporting_tz", tz)
-        set_meta(con, "catalogue_version", version)
-        set_meta(con, "skipped_metrics", ";".join(f"{k}: {v}" for k, v in skipped.items()))
+    con.execute("DELETE FROM series WHERE date >= ?", [start])
+    if skipped:
+        con.execute("DELETE FROM series WHERE list_contains(?, metric_id)", [list(skipped)])
+    if len(result):
+        con.register("new_series", result)
+        con.execute("INSERT INTO series BY NAME SELECT * FROM new_series")
+        con.unregister("new_series")
+    write_export_stats(source, con, data, window, report, start)
+    set_meta(con, "data_dir", os.path.abspath(data) if "://" not in data else data)
+    set_meta(con, "first_day", window.first_day.isoformat())
+    set_meta(con, "last_day", window.last_day.isoformat())
+    set_meta(con, "data_as_of", window.as_of.isoformat(sep=" ", timespec="seconds"))
+    set_meta(con, "reporting_tz", tz)
+    set_meta(con, "catalogue_version", version)
+    set_meta(con, "skipped_metrics", ";".join(f"{k}: {v}" for k, v in skipped.items()))

@@ -4,7 +4,7 @@ alert lifecycle (a market with no complaint rows on a day is an incomplete day).
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 
@@ -26,15 +26,17 @@ def write_export_stats(
     data: str,
     window: DataWindow,
     report: object | None,
+    since: date,
 ) -> None:
-    target.execute("DELETE FROM export_stats")
+    """Replaces the daily counts from `since` on (the facts hold every row of those days)."""
+    target.execute("DELETE FROM export_stats WHERE date >= ?", [since])
     for table, relation, day_col in _DAILY_COUNTS:
         if table not in window.tables:
             continue
         counts = source.execute(
             f'SELECT ? AS "table", {day_col} AS date, market, COUNT(*) AS rows '
-            f"FROM {relation} GROUP BY ALL",
-            [table],
+            f"FROM {relation} WHERE {day_col} >= ? GROUP BY ALL",
+            [table, since],
         ).df()
         target.register("counts", counts)
         target.execute("INSERT INTO export_stats BY NAME SELECT * FROM counts")
@@ -54,6 +56,8 @@ def write_export_stats(
                 datetime.fromtimestamp(modified, UTC).replace(tzinfo=None) if modified else None,
             ],
         )
+    if report is None:
+        return  # exports unchanged since their last validation: keep its findings
     target.execute("DELETE FROM validation")
     for finding in getattr(report, "findings", []) or []:
         target.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -44,20 +44,33 @@ def _local_midnight_to_utc(day_sql: str, tz: str) -> str:
 
 
 def prepare_facts(
-    con: duckdb.DuckDBPyConnection, data: str, tz: str = "UTC", sla: SlaPolicy | None = None
+    con: duckdb.DuckDBPyConnection,
+    data: str,
+    tz: str = "UTC",
+    sla: SlaPolicy | None = None,
+    since: date | None = None,
 ) -> DataWindow:
+    """Registers the exports and builds the fact relations for the days [since, last].
+
+    With `since`, only the rows that can change those days are materialised (events from a
+    few days before, removals from the prior 90 days for repeat offenders), and the live
+    listings before `since` enter as one aggregate (live_base): a one-day update costs a
+    filtered scan, not a full rebuild.
+    """
     sla = sla or SlaPolicy()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET VARIABLE reporting_tz = ?", [tz])
     tables = register_views(con, data)
-    _listing_facts(con, tz)
-    window = _window(con, tables)
+    window = _window(con, tables, tz)
+    start = max(since, window.first_day) if since else window.first_day
+    _listing_facts(con, tz, since=start if since else None)
+    _live_base(con, tz, since=start if since else None)
     con.execute(
         "CREATE OR REPLACE TABLE days AS SELECT CAST(d AS DATE) AS day "
         "FROM range(CAST(? AS DATE), CAST(? AS DATE) + INTERVAL 1 DAY, INTERVAL 1 DAY) t(d)",
-        [window.first_day, window.last_day],
+        [start, window.last_day],
     )
-    _complaint_facts(con, tz, sla, window)
+    _complaint_facts(con, tz, sla, window, since=start if since else None)
     if "appeals" in tables:
         _appeal_facts(con, tz)
     if "traffic" in tables:
@@ -69,7 +82,19 @@ def prepare_facts(
     return window
 
 
-def _listing_facts(con: duckdb.DuckDBPyConnection, tz: str) -> None:
+# How far before `since` an incremental compute must read, in days (UTC, one day of slack
+# for the reporting zone): repeat offenders look back 90 days; SLA deadlines fall at most
+# ~10 calendar days after receipt; closed-loop looks at receipts 7 days back.
+REMOVAL_LOOKBACK_DAYS = 92
+COMPLAINT_LOOKBACK_DAYS = 16
+
+
+def _listing_facts(con: duckdb.DuckDBPyConnection, tz: str, since: date | None) -> None:
+    where, params = "", []
+    if since is not None:
+        where = "WHERE created_at >= ? OR published_at >= ? OR removed_at >= ?"
+        edge = since - timedelta(days=1)
+        params = [edge, edge, since - timedelta(days=REMOVAL_LOOKBACK_DAYS)]
     con.execute(
         f"""
         CREATE OR REPLACE TABLE listing_facts AS
@@ -85,40 +110,60 @@ def _listing_facts(con: duckdb.DuckDBPyConnection, tz: str) -> None:
             {_day("published_at", tz)} AS published_day,
             {_day("removed_at", tz)} AS removed_day
         FROM listings
-        """
+        {where}
+        """,
+        params,
     )
 
 
-def _window(con: duckdb.DuckDBPyConnection, tables: set[str]) -> DataWindow:
+def _live_base(con: duckdb.DuckDBPyConnection, tz: str, since: date | None) -> None:
+    """Listings live at the end of the day before `since`, per finest slice (empty when
+    computing from the first day)."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE live_base AS
+        SELECT market, category_l1, seller_tier, COUNT(*) AS live
+        FROM listings
+        WHERE ? IS NOT NULL
+            AND {_day("published_at", tz)} < ?
+            AND (removed_at IS NULL OR {_day("removed_at", tz)} >= ?)
+        GROUP BY ALL
+        """,
+        [since, since, since],
+    )
+
+
+def _window(con: duckdb.DuckDBPyConnection, tables: set[str], tz: str) -> DataWindow:
     latest = [
-        "SELECT max(created_at) FROM listing_facts",
-        "SELECT max(greatest(published_at, removed_at)) FROM listing_facts",
-        "SELECT max(greatest(received_at, decided_at)) FROM complaints",
+        "SELECT max(created_at), max(published_at), max(removed_at) FROM listings",
+        "SELECT max(received_at), max(decided_at) FROM complaints",
     ]
     if "appeals" in tables:
-        latest.append("SELECT max(greatest(filed_at, decided_at)) FROM appeals")
-    as_of = max(
-        (v for q in latest if (v := con.execute(q).fetchone()[0]) is not None),
-        default=None,
-    )
-    first = con.execute("SELECT min(created_day) FROM listing_facts").fetchone()[0]
-    if as_of is None or first is None:
+        latest.append("SELECT max(filed_at), max(decided_at) FROM appeals")
+    stamps = [v for q in latest for v in con.execute(q).fetchone() if v is not None]
+    first = con.execute(f"SELECT min({_day('created_at', tz)}) FROM listings").fetchone()[0]
+    if not stamps or first is None:
         raise ValueError("exports hold no events")  # validation rejects empty exports first
-    as_of = pd.Timestamp(as_of).to_pydatetime()
-    last = con.execute(f"SELECT {_day('CAST(? AS TIMESTAMP)', con_tz(con))}", [as_of]).fetchone()[0]
+    as_of = max(pd.Timestamp(v).tz_localize(None) for v in stamps).to_pydatetime()
+    last = con.execute(f"SELECT {_day('CAST(? AS TIMESTAMP)', tz)}", [as_of]).fetchone()[0]
     return DataWindow(first, last, as_of, frozenset(tables))
 
 
-def con_tz(con: duckdb.DuckDBPyConnection) -> str:
-    return con.execute("SELECT getvariable('reporting_tz')").fetchone()[0]
-
-
 def _complaint_facts(
-    con: duckdb.DuckDBPyConnection, tz: str, sla: SlaPolicy, window: DataWindow
+    con: duckdb.DuckDBPyConnection,
+    tz: str,
+    sla: SlaPolicy,
+    window: DataWindow,
+    since: date | None,
 ) -> None:
-    markets = [r[0] for r in con.execute("SELECT DISTINCT market FROM listing_facts").fetchall()]
+    where, params = "", []
+    if since is not None:
+        where = "WHERE c.received_at >= ? OR c.decided_at >= ?"
+        params = [since - timedelta(days=COMPLAINT_LOOKBACK_DAYS), since - timedelta(days=1)]
+    markets = [r[0] for r in con.execute("SELECT DISTINCT market FROM listings").fetchall()]
     offsets = (sla.authority_working_days, sla.product_safety_working_days)
-    calendar = working_day_calendar(sorted(markets), window.first_day, window.last_day, offsets)
+    first = since - timedelta(days=COMPLAINT_LOOKBACK_DAYS + 1) if since else window.first_day
+    calendar = working_day_calendar(sorted(markets), first, window.last_day, offsets)
     con.register("sla_calendar_df", calendar)
     con.execute("CREATE OR REPLACE TABLE sla_calendar AS SELECT * FROM sla_calendar_df")
     con.unregister("sla_calendar_df")
@@ -149,7 +194,9 @@ def _complaint_facts(
                 {received_day} AS received_day,
                 {_day("c.decided_at", tz)} AS decided_day
             FROM complaints AS c
-            JOIN listing_facts AS l ON l.listing_id = c.listing_id
+            -- The raw listings: an incremental compute keeps only recent listing facts.
+            JOIN listings AS l ON l.listing_id = c.listing_id
+            {where}
         ),
         deadlines AS (
             SELECT
@@ -167,7 +214,7 @@ def _complaint_facts(
         )
         SELECT *, {_day("sla_deadline", tz)} AS deadline_day FROM deadlines
         """,
-        [sla.default_hours],
+        [*params, sla.default_hours],
     )
 
 
@@ -182,7 +229,7 @@ def _appeal_facts(con: duckdb.DuckDBPyConnection, tz: str) -> None:
             {_day("a.filed_at", tz)} AS filed_day,
             {_day("a.decided_at", tz)} AS decided_day
         FROM appeals AS a
-        JOIN listing_facts AS l ON l.listing_id = a.listing_id
+        JOIN listings AS l ON l.listing_id = a.listing_id
         """
     )
 

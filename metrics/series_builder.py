@@ -63,9 +63,17 @@ def _set_of(grouping_id: int, dims: list[str]) -> tuple[str, ...]:
 
 
 def build_series(
-    con: duckdb.DuckDBPyConnection, metric: MetricDefinition, first: date, last: date
+    con: duckdb.DuckDBPyConnection,
+    metric: MetricDefinition,
+    first: date,
+    last: date,
+    known_slices: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """All slices x all days of [first, last] for one indicator, in store columns."""
+    """All slices x all days of [first, last] for one indicator, in store columns.
+
+    `known_slices` (dimension columns of slices already stored) keeps slices that have no
+    case inside a short incremental window, so they get zeros as in a full compute.
+    """
     dims = list(metric.dimensions)
     raw = con.execute(aggregation_sql(metric), [first, last]).df()
     all_days = pd.date_range(first, last, freq="D").date
@@ -76,9 +84,15 @@ def build_series(
     for grouping_id, part in raw.groupby("grouping_id"):
         slice_dims = _set_of(int(grouping_id), dims)
         part = part.dropna(subset=list(slice_dims)) if slice_dims else part
+        extra = _known_of_set(known_slices, slice_dims)
         if metric.exposure_dimensions and set(slice_dims) & set(metric.exposure_dimensions):
-            part = _with_parent_exposure(part, raw, metric, slice_dims, dims)
-        frames.append(_densify(part, slice_dims, all_days, metric))
+            part = _with_parent_exposure(part, raw, metric, slice_dims, dims, extra)
+        frames.append(_densify(part, slice_dims, all_days, metric, extra))
+    seen = {_set_of(int(g), dims) for g in raw["grouping_id"].unique()} if len(raw) else set()
+    for slice_dims in metric.slice_sets:
+        extra = _known_of_set(known_slices, slice_dims)
+        if slice_dims and slice_dims not in seen and extra is not None and len(extra):
+            frames.append(_densify(raw.iloc[0:0], slice_dims, all_days, metric, extra))
     if not frames:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     series = pd.concat(frames, ignore_index=True)
@@ -90,12 +104,23 @@ def build_series(
     return series[SERIES_COLUMNS]
 
 
+def _known_of_set(known: pd.DataFrame | None, slice_dims: tuple[str, ...]) -> pd.DataFrame | None:
+    """The known slices whose dimensions are exactly `slice_dims`."""
+    if known is None or known.empty or not slice_dims:
+        return None
+    mask = pd.Series(True, index=known.index)
+    for d in DIMENSIONS:
+        mask &= known[d].notna() if d in slice_dims else known[d].isna()
+    return known.loc[mask, list(slice_dims)].drop_duplicates()
+
+
 def _with_parent_exposure(
     part: pd.DataFrame,
     raw: pd.DataFrame,
     metric: MetricDefinition,
     slice_dims: tuple[str, ...],
     dims: list[str],
+    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """A channel/issue_type slice of a rate takes its denominator from the parent slice."""
     parent_dims = tuple(d for d in slice_dims if d not in metric.exposure_dimensions)
@@ -104,6 +129,8 @@ def _with_parent_exposure(
     keys = list(slice_dims)
     # Every (parent day, child value) pair, so a day without complaints is a zero, not a gap.
     children = part[keys].drop_duplicates()
+    if extra is not None:
+        children = pd.concat([children, extra]).drop_duplicates()
     grid = (
         parent.merge(children, on=list(parent_dims), how="inner")
         if parent_dims
@@ -117,10 +144,16 @@ def _with_parent_exposure(
 
 
 def _densify(
-    part: pd.DataFrame, slice_dims: tuple[str, ...], all_days: np.ndarray, metric: MetricDefinition
+    part: pd.DataFrame,
+    slice_dims: tuple[str, ...],
+    all_days: np.ndarray,
+    metric: MetricDefinition,
+    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     keys = list(slice_dims)
     slices = part[keys].drop_duplicates() if keys else pd.DataFrame(index=[0])
+    if keys and extra is not None:
+        slices = pd.concat([slices, extra]).drop_duplicates()
     grid = slices.merge(pd.DataFrame({"day": all_days}), how="cross")
     part = part.assign(day=pd.to_datetime(part["day"]).dt.date)
     out = grid.merge(part, on=["day", *keys], how="left").sort_values([*keys, "day"])
@@ -154,3 +187,23 @@ def _slice_keys(series: pd.DataFrame) -> pd.Series:
         sep = pd.Series(np.where((key != "") & present, ",", ""), index=series.index)
         key = key + sep + part
     return key.mask(key == "", "all").astype(object)
+
+
+def add_running_base(series: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+    """Adds the stored running total of the day before the window to each slice's running
+    sum; slices with a total but no events in the window keep it on every day."""
+    if base.empty:
+        return series
+    days = sorted(series["date"].unique())
+    present = set(series["slice"])
+    missing = base[~base["slice"].isin(present)]
+    if len(missing) and days:
+        filler = missing.drop(columns=["value", "numerator"]).merge(
+            pd.DataFrame({"date": days}), how="cross"
+        )
+        filler["numerator"] = 0.0
+        series = pd.concat([series, filler], ignore_index=True)
+    offsets = series["slice"].map(base.set_index("slice")["numerator"]).fillna(0.0)
+    series["numerator"] = series["numerator"].astype(float) + offsets.to_numpy()
+    series["value"] = series["numerator"]
+    return series[SERIES_COLUMNS]
