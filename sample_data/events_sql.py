@@ -11,6 +11,7 @@ listing was corrected rather than removed.
 from __future__ import annotations
 
 from sample_data.catalog import CATEGORIES, DECISION_HOURS, MARKETS, OVERTURN_BY_CHANNEL, TIERS
+from sample_data.listings_sql import BACKLOG_HOURS
 from sample_data.sqlrand import SqlRandom, choice, lookup, nested_choice
 
 US_PER_DAY = 86_400_000_000
@@ -19,14 +20,19 @@ DUPLICATES = ((0.40, 0.20), (0.30, 0.10), (0.15, 0.05), (0.05, 0.0))
 # Complaint channel weights (consumer, rights_holder, trusted_flagger, authority) of
 # complaints about compliant listings, by issue type code.
 NOISE_CHANNELS = (
-    (0.93, 0.03, 0.04, 0.00),
-    (0.93, 0.03, 0.04, 0.00),
-    (0.85, 0.00, 0.08, 0.07),
-    (0.88, 0.00, 0.06, 0.06),
-    (0.95, 0.00, 0.03, 0.02),
-    (0.80, 0.00, 0.05, 0.15),
-    (0.95, 0.00, 0.03, 0.02),
+    (0.98, 0.01, 0.01, 0.000),
+    (0.98, 0.01, 0.01, 0.000),
+    (0.985, 0.00, 0.01, 0.005),
+    (0.985, 0.00, 0.01, 0.005),
+    (0.99, 0.00, 0.01, 0.000),
+    (0.98, 0.00, 0.01, 0.010),
+    (0.99, 0.00, 0.01, 0.000),
 )
+# Issue types of those complaints: the category's usual violations, misleading, other.
+NOISE_ISSUES = (0.30, 0.38, 0.29)
+# Chance that a consumer complains about a violating listing while it waits for removal
+# by the proactive model or review (it was flagged first, so detection stays proactive).
+CONCURRENT = {0: 0.10, 1: 0.35}
 # Complaints that get stuck in review for weeks: the steady overdue backlog.
 STUCK = 0.004
 NOT_INFORMED = 0.02
@@ -46,6 +52,8 @@ def complaints_table_sql(r: SqlRandom) -> str:
     pos = "((q - $complaint_start[d + 1] + u_tod) / $complaints[d + 1])"
     backlog = "CASE WHEN m = $bl_m AND recv BETWEEN $bl_s AND $bl_e THEN {} ELSE 0 END"
     regulated = lookup("l.c", [c.regulated for c in CATEGORIES])
+    mix, misleading, other = NOISE_ISSUES
+    concurrent = lookup("cls", [CONCURRENT[0], CONCURRENT[1]])
     return f"""
     CREATE TABLE cpl AS
     WITH valid AS (
@@ -62,6 +70,15 @@ def complaints_table_sql(r: SqlRandom) -> str:
             WHERE k < 1 + CAST({r.u("idx", "dup.1")} < {p1} * ov_dup AS INT)
                         + CAST({r.u("idx", "dup.2")} < {p2} * ov_dup AS INT)
         )
+    ),
+    concurrent AS (
+        SELECT 2 AS src, idx AS key, idx, m,
+            published_us + CAST({r.u("idx", "concurrent.time")}
+                * (planned_removal_us - published_us) AS BIGINT) AS recv,
+            0 AS ch, reason AS issue, planned_removal_us AS dec, 0 AS outcome
+        FROM lc
+        WHERE cls IN (0, 1) AND published_us IS NOT NULL AND NOT fp
+          AND {r.u("idx", "concurrent")} < {concurrent}
     ),
     picked AS (
         SELECT q, $day_us[d + 1]
@@ -80,9 +97,9 @@ def complaints_table_sql(r: SqlRandom) -> str:
     ),
     noise_issue AS (
         SELECT p.q AS key, p.recv, p.u_ch, p.u_out, l.idx, l.m, l.c,
-            CASE WHEN p.u_issue < 0.5 THEN {nested_choice("l.c", "p.u_mix", reason_weights)}
-                 WHEN p.u_issue < 0.8 THEN 4
-                 WHEN p.u_issue < 0.97 OR NOT {regulated} THEN 6
+            CASE WHEN p.u_issue < {mix} THEN {nested_choice("l.c", "p.u_mix", reason_weights)}
+                 WHEN p.u_issue < {mix + misleading} THEN 4
+                 WHEN p.u_issue < {mix + misleading + other} OR NOT {regulated} THEN 6
                  ELSE 5 END AS issue
         FROM picked AS p JOIN lc AS l ON l.idx = p.j
         WHERE l.published_us <= p.recv AND NOT l.viol
@@ -91,7 +108,7 @@ def complaints_table_sql(r: SqlRandom) -> str:
     noise AS (
         SELECT 1 AS src, key, idx, m, recv, ch, issue,
             recv + {_decision_us(r, "key", "noise.decision", "ch")}
-                + {backlog.format(r.lognormal_us("key", "noise.backlog", 84.0, 0.35))}
+                + {backlog.format(r.lognormal_us("key", "noise.backlog", BACKLOG_HOURS, 0.4))}
                 + CASE WHEN {r.u("key", "noise.stuck")} < {STUCK}
                   THEN {r.lognormal_us("key", "noise.stuck_for", 480.0, 0.8)} ELSE 0 END
                 AS dec,
@@ -103,6 +120,8 @@ def complaints_table_sql(r: SqlRandom) -> str:
         SELECT src, key, idx, m, recv, ch, issue, dec, outcome FROM valid
         UNION ALL
         SELECT src, key, idx, m, recv, ch, issue, dec, outcome FROM noise
+        UNION ALL
+        SELECT src, key, idx, m, recv, ch, issue, dec, outcome FROM concurrent
     )
     SELECT
         row_number() OVER (ORDER BY recv, src, key) AS rn,
@@ -113,8 +132,8 @@ def complaints_table_sql(r: SqlRandom) -> str:
             AS inf
     FROM (
         SELECT *,
-            dec + {r.lognormal_us("key * 2 + src", "complaint.inform", 2.0, 1.2)} AS inf,
-            {r.u("key * 2 + src", "complaint.not_informed")} AS u_inf
+            dec + {r.lognormal_us("key * 3 + src", "complaint.inform", 2.0, 1.2)} AS inf,
+            {r.u("key * 3 + src", "complaint.not_informed")} AS u_inf
         FROM both_sources
         WHERE recv >= $window_us AND recv <= $end_us
           -- The planted export gap: one market's complaints of one day are missing.

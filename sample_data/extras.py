@@ -28,7 +28,7 @@ from sample_data.incidents import (
 
 NEW_TIER = 0
 # Wave listings per day, relative to the slice's normal new listings.
-WAVE_INTENSITY = 0.8
+WAVE_INTENSITY = 0.5
 RING_CATEGORIES = ("apparel", "shoes", "cosmetics", "jewelry", "electronics")
 
 COLUMNS = {

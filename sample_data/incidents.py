@@ -100,17 +100,17 @@ EFFECTS: dict[str, list[tuple[str, str, int, int, str]]] = {
         (
             "sla_compliance",
             "down",
-            1,
+            2,
             3,
             "complaint reviewers fall behind: complaints received in the backlog take "
-            "about 3.5 days longer and miss their SLA deadline",
+            "about 2.5 days longer and miss their SLA deadline",
         ),
         (
             "time_to_decision",
             "up",
-            4,
+            1,
             5,
-            "complaints received during the backlog are decided about 3.5 days late",
+            "complaints received during the backlog are decided about 2.5 days late",
         ),
     ],
     "repeat_offender_ring": [
@@ -118,7 +118,7 @@ EFFECTS: dict[str, list[tuple[str, str, int, int, str]]] = {
             "repeat_offender_rate",
             "up",
             1,
-            0,
+            2,
             "a ring of new sellers re-lists banned items every day and is removed every day",
         )
     ],
@@ -127,7 +127,7 @@ EFFECTS: dict[str, list[tuple[str, str, int, int, str]]] = {
             "appeal_overturn_rate",
             "up",
             1,
-            2,
+            1,
             "an over-aggressive prohibited-item rule removes compliant listings for a week; "
             "their sellers appeal and most appeals are overturned",
         )
@@ -231,11 +231,11 @@ def day_rows(daily: pd.DataFrame, inc: Incident, plan: IncidentPlan) -> pd.DataF
 
 
 def _false_positive_share(inc: Incident, plan: IncidentPlan, daily: pd.DataFrame) -> float:
-    """Share of live compliant listings the bad rule removes: ~15% of normal removals."""
+    """Share of live compliant listings the bad rule removes: a quarter of normal removals."""
     rows = day_rows(daily, inc, plan)
     removals = float(rows["listings"].sum()) * VIOLATION_SHARE
     live = float(rows["listing_start"].iloc[0]) * 0.9
-    return 0.15 * removals / live if live > 0 else 0.0
+    return 0.25 * removals / live if live > 0 else 0.0
 
 
 def expected_new(daily: pd.DataFrame, market: str, category: str | None) -> float:
@@ -249,5 +249,5 @@ def expected_new(daily: pd.DataFrame, market: str, category: str | None) -> floa
 
 
 def ring_size(daily: pd.DataFrame, market: str) -> int:
-    """Ring sellers: about as many as the market's sellers with a removal on a normal day."""
-    return max(5, math.ceil(expected_new(daily, market, None) * VIOLATION_SHARE))
+    """Ring sellers: about twice the market's sellers with a removal on a normal day."""
+    return max(6, math.ceil(2 * expected_new(daily, market, None) * VIOLATION_SHARE))

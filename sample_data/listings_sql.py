@@ -26,6 +26,8 @@ from sample_data.sqlrand import SqlRandom, choice, lookup, nested_choice
 HOME_MARKET_SHARE = 0.85
 FOCUS_CATEGORY_SHARE = 0.70
 NO_SUBCATEGORY = 0.02
+# Extra decision time (median hours) of complaints received during the review backlog.
+BACKLOG_HOURS = 60.0
 # Regulated listings held for manual review before publication.
 HELD_FOR_REVIEW = 0.25
 
@@ -131,7 +133,8 @@ def lifecycle_sql(r: SqlRandom, source: str) -> str:
         CASE WHEN rem_us <= $end_us THEN CASE WHEN fp THEN 0 ELSE channel END END AS channel_f,
         CASE WHEN NOT prepub AND sells AND sale_us <= $end_us
              AND (rem_us IS NULL OR sale_us < rem_us) THEN sale_us END AS sale_us,
-        reason, reason IS NOT NULL AS viol, cls, channel, recv_us, dec_us, ov_dup, fp, prepub
+        reason, reason IS NOT NULL AS viol, cls, rem_us AS planned_removal_us, channel,
+        recv_us, dec_us, ov_dup, fp, prepub
     FROM (
         SELECT *,
             CASE WHEN fp THEN fp_us WHEN cls < 2 THEN t_det WHEN cls = 2 THEN dec_us END AS rem_us
@@ -139,7 +142,7 @@ def lifecycle_sql(r: SqlRandom, source: str) -> str:
             SELECT *,
                 recv_us + {r.lognormal_us(k, "complaint.decision", dec_median, dec_sigma)}
                     + CASE WHEN {backlog}
-                      THEN {r.lognormal_us(k, "complaint.backlog", 84.0, 0.35)} ELSE 0 END
+                      THEN {r.lognormal_us(k, "complaint.backlog", BACKLOG_HOURS, 0.4)} ELSE 0 END
                     AS dec_us,
                 reason IS NULL AND u_fp < $fp_p AND pub_us < fp_us AND NOT prepub AS fp
             FROM (
