@@ -62,11 +62,11 @@ def festivals(first: dt.date, last: dt.date) -> list[Festival]:
             Festival("618 eve", dt.date(year, 6, 17), 1.3, False),
             Festival("11.11", dt.date(year, 11, 11), 3.2, True),
             Festival("11.11 eve", dt.date(year, 11, 10), 1.4, False),
-            Festival("Black Friday", bf, 2.8, True),
+            Festival("Black Friday", bf, 3.0, True),
             Festival("Black Friday weekend", bf + dt.timedelta(days=1), 1.6, False),
             Festival("Black Friday weekend", bf + dt.timedelta(days=2), 1.5, False),
-            Festival("Cyber Monday", bf + dt.timedelta(days=3), 2.2, True),
-            Festival("12.12", dt.date(year, 12, 12), 2.5, True),
+            Festival("Cyber Monday", bf + dt.timedelta(days=3), 2.5, True),
+            Festival("12.12", dt.date(year, 12, 12), 2.6, True),
             Festival("Christmas Eve", dt.date(year, 12, 24), 0.70, False),
             Festival("Christmas", dt.date(year, 12, 25), 0.55, False),
             Festival("New Year's Eve", dt.date(year, 12, 31), 0.80, False),
@@ -94,7 +94,7 @@ def daily_plan(end: dt.date, days: int, listings: int, seed: int) -> pd.DataFram
     dates = pd.date_range(first, end, freq="D")
     n = len(dates)
     rng = np.random.default_rng([seed, 20261122])
-    weekday = dates.weekday.to_numpy()
+    weekday = np.asarray(dates.day_of_week)
     bump = np.ones(n)
     for f in festivals(first, end):
         bump[(f.day - first).days] = f.factor

@@ -107,7 +107,8 @@ def generate_sample(
                 "raise --listings or --days"
             )
         files = tuple(f for f in FILES if rows[f.removesuffix(".parquet")] > 0)
-        _move_into_place(tmp, target, files + ("incidents.json",))
+        files += ("incidents.json",)
+        _move_into_place(tmp, target, files)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     first, last = export_window(end, days)
