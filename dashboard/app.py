@@ -1,0 +1,35 @@
+"""The dashboard's entry point: wires the pages into `st.navigation`, nothing else.
+
+Run with `govkpi dashboard --store PATH` (or `streamlit run dashboard/app.py` with GOVKPI_STORE
+set). Each page lives in `dashboard/app_pages/`; its URL path names the page in the address,
+and metric, slice, start, end (and day) travel as query parameters. The folder is not called
+`pages/`: Streamlit treats a `pages/` folder beside the entry point as a legacy multipage app
+and would bypass `st.navigation`.
+"""
+
+import streamlit as st
+
+from dashboard.navigation import follow_page_parameter
+
+st.set_page_config(page_title="govkpi", page_icon=":material/shield:", layout="wide")
+
+
+def page(script: str, title: str, icon: str, url_path: str, **kwargs: object) -> st.Page:
+    return st.Page(f"app_pages/{script}", title=title, icon=icon, url_path=url_path, **kwargs)
+
+
+pages = {
+    # The default page is served at the root; its hidden twin answers /overview.
+    "": page("overview.py", "Overview", ":material/dashboard:", "home", default=True),
+    "overview": page(
+        "overview.py", "Overview", ":material/dashboard:", "overview", visibility="hidden"
+    ),
+    "indicator": page("indicator.py", "Indicator trend", ":material/show_chart:", "indicator"),
+    "drilldown": page("drilldown.py", "Drill-down", ":material/zoom_in:", "drilldown"),
+    "alerts": page("alerts.py", "Alerts", ":material/notifications_active:", "alerts"),
+    "data": page("data.py", "Data freshness", ":material/database:", "data"),
+    "catalogue": page("catalogue.py", "Catalogue", ":material/menu_book:", "catalogue"),
+}
+current = st.navigation(list(pages.values()))
+follow_page_parameter(current, pages)
+current.run()

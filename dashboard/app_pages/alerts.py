@@ -1,0 +1,256 @@
+"""Alerts: what is firing, what changed, what is silenced; acknowledge and silence from here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import alert_access
+from dashboard.context import PageContext, page_context
+from dashboard.formatting import describe_slice, format_value
+from metrics.errors import UserError
+
+FLASH = "alerts_flash"
+
+
+def _kind(ctx: PageContext, metric_id: str) -> str:
+    definition = ctx.definition(metric_id)
+    return definition.kind if definition else "rate"
+
+
+def _trend_link(ctx: PageContext, metric_id: str, slice_key: str) -> str:
+    day = ctx.report_day
+    params = {
+        "metric": metric_id,
+        "slice": slice_key,
+        "start": (day - timedelta(days=89)).isoformat(),
+        "end": day.isoformat(),
+    }
+    return "indicator?" + urlencode(params)
+
+
+def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
+    kinds = [_kind(ctx, m) for m in firing["metric_id"]]
+    return pd.DataFrame(
+        {
+            "Indicator": [ctx.label(m) for m in firing["metric_id"]],
+            "Slice": [describe_slice(s) for s in firing["slice"]],
+            "Rule": firing["rule_id"],
+            "State": firing["state"],
+            "Severity": firing["severity"].fillna(""),
+            "Firing since": pd.to_datetime(firing["firing_since"]).dt.date,
+            "Last value": [
+                format_value(v, k) for v, k in zip(firing["observed"], kinds, strict=True)
+            ],
+            "Acknowledged by": firing["acknowledged_by"].fillna(""),
+            "Trend": [
+                _trend_link(ctx, m, s)
+                for m, s in zip(firing["metric_id"], firing["slice"], strict=True)
+            ],
+        }
+    )
+
+
+def _alert_label(ctx: PageContext, row: pd.Series) -> str:
+    since = pd.Timestamp(row["firing_since"]).date() if pd.notna(row["firing_since"]) else "?"
+    return (
+        f"{ctx.label(row['metric_id'])} · {describe_slice(row['slice'])} · "
+        f"{row['severity'] or row['state']} since {since} (rule {row['rule_id']})"
+    )
+
+
+def _acknowledge_form(ctx: PageContext, firing: pd.DataFrame) -> None:
+    firing = firing.reset_index(drop=True)
+    with st.form("acknowledge", clear_on_submit=False):
+        st.caption("Acknowledging says someone is on it: no reminders until the alert resolves.")
+        choice = st.selectbox(
+            "Alert",
+            list(range(len(firing))),
+            format_func=lambda i: _alert_label(ctx, firing.iloc[i]),
+            key="ack_alert",
+        )
+        author = st.text_input("Your name (required)", key="ack_author")
+        note = st.text_area("Reason / what is being done (required)", key="ack_note")
+        if not st.form_submit_button("Acknowledge"):
+            return
+    if not author.strip() or not note.strip():
+        st.error("Please give your name and a reason.")
+        return
+    row = firing.iloc[int(choice or 0)]
+    metric_id, slice_key, rule_id = row["metric_id"], row["slice"], row["rule_id"]
+    try:
+        alert_access.acknowledge(
+            ctx.store, metric_id, slice_key, rule_id, author.strip(), note.strip()
+        )
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[FLASH] = f"Acknowledged {ctx.label(metric_id)} ({describe_slice(slice_key)})."
+    st.rerun()
+
+
+def _silence_form(ctx: PageContext) -> None:
+    with st.form("silence", clear_on_submit=False):
+        st.caption(
+            "A silence stops notifications (not evaluation) for every alert whose indicator "
+            "and slice match the patterns, until the end of the chosen day."
+        )
+        left, right = st.columns(2)
+        metric_pattern = left.text_input(
+            "Indicator pattern",
+            value="*",
+            key="sil_metric",
+            help="An indicator id or a glob, e.g. `complaint_rate` or `*_rate`.",
+        )
+        slice_pattern = right.text_input(
+            "Slice pattern", value="*", key="sil_slice", help="e.g. `market=ES*` or `all`."
+        )
+        until_day = st.date_input(
+            "Silence until the end of (UTC)",
+            value=datetime.now(UTC).date() + timedelta(days=7),
+            min_value=datetime.now(UTC).date(),
+            key="sil_until",
+            format="YYYY-MM-DD",
+        )
+        author = st.text_input("Your name (required)", key="sil_author")
+        reason = st.text_area("Reason (required)", key="sil_reason")
+        if not st.form_submit_button("Add silence"):
+            return
+    if not author.strip() or not reason.strip():
+        st.error("Please give your name and a reason.")
+        return
+    until = datetime.combine(until_day + timedelta(days=1), time(0), tzinfo=UTC)
+    try:
+        silence_id = alert_access.add_silence(
+            ctx.store,
+            metric_pattern.strip(),
+            slice_pattern.strip(),
+            until,
+            reason.strip(),
+            author.strip(),
+        )
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[FLASH] = f"Silence {silence_id} added until {until_day.isoformat()}."
+    st.rerun()
+
+
+def _expire_form(ctx: PageContext, silences: pd.DataFrame) -> None:
+    with st.form("expire"):
+        choice = st.selectbox(
+            "Silence",
+            list(silences["silence_id"]),
+            key="exp_id",
+            format_func=lambda sid: _silence_label(silences, sid),
+        )
+        author = st.text_input("Your name (required)", key="exp_author")
+        if not st.form_submit_button("End silence"):
+            return
+    if not author.strip():
+        st.error("Please give your name.")
+        return
+    try:
+        alert_access.expire_silence(ctx.store, str(choice), author.strip())
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[FLASH] = f"Silence {choice} ended."
+    st.rerun()
+
+
+def _silence_label(silences: pd.DataFrame, silence_id: str) -> str:
+    row = silences[silences["silence_id"] == silence_id].iloc[0]
+    until = pd.Timestamp(row["until"])
+    return f"{row['metric_pattern']} / {row['slice_pattern']} until {until:%Y-%m-%d}"
+
+
+def _silence_table(silences: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Indicators": silences["metric_pattern"],
+            "Slices": silences["slice_pattern"],
+            "Until (UTC)": pd.to_datetime(silences["until"], utc=True).dt.strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+            "Reason": silences["reason"],
+            "By": silences["author"],
+            "Id": silences["silence_id"],
+        }
+    )
+
+
+def _history_table(ctx: PageContext, history: pd.DataFrame) -> pd.DataFrame:
+    kinds = [_kind(ctx, m) for m in history["metric_id"]]
+    return pd.DataFrame(
+        {
+            "Day": pd.to_datetime(history["date"]).dt.date,
+            "Indicator": [ctx.label(m) for m in history["metric_id"]],
+            "Slice": [describe_slice(s) for s in history["slice"]],
+            "Rule": history["rule_id"],
+            "Change": [
+                f"{a or 'new'} → {b}"
+                for a, b in zip(history["state_before"], history["state"], strict=True)
+            ],
+            "Severity": history["severity"].fillna(""),
+            "Value": [format_value(v, k) for v, k in zip(history["observed"], kinds, strict=True)],
+        }
+    )
+
+
+ctx = page_context()
+st.title("Alerts")
+st.caption(
+    "Alerts fire when an indicator breaks its threshold or moves outside its expected range "
+    "for long enough; they resolve after enough good days. Acknowledging stops reminders; "
+    "a silence stops notifications for matching alerts until a date."
+)
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH))
+if not alert_access.available():
+    st.info("Alert tracking is not available in this installation yet.")
+    st.stop()
+
+firing = alert_access.firing(ctx.store)
+history = alert_access.history(ctx.store)
+silences = alert_access.silences(ctx.store)
+if firing is None or history is None:
+    st.info("The alert tables cannot be read yet. Run `govkpi alerts run` to evaluate the alerts.")
+    st.stop()
+if firing.empty and history.empty:
+    st.info("No alert evaluation has run on this store yet: run `govkpi alerts run`.")
+
+st.subheader(f"Firing now ({len(firing)})")
+if firing.empty:
+    st.success("No alert is firing.")
+else:
+    st.dataframe(
+        _firing_table(ctx, firing),
+        hide_index=True,
+        column_config={"Trend": st.column_config.LinkColumn("Trend", display_text="Open trend")},
+    )
+    with st.expander("Acknowledge an alert", icon=":material/task_alt:"):
+        _acknowledge_form(ctx, firing)
+
+st.subheader(f"Silences in force ({0 if silences is None else len(silences)})")
+if silences is not None and not silences.empty:
+    st.dataframe(_silence_table(silences), hide_index=True)
+    with st.expander("End a silence early", icon=":material/notifications_active:"):
+        _expire_form(ctx, silences)
+else:
+    st.caption("No silence is in force.")
+with st.expander("Add a silence", icon=":material/notifications_off:"):
+    _silence_form(ctx)
+
+st.subheader("History of state changes")
+if history.empty:
+    st.caption("No state change recorded yet.")
+else:
+    st.caption(
+        "Newest first: each time an alert moved between normal, pending, firing, "
+        "recovering and no data."
+    )
+    st.dataframe(_history_table(ctx, history), hide_index=True)

@@ -1,0 +1,76 @@
+"""Data: how fresh the exports are, how many rows arrived each day, and what validation found."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import queries
+from dashboard.context import page_context
+from dashboard.figures import export_rows_figure
+
+ctx = page_context()
+st.title("Data freshness and quality")
+fresh = ctx.freshness
+st.caption(
+    f"Data as of **{fresh.as_of_text()}** (the latest event in the exports). Days are calendar "
+    f"days in **{fresh.timezone}**. Indicators were computed from `{ctx.meta.get('data_dir', '?')}`"
+    + (f" (store written {ctx.meta['written_at']})." if ctx.meta.get("written_at") else ".")
+)
+if fresh.incomplete_days:
+    st.warning(
+        "Not complete yet (the exports were taken before these days ended): "
+        + ", ".join(d.isoformat() for d in fresh.incomplete_days)
+        + ". They are shown but not judged."
+    )
+
+st.subheader("Exports")
+files = queries.export_files(ctx.store)
+if files.empty:
+    st.info("The store has no record of the export files.")
+else:
+    shown = files.rename(
+        columns={
+            "table": "Export",
+            "path": "Location",
+            "files": "Files",
+            "rows": "Rows",
+            "latest_event": "Latest event (UTC)",
+            "modified_at": "File written (UTC)",
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={
+            "Rows": st.column_config.NumberColumn(format="localized"),
+            "Latest event (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            "File written (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        },
+    )
+
+st.subheader("Rows per day")
+per_day = queries.export_rows_per_day(ctx.store)
+if per_day.empty:
+    st.info("No per-day row counts were recorded.")
+else:
+    st.caption(
+        "Rows by the day they happened (listings by creation, complaints by receipt, appeals by "
+        "filing). A sudden drop on the last days usually means an export is late or partial."
+    )
+    st.plotly_chart(export_rows_figure(per_day), key="data_rows_chart")
+
+st.subheader("Validation")
+findings = queries.validation(ctx.store)
+if findings.empty:
+    st.success("The last compute found no problem in the exports.")
+else:
+    errors = int((findings["severity"] == "error").sum()) if "severity" in findings else 0
+    warnings = len(findings) - errors
+    st.caption(f"{errors} error(s) and {warnings} warning(s) from the last compute.")
+    st.dataframe(findings.rename(columns=str.capitalize), hide_index=True)
+
+skipped = [s for s in (ctx.meta.get("skipped_metrics") or "").split(";") if s.strip()]
+if skipped:
+    st.subheader("Indicators not computed")
+    for item in skipped:
+        st.markdown(f"- {item.strip()}")

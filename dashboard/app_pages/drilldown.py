@@ -1,0 +1,217 @@
+"""Drill-down: where an indicator moved (market x category), which slices drove it, the rows."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from dashboard import queries, raw_rows
+from dashboard.context import PageContext, page_context
+from dashboard.drivers_access import BASELINE_DAYS, contributors, dimensions
+from dashboard.figures import contribution_figure, heatmap_figure
+from dashboard.formatting import describe_slice, format_value
+from dashboard.periods import period_note, pooled_series_value
+from dashboard.tables import contribution_table, grid_table, to_csv_bytes
+from dashboard.view import View, first_value
+from dashboard.view_state import metric_select, resolve_view, slice_select, write_view
+from metrics.catalogue import MetricDefinition
+
+PERIODS = {1: "1 day", 7: "7 days", 28: "28 days"}
+
+
+def _controls(ctx: PageContext, view: View) -> tuple[View, int]:
+    a, b, c, d = st.columns([2, 2, 1.2, 1])
+    with a:
+        metric = metric_select(ctx, view, key="drill_metric")
+    with b:
+        slice_key = slice_select(ctx, metric, view.slice, key="drill_slice")
+    day = min(max(view.day or ctx.report_day, ctx.first_day), ctx.last_day)
+    if view.day is not None and view.day != day:
+        st.warning(f"{view.day.isoformat()} is outside the data; showing {day.isoformat()}.")
+    with c:
+        day = st.date_input(
+            "Day",
+            value=day,
+            min_value=ctx.first_day,
+            max_value=ctx.last_day,
+            key="drill_day",
+            format="YYYY-MM-DD",
+        )
+    requested = first_value(st.query_params.to_dict(), "period")
+    period = int(requested) if requested in ("1", "7", "28") else 1
+    with d:
+        period = st.selectbox(
+            "Period",
+            list(PERIODS),
+            index=list(PERIODS).index(period),
+            format_func=PERIODS.__getitem__,
+            key="drill_period",
+            help="The days ending on the chosen day that are compared with the 28 days before.",
+        )
+    return View(metric, slice_key, view.start, view.end, day), period
+
+
+def _heatmap(ctx: PageContext, definition: MetricDefinition, day: date, period: int) -> None:
+    start = day - timedelta(days=period - 1)
+    note = period_note(definition.kind, period)
+    st.subheader("By market and category")
+    grid = queries.grid(ctx.store, definition.id, start, day)
+    if grid.empty:
+        st.info("This indicator is not computed per market and category.")
+        return
+    platform = queries.series(ctx.store, definition.id, "all", start, day)
+    reference = pooled_series_value(platform, definition.kind, definition.scale)
+    colours = (
+        f"Red: worse than the whole platform ({format_value(reference, definition.kind)}); "
+        "green: better."
+        if definition.better and reference is not None
+        else "Darker: higher."
+    )
+    st.caption(
+        f"{definition.label} per market and category, {start:%d %b} – {day:%d %b %Y}"
+        + (f" ({note})" if note else "")
+        + f". {colours}"
+    )
+    table = grid_table(grid, definition.kind, definition.scale, period)
+    figure = heatmap_figure(table, definition.kind, definition.better, reference)
+    st.plotly_chart(figure, key="drill_heatmap")
+    st.download_button(
+        "Download this grid (CSV)",
+        to_csv_bytes(table),
+        file_name=f"{definition.id}_market_category_{day.isoformat()}.csv",
+        mime="text/csv",
+        key="drill_grid_csv",
+    )
+
+
+def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period: int) -> None:
+    assert view.day is not None
+    st.subheader("What drove the change")
+    options = dimensions(definition, view.slice)
+    if not options:
+        st.info(f"{describe_slice(view.slice).capitalize()} has no finer slices to break down.")
+        return
+    dimension = st.radio(
+        "Break down by",
+        options,
+        horizontal=True,
+        key="drill_dimension",
+        format_func=lambda d: d.replace("_l1", "").replace("_", " "),
+    )
+    result = contributors(ctx.store, definition, view.slice, view.day, period, dimension)
+    if result.problem:
+        st.info(result.problem)
+        return
+    kind = definition.kind
+    before = result.info.get("parent_baseline_value")
+    now = result.info.get("parent_value")
+    st.caption(
+        f"{describe_slice(view.slice).capitalize()}: {format_value(now, kind)} in the "
+        f"{PERIODS[period]} to {view.day:%d %b} against {format_value(before, kind)} in the "
+        f"{BASELINE_DAYS} days before. Each bar is one slice's part of that change: the "
+        "**rate effect** is its own value moving, the **mix effect** its volume moving "
+        "towards or away from it. The slices that pushed in the bad direction come first."
+        + (
+            " Approximate for medians and distinct counts."
+            if result.info.get("approximate")
+            else ""
+        )
+    )
+    st.plotly_chart(contribution_figure(result.table, kind), key="drill_contrib")
+    table = contribution_table(result.table, kind)
+    st.dataframe(table, hide_index=True)
+    st.download_button(
+        "Download the contributions (CSV)",
+        to_csv_bytes(result.table),
+        file_name=f"{definition.id}_drivers_{view.day.isoformat()}.csv",
+        mime="text/csv",
+        key="drill_contrib_csv",
+    )
+
+
+def _rows(ctx: PageContext, definition: MetricDefinition, view: View) -> None:
+    assert view.day is not None
+    source = raw_rows.ROW_SOURCES.get(definition.id)
+    st.subheader("The rows behind it")
+    if source is None:
+        st.info("Rows are not available for this indicator.")
+        return
+    problem = raw_rows.data_folder_problem(ctx.meta.get("data_dir"), source.table)
+    if problem:
+        st.info(f"The export rows cannot be shown: {problem}.")
+        return
+    st.caption(
+        f"{source.description.capitalize()} ({view.day:%d %b %Y}, {ctx.freshness.timezone}), "
+        f"{describe_slice(view.slice)}; read from the exports in {ctx.meta['data_dir']}."
+    )
+    page_key = "drill_rows_page"
+    signature = f"{definition.id}|{view.slice}|{view.day}"
+    if st.session_state.get("drill_rows_view") != signature:
+        st.session_state.pop(page_key, None)  # a new view starts on its first page
+        st.session_state["drill_rows_view"] = signature
+    page = int(st.session_state.get(page_key, 1))
+    rows, total = raw_rows.rows_page(
+        ctx.meta["data_dir"],
+        ctx.store.version(),
+        definition.id,
+        view.slice,
+        view.day,
+        ctx.freshness.timezone,
+        page,
+    )
+    pages = max(1, -(-total // raw_rows.PAGE_SIZE))
+    if page > pages:
+        page = pages
+        rows, total = raw_rows.rows_page(
+            ctx.meta["data_dir"],
+            ctx.store.version(),
+            definition.id,
+            view.slice,
+            view.day,
+            ctx.freshness.timezone,
+            page,
+        )
+    left, right = st.columns([1, 3])
+    with left:
+        st.number_input(
+            f"Page (of {pages})", min_value=1, max_value=pages, value=page, step=1, key=page_key
+        )
+    with right:
+        first = (page - 1) * raw_rows.PAGE_SIZE + 1 if total else 0
+        st.caption(f"Rows {first:,}–{first + len(rows) - 1 if total else 0:,} of {total:,}.")
+    st.dataframe(rows, hide_index=True)
+    st.download_button(
+        "Download these rows (CSV)",
+        to_csv_bytes(rows),
+        file_name=f"{definition.id}_{view.day.isoformat()}_rows_page{page}.csv",
+        mime="text/csv",
+        key="drill_rows_csv",
+        disabled=rows.empty,
+    )
+
+
+ctx = page_context()
+st.title("Drill-down")
+view = resolve_view(ctx, use_day=True)
+view, period = _controls(ctx, view)
+write_view(view, use_day=True)
+if period != 1:
+    st.query_params["period"] = str(period)
+definition = ctx.definition(view.metric)
+if definition is None:
+    st.warning("This indicator is not in the catalogue.")
+    st.stop()
+st.caption(
+    f"**{definition.label}**, {describe_slice(view.slice)}. Pick a day (a flagged day from the "
+    "trend, for example) to see where the indicator moved and why."
+)
+_heatmap(ctx, definition, view.day or ctx.report_day, period)
+_drivers(ctx, definition, view, period)
+_rows(ctx, definition, view)
+st.page_link(
+    "app_pages/indicator.py",
+    label="Back to the trend",
+    icon=":material/show_chart:",
+    query_params=view.to_params(),
+)

@@ -1,0 +1,135 @@
+"""Indicator: one indicator and slice over time, with its expected band, thresholds and flags."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import queries
+from dashboard.context import PageContext, page_context
+from dashboard.figures import trend_figure
+from dashboard.formatting import describe_slice, format_value
+from dashboard.periods import previous_period, shift_previous
+from dashboard.rules_access import thresholds_over
+from dashboard.status import describe_target
+from dashboard.view import View
+from dashboard.view_state import (
+    metric_select,
+    period_select,
+    resolve_view,
+    slice_select,
+    write_view,
+)
+
+
+def _controls(ctx: PageContext, view: View) -> tuple[View, bool]:
+    left, middle, right = st.columns([2, 2, 2])
+    with left:
+        metric = metric_select(ctx, view, key="indicator_metric")
+    with middle:
+        slice_key = slice_select(ctx, metric, view.slice, key="indicator_slice")
+    with right:
+        start, end = period_select(ctx, view, key="indicator_period")
+    compare = st.toggle(
+        "Compare with the previous period",
+        value=False,
+        key="indicator_compare",
+        help="Overlays the period of the same length just before, shifted onto this one.",
+    )
+    return View(metric, slice_key, start, end, view.day), compare
+
+
+def _drill_link(view: View, day: date) -> str:
+    params = {**view.to_params(), "day": day.isoformat()}
+    return "drilldown?" + urlencode(params)
+
+
+def _flag_table(view: View, detections: pd.DataFrame, kind: str) -> None:
+    flagged = detections[detections["is_alert"].fillna(False).astype(bool)]
+    st.subheader(f"Flagged days ({len(flagged)})")
+    if flagged.empty:
+        st.caption("The detector flagged no day in this period.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Day": pd.to_datetime(flagged["date"]).dt.date,
+                "Value": [format_value(v, kind) for v in flagged["value"]],
+                "Expected": [format_value(v, kind) for v in flagged["expected"]],
+                "Expected range": [
+                    f"{format_value(lo, kind)} – {format_value(hi, kind)}"
+                    for lo, hi in zip(flagged["lower"], flagged["upper"], strict=True)
+                ],
+                "Score": flagged["score"].round(1),
+                "Drill down": [
+                    _drill_link(view, d) for d in pd.to_datetime(flagged["date"]).dt.date
+                ],
+            }
+        ),
+        column_config={
+            "Drill down": st.column_config.LinkColumn("Drill down", display_text="What drove it")
+        },
+        hide_index=True,
+    )
+
+
+ctx = page_context()
+st.title("Indicator trend")
+view = resolve_view(ctx)
+view, compare = _controls(ctx, view)
+write_view(view)
+
+definition = ctx.definition(view.metric)
+kind = definition.kind if definition else "rate"
+st.caption(
+    f"**{ctx.label(view.metric)}** for **{describe_slice(view.slice)}**, "
+    f"{view.start:%d %b %Y} – {view.end:%d %b %Y}. "
+    + (definition.description if definition else "")
+)
+series = queries.series(ctx.store, view.metric, view.slice, view.start, view.end)
+detections = queries.detections(ctx.store, view.metric, view.slice, view.start, view.end)
+thresholds = thresholds_over(view.metric, view.slice, view.start, view.end)
+previous = None
+label = "Previous period"
+if compare:
+    p_start, p_end, length = previous_period(view.start, view.end)
+    previous = shift_previous(
+        queries.series(ctx.store, view.metric, view.slice, p_start, p_end), length
+    )
+    label = f"Previous period ({p_start:%d %b} – {p_end:%d %b}, shifted {length} days)"
+
+if series.empty or series["value"].isna().all():
+    st.info("There is no value for this indicator and slice in the chosen period.")
+else:
+    st.plotly_chart(
+        trend_figure(series, detections, thresholds, kind, previous, label),
+        key="indicator_trend",
+    )
+    unit = definition.unit if definition else ""
+    notes = [f"Unit: {unit}."]
+    if detections.empty:
+        notes.append("No expected range yet: run `govkpi detect` to add one.")
+    else:
+        notes.append(
+            "Shaded: the range the detector expected from recent history; ✕: a day flagged as "
+            "unusual in the bad direction."
+        )
+    if not thresholds.empty:
+        rule = thresholds.iloc[-1]
+        notes.append(f"Thresholds in force at the end: {describe_target(rule, kind)}.")
+    if kind == "duration":
+        notes.append("The value is the median; the p90 is in the table below.")
+    st.caption(" ".join(notes))
+    if not detections.empty:
+        _flag_table(view, detections, kind)
+    with st.expander("Daily values"):
+        st.dataframe(series, hide_index=True)
+st.page_link(
+    "app_pages/drilldown.py",
+    label="Drill down into the last day of this period",
+    icon=":material/zoom_in:",
+    query_params={**view.to_params(), "day": view.end.isoformat()},
+)

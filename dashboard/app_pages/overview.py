@@ -1,0 +1,180 @@
+"""Overview: the governance lead's five-minute morning review."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import alert_access, queries
+from dashboard.context import PageContext, page_context
+from dashboard.formatting import describe_slice, format_delta, format_value, humanize_area
+from dashboard.overview_data import SPARK_DAYS, headline_card, split_firing, split_flagged
+from dashboard.rules_access import threshold
+from dashboard.status import BADGE_COLOR, badge_markdown, describe_target
+
+CARDS_PER_ROW = 4
+MAX_ROWS = 15
+
+
+def _cards(ctx: PageContext) -> None:
+    day = ctx.report_day
+    platform = queries.platform_series(ctx.store, day - timedelta(days=SPARK_DAYS + 7), day)
+    headline = [m for m in ctx.catalogue if m.headline]
+    for start in range(0, len(headline), CARDS_PER_ROW):
+        columns = st.columns(CARDS_PER_ROW)
+        for column, definition in zip(
+            columns, headline[start : start + CARDS_PER_ROW], strict=False
+        ):
+            with column.container(border=True):
+                _card(ctx, definition, platform)
+
+
+def _card(ctx: PageContext, definition, platform: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    day = ctx.report_day
+    if definition.id not in ctx.slices:
+        st.markdown(f"**{definition.label}**")
+        st.caption(_not_computed_reason(ctx, definition.id))
+        return
+    rule = threshold(definition.id, "all", day)
+    card = headline_card(definition.id, definition.kind, platform, day, rule)
+    st.markdown(f"**{definition.label}**")
+    st.badge(card.status.text, color=BADGE_COLOR[card.status.level])  # type: ignore[arg-type]
+    delta_color = {"higher": "normal", "lower": "inverse"}.get(definition.better or "", "off")
+    st.metric(
+        definition.unit,
+        format_value(card.value, definition.kind),
+        delta=format_delta(card.delta, definition.kind),
+        delta_color=delta_color,  # type: ignore[arg-type]
+        delta_description="vs same day last week",
+        chart_data=card.spark or None,
+        help=definition.description,
+    )
+    st.caption(
+        f"{describe_target(rule, definition.kind).capitalize()}. {card.status.reason.capitalize()}."
+    )
+    st.page_link(
+        "app_pages/indicator.py",
+        label="Open trend",
+        icon=":material/show_chart:",
+        query_params={
+            "metric": definition.id,
+            "slice": "all",
+            "start": (day - timedelta(days=89)).isoformat(),
+            "end": day.isoformat(),
+        },
+    )
+
+
+def _not_computed_reason(ctx: PageContext, metric_id: str) -> str:
+    for item in (ctx.meta.get("skipped_metrics") or "").split(";"):
+        name, _, reason = item.partition(":")
+        if name.strip() == metric_id and reason.strip():
+            return f"Not computed: {reason.strip()}."
+    return "Not computed in this store."
+
+
+def _link(metric_id: str, slice_key: str, day: date) -> str:
+    start = (day - timedelta(days=89)).isoformat()
+    params = {"metric": metric_id, "slice": slice_key, "start": start, "end": day.isoformat()}
+    return "indicator?" + urlencode(params)
+
+
+def _alert_table(ctx: PageContext, frame: pd.DataFrame, value_column: str) -> pd.DataFrame:
+    frame = frame.reset_index(drop=True)
+
+    def label(metric_id: str) -> str:
+        return ctx.label(metric_id)
+
+    out = pd.DataFrame(
+        {
+            "Indicator": [label(m) for m in frame["metric_id"]],
+            "Slice": [describe_slice(s) for s in frame["slice"]],
+        }
+    )
+    if "severity" in frame:
+        out["Severity"] = ["critical" if s == "critical" else "warning" for s in frame["severity"]]
+    kinds = [ctx.definition(m).kind if ctx.definition(m) else "rate" for m in frame["metric_id"]]
+    out["Value"] = [format_value(v, k) for v, k in zip(frame[value_column], kinds, strict=True)]
+    if "firing_since" in frame:
+        out["Firing since"] = pd.to_datetime(frame["firing_since"]).dt.date
+    if "acknowledged_by" in frame:
+        out["Acknowledged by"] = frame["acknowledged_by"].fillna("")
+    out["Trend"] = [
+        _link(m, s, ctx.report_day) for m, s in zip(frame["metric_id"], frame["slice"], strict=True)
+    ]
+    return out
+
+
+def _show(ctx: PageContext, title: str, frame: pd.DataFrame, value_column: str, empty: str) -> None:
+    st.subheader(f"{title} ({len(frame)})")
+    if frame.empty:
+        st.success(empty)
+        return
+    if "score" in frame and len(frame) > MAX_ROWS:
+        frame = frame.reindex(frame["score"].abs().sort_values(ascending=False).index)
+    if len(frame) > MAX_ROWS:
+        st.caption(f"Showing the {MAX_ROWS} most unusual of {len(frame)}.")
+        frame = frame.head(MAX_ROWS)
+    st.dataframe(
+        _alert_table(ctx, frame, value_column),
+        hide_index=True,
+        column_config={"Trend": st.column_config.LinkColumn("Trend", display_text="Open trend")},
+    )
+
+
+def _firing(ctx: PageContext) -> None:
+    firing = alert_access.firing(ctx.store)
+    if firing is not None and alert_access.evaluated(ctx.store):
+        latest = ctx.report_day
+        if not firing.empty and "as_of" in firing:
+            latest = pd.to_datetime(firing["as_of"]).max().date()
+        new, still = split_firing(firing, latest)
+        source = f"From the alert ledger as of {latest:%a %d %b}."
+        value_column = "observed"
+    else:
+        day = ctx.report_day
+        flagged = queries.flagged_on(ctx.store, (day - timedelta(days=1), day))
+        new, still = split_flagged(flagged, day)
+        source = (
+            "No alert run has evaluated this store yet (`govkpi alerts run`), so these are the "
+            "days the anomaly detector flagged in the bad direction."
+        )
+        value_column = "value"
+    _show(ctx, "Started firing since yesterday", new, value_column, "Nothing new since yesterday.")
+    _show(ctx, "Still firing", still, value_column, "Nothing has been firing for more than a day.")
+    st.caption(source + " See the Alerts page to acknowledge or silence.")
+
+
+def _freshness(ctx: PageContext) -> None:
+    fresh = ctx.freshness
+    text = (
+        f"Data as of **{fresh.as_of_text()}**. Days are calendar days in **{fresh.timezone}** "
+        f"(the reporting time zone). This review judges **{ctx.report_day:%A %d %B %Y}**, the "
+        "latest complete day."
+    )
+    if fresh.incomplete_days:
+        days = ", ".join(f"{d:%a %d %b}" for d in fresh.incomplete_days)
+        text += f" Incomplete, still arriving: {days} (not judged yet)."
+    st.info(text, icon=":material/schedule:")
+
+
+ctx = page_context()
+st.title("Governance overview")
+st.caption(
+    "How the headline indicators stood on the latest complete day against their targets, "
+    "what started firing since yesterday and what is still firing."
+)
+_freshness(ctx)
+st.caption(
+    f"{badge_markdown('red')} beyond the critical threshold · {badge_markdown('amber')} "
+    "beyond the warning threshold, or outside the range expected from recent "
+    f"history · {badge_markdown('green')} within target · The small figure under each value is the "
+    f"change against the same weekday a week before; the line is the last {SPARK_DAYS} days."
+)
+_cards(ctx)
+_firing(ctx)
+owners = sorted({humanize_area(m.owner_area) for m in ctx.catalogue if m.headline})
+st.caption("Owner areas of the headline indicators: " + ", ".join(owners) + ".")

@@ -1,0 +1,124 @@
+"""What every page starts from: the store, the catalogue, and how fresh the data is.
+
+`page_context()` renders a friendly "nothing to show yet" page and stops the script when the
+store is missing or empty, so pages only deal with a store that has series in it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from dashboard import queries
+from dashboard.freshness import Freshness, compute_freshness
+from dashboard.store_access import STORE_ENV, configured_store
+from metrics.catalogue import Catalogue, MetricDefinition, load_catalogue
+from metrics.metric_store import MetricStore
+
+
+@dataclass(frozen=True)
+class PageContext:
+    store: MetricStore
+    catalogue: Catalogue
+    meta: dict[str, str]
+    first_day: date
+    last_day: date
+    freshness: Freshness
+    # Metrics that have series in the store, headline first.
+    metric_ids: list[str]
+    slices: dict[str, list[str]]
+
+    @property
+    def report_day(self) -> date:
+        """The latest complete day: what the overview and drill-down judge by default."""
+        return self.freshness.latest_complete_day or self.last_day
+
+    def definition(self, metric_id: str) -> MetricDefinition | None:
+        return self.catalogue.metrics.get(metric_id)
+
+    def label(self, metric_id: str) -> str:
+        definition = self.definition(metric_id)
+        return definition.label if definition else metric_id
+
+
+@st.cache_resource(show_spinner=False)
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+def _metric_order(cat: Catalogue, present: list[str]) -> list[str]:
+    headline = [m.id for m in cat if m.headline and m.id in present]
+    others = sorted((m for m in present if m not in headline), key=lambda m: m)
+    return headline + others
+
+
+def page_context() -> PageContext:
+    store = configured_store()
+    if store is None or not store.exists():
+        _nothing_to_show(store, missing=True)
+        st.stop()
+    assert store is not None
+    summary = queries.summary(store)
+    if not summary["rows"]:
+        _nothing_to_show(store, missing=False)
+        st.stop()
+    meta = queries.meta(store)
+    last_day = summary["last_day"]
+    fresh = compute_freshness(
+        meta,
+        queries.export_files(store),
+        last_day,
+        summary["recent_days"],  # type: ignore[arg-type]
+    )
+    slices = queries.metric_slices(store)
+    cat = catalogue()
+    ctx = PageContext(
+        store=store,
+        catalogue=cat,
+        meta=meta,
+        first_day=summary["first_day"],  # type: ignore[arg-type]
+        last_day=last_day,  # type: ignore[arg-type]
+        freshness=fresh,
+        metric_ids=_metric_order(cat, list(slices)),
+        slices=slices,
+    )
+    _sidebar_freshness(ctx)
+    return ctx
+
+
+def _sidebar_freshness(ctx: PageContext) -> None:
+    fresh = ctx.freshness
+    lines = [
+        f"**Data as of {fresh.as_of_text()}**",
+        f"Days are calendar days in **{fresh.timezone}**.",
+        f"Latest complete day: **{ctx.report_day:%a %d %b %Y}**",
+    ]
+    if fresh.incomplete_days:
+        days = ", ".join(f"{d:%d %b}" for d in fresh.incomplete_days)
+        lines.append(f"Incomplete (still arriving): {days}")
+    st.sidebar.caption("  \n".join(lines))
+
+
+def _nothing_to_show(store: MetricStore | None, missing: bool) -> None:
+    st.title("govkpi dashboard")
+    if store is None:
+        st.info(
+            f"No metric store is configured. Start the dashboard with "
+            f"`govkpi dashboard --store PATH` or set {STORE_ENV}."
+        )
+    elif missing:
+        st.info(f"There is no metric store at `{store.path}` yet: nothing to show.")
+    else:
+        st.info(f"The metric store at `{store.path}` has no indicator series yet.")
+    st.markdown("To see the dashboard with realistic sample data, run:")
+    st.code("govkpi demo", language="bash")
+    st.markdown("To compute the indicators from your own exports, run:")
+    target = store.path if store is not None else os.environ.get(STORE_ENV, "PATH")
+    st.code(
+        f"govkpi compute --data DIR --store {target}\ngovkpi detect --store {target}",
+        language="bash",
+    )
+    st.caption("Then reload this page.")

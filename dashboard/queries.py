@@ -1,0 +1,193 @@
+"""Read-only queries on the metric store, cached per store version.
+
+Every query opens its own read-only connection (`MetricStore.read()`): DuckDB connections are
+not shared across Streamlit's script threads. Every value is a bound parameter. The cached
+functions take the store's path and version as arguments, so a newly swapped-in compute is
+picked up on the next page load without a restart, and nothing is ever recomputed here.
+A table that does not exist yet (an older or partial store) reads as empty.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from metrics.metric_store import MetricStore
+
+logger = logging.getLogger(__name__)
+
+# Cached entries per function: enough for a few users flipping between views.
+_MAX_ENTRIES = 256
+# Matches market x category_l1 slices, the cells of the drill-down heatmap.
+_GRID_SLICE = r"market=([^,]+),category_l1=([^,]+)"
+
+
+def frame(path: str, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+    """Runs one query on a fresh read-only connection; a missing table gives an empty frame."""
+    try:
+        with MetricStore(path).read() as con:
+            return con.execute(sql, params or []).df()
+    except duckdb.CatalogException as exc:
+        logger.info("store %s: %s", path, exc)
+        return pd.DataFrame()
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def _meta(path: str, version: str) -> dict[str, str]:
+    df = frame(path, "SELECT key, value FROM meta")
+    return dict(zip(df["key"], df["value"], strict=True)) if not df.empty else {}
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def _summary(path: str, version: str) -> dict[str, object]:
+    df = frame(
+        path,
+        "SELECT count(*) AS n, min(date) AS first_day, max(date) AS last_day FROM series",
+    )
+    if df.empty or not df["n"].iloc[0]:
+        return {"rows": 0, "first_day": None, "last_day": None, "recent_days": []}
+    last = pd.Timestamp(df["last_day"].iloc[0]).date()
+    recent = frame(
+        path,
+        "SELECT DISTINCT date FROM series WHERE date >= ? - INTERVAL 10 DAY ORDER BY date",
+        [last],
+    )
+    return {
+        "rows": int(df["n"].iloc[0]),
+        "first_day": pd.Timestamp(df["first_day"].iloc[0]).date(),
+        "last_day": last,
+        "recent_days": [pd.Timestamp(d).date() for d in recent["date"]],
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def _metric_slices(path: str, version: str) -> dict[str, list[str]]:
+    df = frame(path, "SELECT DISTINCT metric_id, slice FROM series ORDER BY metric_id, slice")
+    if df.empty:
+        return {}
+    return {m: list(g["slice"]) for m, g in df.groupby("metric_id", sort=True)}
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def _series(path: str, version: str, metric: str, slice_key: str, start: date, end: date):
+    return frame(
+        path,
+        "SELECT date, value, numerator, denominator, p90 FROM series "
+        "WHERE metric_id = ? AND slice = ? AND date BETWEEN ? AND ? ORDER BY date",
+        [metric, slice_key, start, end],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def _detections(path: str, version: str, metric: str, slice_key: str, start: date, end: date):
+    return frame(
+        path,
+        "SELECT date, value, expected, lower, upper, score, is_anomaly, direction, is_alert "
+        "FROM detections WHERE metric_id = ? AND slice = ? AND date BETWEEN ? AND ? "
+        "ORDER BY date",
+        [metric, slice_key, start, end],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def _platform(path: str, version: str, start: date, end: date) -> pd.DataFrame:
+    """Every metric's whole-platform series with its detection verdict, for the overview."""
+    return frame(
+        path,
+        "SELECT s.metric_id, s.date, s.value, s.numerator, s.denominator, d.is_alert, "
+        "d.expected FROM series s LEFT JOIN detections d "
+        "ON d.metric_id = s.metric_id AND d.slice = s.slice AND d.date = s.date "
+        "WHERE s.slice = 'all' AND s.date BETWEEN ? AND ? ORDER BY s.metric_id, s.date",
+        [start, end],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def _flagged(path: str, version: str, days: tuple[date, ...]) -> pd.DataFrame:
+    """Every (metric, slice, day) the detector flagged on the given days."""
+    return frame(
+        path,
+        "SELECT metric_id, slice, date, value, expected, score, direction FROM detections "
+        "WHERE is_alert AND list_contains(?, date) ORDER BY metric_id, slice, date",
+        [list(days)],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def _grid(path: str, version: str, metric: str, start: date, end: date) -> pd.DataFrame:
+    """Per market x category_l1: summed numerator/denominator and mean value over the days."""
+    return frame(
+        path,
+        "SELECT regexp_extract(slice, ?, 1) AS market, regexp_extract(slice, ?, 2) AS "
+        "category_l1, sum(numerator) AS numerator, sum(denominator) AS denominator, "
+        "avg(value) AS mean_value, sum(value * denominator) / nullif(sum(denominator), 0) "
+        "AS weighted_value, count(value) AS days "
+        "FROM series WHERE metric_id = ? AND date BETWEEN ? AND ? "
+        "AND regexp_full_match(slice, ?) GROUP BY ALL ORDER BY market, category_l1",
+        [_GRID_SLICE, _GRID_SLICE, metric, start, end, _GRID_SLICE],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def _table(path: str, version: str, name: str) -> pd.DataFrame:
+    # `name` is one of the fixed table names below, never user input.
+    return frame(path, f'SELECT * FROM "{name}"')
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def _export_rows_per_day(path: str, version: str) -> pd.DataFrame:
+    return frame(
+        path,
+        'SELECT "table", date, sum(rows) AS rows FROM export_stats GROUP BY ALL ORDER BY 1, 2',
+    )
+
+
+# Public API: take the store, key the caches on its current version.
+
+
+def meta(store: MetricStore) -> dict[str, str]:
+    return _meta(store.path, store.version())
+
+
+def summary(store: MetricStore) -> dict[str, object]:
+    return _summary(store.path, store.version())
+
+
+def metric_slices(store: MetricStore) -> dict[str, list[str]]:
+    return _metric_slices(store.path, store.version())
+
+
+def series(store: MetricStore, metric: str, slice_key: str, start: date, end: date):
+    return _series(store.path, store.version(), metric, slice_key, start, end)
+
+
+def detections(store: MetricStore, metric: str, slice_key: str, start: date, end: date):
+    return _detections(store.path, store.version(), metric, slice_key, start, end)
+
+
+def platform_series(store: MetricStore, start: date, end: date) -> pd.DataFrame:
+    return _platform(store.path, store.version(), start, end)
+
+
+def flagged_on(store: MetricStore, days: tuple[date, ...]) -> pd.DataFrame:
+    return _flagged(store.path, store.version(), days)
+
+
+def grid(store: MetricStore, metric: str, start: date, end: date) -> pd.DataFrame:
+    return _grid(store.path, store.version(), metric, start, end)
+
+
+def export_files(store: MetricStore) -> pd.DataFrame:
+    return _table(store.path, store.version(), "export_files")
+
+
+def validation(store: MetricStore) -> pd.DataFrame:
+    return _table(store.path, store.version(), "validation")
+
+
+def export_rows_per_day(store: MetricStore) -> pd.DataFrame:
+    return _export_rows_per_day(store.path, store.version())

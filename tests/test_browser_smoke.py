@@ -1,0 +1,120 @@
+"""One real-browser smoke test: the served dashboard in headless Chromium, every page.
+
+Starts `govkpi dashboard` (through `serve`) on a free port over a fixture store, opens each
+page by its URL path and checks that it rendered its title and no error. Uses playwright
+driving the system Chromium (never a downloaded browser); without playwright it falls back to
+Chromium's own `--dump-dom`. Skipped only when Chromium is not installed.
+Set GOVKPI_SCREENSHOTS=DIR to keep a screenshot of every page.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from govkpi.commands.dashboard import serve
+from tests.dashboard_fixtures import REPORT_DAY, build_store, write_rows_exports
+from tests.test_dashboard_command import free_port, wait_healthy
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = next(
+    (
+        p
+        for p in (
+            "/usr/bin/chromium",
+            shutil.which("chromium") or "",
+            shutil.which("chromium-browser") or "",
+        )
+        if p and os.path.exists(p)
+    ),
+    None,
+)
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ERROR_WORDS = ("Traceback", "Error", "Exception")
+LINK = f"metric=proactive_rate&slice=market%3DES&start=2026-02-01&end={REPORT_DAY}"
+PAGES = {
+    "": "Governance overview",
+    "overview": "Governance overview",
+    f"indicator?{LINK}": "Indicator trend",
+    f"drilldown?{LINK}&day={REPORT_DAY}": "Drill-down",
+    "alerts": "Alerts",
+    "data": "Data freshness and quality",
+    "catalogue": "Indicator catalogue",
+}
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    root = tmp_path_factory.mktemp("browser")
+    store = build_store(root / "store.duckdb", data_dir=write_rows_exports(root / "data"))
+    port = free_port()
+    process = serve(store.path, port=port, wait=False)
+    assert not isinstance(process, int)
+    try:
+        assert wait_healthy(f"http://127.0.0.1:{port}/_stcore/health"), "dashboard did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _texts_with_playwright(base_url: str) -> dict[str, str]:
+    from playwright.sync_api import sync_playwright
+
+    shots = os.environ.get("GOVKPI_SCREENSHOTS")
+    found = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2400})
+            for path, title in PAGES.items():
+                page.goto(f"{base_url}/{path}")
+                page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+                # The script has finished when Streamlit's "running" indicator is gone.
+                page.wait_for_function(
+                    "!document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                    timeout=60_000,
+                )
+                found[path] = page.inner_text("body")
+                if shots:
+                    name = path.split("?")[0] or "root"
+                    page.screenshot(path=str(Path(shots) / f"{name}.png"))
+        finally:
+            browser.close()
+    return found
+
+
+def _texts_with_dump_dom(base_url: str) -> dict[str, str]:
+    found = {}
+    for path in PAGES:
+        result = subprocess.run(
+            [CHROMIUM or "chromium", "--headless", *ARGS, "--virtual-time-budget=30000",
+             "--dump-dom", f"{base_url}/{path}"],
+            capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        found[path] = result.stdout
+    return found
+
+
+def test_every_page_renders_in_chromium(base_url: str) -> None:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        texts = _texts_with_dump_dom(base_url)
+    else:
+        texts = _texts_with_playwright(base_url)
+    for path, title in PAGES.items():
+        text = texts[path]
+        assert title in text, f"{path or '/'}: title {title!r} missing"
+        for word in ERROR_WORDS:
+            assert word not in text, f"{path or '/'}: {word!r} on the page"
+    assert "Page not found" not in texts["overview"]
+    assert "market ES" in texts[f"indicator?{LINK}"]  # the deep link's slice is shown
