@@ -1,0 +1,126 @@
+"""The PNG chart of one alert for the digest email (pure: a frame in, PNG bytes out).
+
+History (~60 days) as a line, the detector's expected value and band, the warning/critical
+thresholds in force each day (step lines, so a threshold change shows), flagged days as red
+markers and the as-of day highlighted. Rendered at 2x for sharp display at 560 px wide.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers; must precede pyplot
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+WIDTH_PX, HEIGHT_PX, SCALE = 560, 220, 2
+INK, BAND, EXPECTED = "#1f2937", "#dbeafe", "#2563eb"
+WARNING, CRITICAL, FLAG = "#d97706", "#dc2626", "#dc2626"
+
+
+def value_formatter(kind: str) -> FuncFormatter:
+    if kind == "share":
+        return FuncFormatter(lambda v, _: f"{v * 100:.0f}%" if abs(v) >= 0.1 else f"{v * 100:.1f}%")
+    if kind == "duration":
+        return FuncFormatter(lambda v, _: f"{v:.0f} h")
+    return FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 else f"{v:.2g}")
+
+
+def render_chart(history: pd.DataFrame, kind: str, as_of: date) -> bytes:
+    """history: date, value, expected, lower, upper, warning, critical, flagged (any may be NaN)."""
+    frame = history.sort_values("date").copy()
+    frame["date"] = pd.to_datetime(frame["date"])
+    fig, ax = plt.subplots(figsize=(WIDTH_PX / 100, HEIGHT_PX / 100), dpi=100 * SCALE)
+    try:
+        _draw(ax, frame, pd.Timestamp(as_of))
+        ax.yaxis.set_major_formatter(value_formatter(kind))
+        ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=2))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        for side in ("left", "bottom"):
+            ax.spines[side].set_color("#9ca3af")
+        ax.tick_params(labelsize=7, colors="#4b5563", length=2)
+        ax.grid(axis="y", color="#e5e7eb", linewidth=0.6)
+        ax.set_axisbelow(True)
+        handles, labels = ax.get_legend_handles_labels()
+        if handles:
+            ax.legend(
+                handles,
+                labels,
+                fontsize=6.5,
+                frameon=False,
+                ncol=len(handles),
+                loc="upper left",
+                bbox_to_anchor=(0, 1.16),
+                handlelength=1.6,
+            )
+        fig.subplots_adjust(left=0.09, right=0.985, top=0.86, bottom=0.12)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", metadata={"Software": None})
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def _draw(ax: plt.Axes, frame: pd.DataFrame, as_of: pd.Timestamp) -> None:
+    x = frame["date"]
+    if frame[["lower", "upper"]].notna().any().all():
+        ax.fill_between(
+            x,
+            frame["lower"],
+            frame["upper"],
+            color=BAND,
+            linewidth=0,
+            label="band",
+            step=None,
+        )
+    if frame["expected"].notna().any():
+        ax.plot(
+            x,
+            frame["expected"],
+            color=EXPECTED,
+            linewidth=0.9,
+            linestyle=(0, (3, 2)),
+            label="expected",
+        )
+    for column, color, label in (
+        ("warning", WARNING, "warning"),
+        ("critical", CRITICAL, "critical"),
+    ):
+        if frame[column].notna().any():
+            ax.step(
+                x,
+                frame[column],
+                where="mid",
+                color=color,
+                linewidth=1.0,
+                linestyle=(0, (6, 3)),
+                label=label,
+            )
+    ax.plot(
+        x, frame["value"], color=INK, linewidth=1.4, label="observed", marker="o", markersize=1.8
+    )
+    flagged = frame[frame["flagged"].fillna(False).astype(bool) & frame["value"].notna()]
+    if not flagged.empty:
+        ax.scatter(
+            flagged["date"],
+            flagged["value"],
+            s=22,
+            color=FLAG,
+            zorder=5,
+            edgecolors="white",
+            linewidths=0.6,
+            label="flagged",
+        )
+    ax.axvline(as_of, color="#6b7280", linewidth=0.7, linestyle=":")
+    # Start where the history starts, not at an empty left margin.
+    known = frame.loc[frame["value"].notna() | frame["expected"].notna(), "date"]
+    first = known.min() if not known.empty else x.min()
+    ax.set_xlim(first - pd.Timedelta(days=0.5), max(x.max(), as_of) + pd.Timedelta(days=0.5))

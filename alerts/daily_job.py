@@ -1,0 +1,207 @@
+"""The daily job: compute -> detect -> evaluate -> notify -> deliver. Safe to re-run.
+
+1. compute the metric series incrementally (metrics.engine.compute_store);
+2. run the detector (alerts.detection_store.detect_store);
+3. in one store write: step the lifecycle to the as-of day, log every evaluation, work out the
+   due notifications, render one digest per recipient and queue it with its items logged;
+4. outside the write: send everything queued (this run's and earlier runs'), then record
+   what went out. Anything left queued raises DeliveryQueuedError (exit code 3).
+A dry run does 1-3 but writes the digests as .eml files instead of queueing them; the
+notification log is untouched, so a later real run still sends them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+
+from alerts.alert_store import ensure_schema, has_table
+from alerts.config import AlertsConfig
+from alerts.digest import ContributorsFn, build_digests
+from alerts.email_render import build_message
+from alerts.evaluation import evaluate, persist
+from alerts.events import due_items
+from alerts.observations import RuleBookLike, load_rulebook
+from alerts.outbox import log_silenced, queue_digest, queued, record_delivery, write_eml
+from alerts.silences import active_silences
+from alerts.smtp_delivery import deliver
+from metrics.catalogue import Catalogue, load_catalogue
+from metrics.errors import ConfigError, DeliveryQueuedError
+from metrics.metric_store import MetricStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    run_date: date
+    dry_run: bool
+    evaluated: int = 0
+    firing: int = 0
+    items: int = 0
+    silenced: int = 0
+    digests: int = 0
+    queued_now: int = 0
+    sent: int = 0
+    still_queued: int = 0
+    eml_paths: list[str] = field(default_factory=list)
+    outbox_dir: str | None = None
+
+
+def default_run_date(config: AlertsConfig, now: datetime) -> date:
+    """Yesterday in the reporting time zone: the last whole day."""
+    return now.astimezone(config.zone).date() - timedelta(days=1)
+
+
+def run_daily(
+    config: AlertsConfig,
+    *,
+    run_date: date | None = None,
+    dry_run: bool = False,
+    compute: bool = True,
+    detect: bool = True,
+    trigger: str = "manual",
+    scheduled_for: datetime | None = None,
+    now: datetime | None = None,
+    catalogue: Catalogue | None = None,
+    rulebook: RuleBookLike | None = None,
+    contributors: ContributorsFn | None = None,
+) -> RunReport:
+    if not config.store:
+        raise ConfigError("no metric store: pass --store PATH or set GOVKPI_STORE")
+    now = now or datetime.now(UTC)
+    store = MetricStore(config.store)
+    run_date = run_date or default_run_date(config, now)
+    report = RunReport(uuid.uuid4().hex[:12], run_date, dry_run)
+    if not dry_run:
+        missing = config.missing_for_delivery()
+        if missing:
+            raise ConfigError("email delivery needs " + ", ".join(missing) + " (or --dry-run)")
+    if compute:
+        _compute(config, store)
+    if detect:
+        _detect(store)
+    catalogue = catalogue or load_catalogue()
+    if rulebook is None:
+        rulebook = load_rulebook(config.rules_file)
+    messages = []
+    with store.write() as con:
+        ensure_schema(con)
+        evaluation = evaluate(con, catalogue, rulebook, run_date, config, report.run_id, now)
+        persist(con, evaluation, now)
+        report.evaluated = len(evaluation.log_rows)
+        report.firing = sum(1 for s in evaluation.states.values() if s.active)
+        items = due_items(con, evaluation, config, catalogue, active_silences(con, now))
+        report.items = len(items)
+        report.silenced = sum(1 for i in items if i.silence is not None)
+        digests = build_digests(
+            con, evaluation, items, config, catalogue, rulebook, contributors, now
+        )
+        report.digests = len(digests)
+        for digest in digests:
+            msg = build_message(digest, config, now)
+            messages.append(msg)
+            if not dry_run and queue_digest(
+                con, msg, digest.items, run_date, digest.content_key, now
+            ):
+                report.queued_now += 1
+        if not dry_run:
+            log_silenced(con, items, run_date, now)
+        _record_run(con, report, trigger, scheduled_for, now, "dry-run" if dry_run else "evaluated")
+    log.info(
+        "%s: %d evaluations, %d firing, %d notifications due (%d silenced), %d digests",
+        run_date,
+        report.evaluated,
+        report.firing,
+        report.items,
+        report.silenced,
+        report.digests,
+    )
+    if dry_run:
+        folder = config.outbox_dir or os.path.join(os.path.dirname(store.path), "outbox")
+        report.outbox_dir = os.path.join(folder, run_date.isoformat())
+        report.eml_paths = write_eml(report.outbox_dir, messages)
+        return report
+    return _deliver(config, store, report)
+
+
+def _deliver(config: AlertsConfig, store: MetricStore, report: RunReport) -> RunReport:
+    with store.read() as con:
+        pending = queued(con)
+    result = deliver(pending, config.smtp, config.smtp_password, config.mail.from_ or "")
+    report.sent = len(result.sent)
+    report.still_queued = len(result.failed)
+    with store.write() as con:
+        ensure_schema(con)
+        record_delivery(con, result.sent, result.failed, datetime.now(UTC))
+        status = "queued" if result.failed else "ok"
+        _update_run(con, report, status, next(iter(result.failed.values()), None))
+    if result.failed:
+        first = next(iter(result.failed.values()))
+        raise DeliveryQueuedError(
+            f"{len(result.failed)} message(s) not delivered ({first}); "
+            "they stay queued and the next run sends them"
+        )
+    return report
+
+
+def _compute(config: AlertsConfig, store: MetricStore) -> None:
+    if not config.data:
+        raise ConfigError("no data folder: pass --data DIR or set GOVKPI_DATA")
+    from metrics.engine import compute_store
+
+    # The engine works out the incremental start itself (from what the store holds).
+    log.info("computing metrics from %s", config.data)
+    compute_store(config.data, store, tz=config.timezone)
+
+
+def _detect(store: MetricStore) -> None:
+    try:
+        from alerts.detection_store import detect_store
+    except ImportError as exc:
+        raise RuntimeError(f"anomaly detection unavailable: alerts.detection_store: {exc}") from exc
+    log.info("detecting anomalies")
+    detect_store(store)
+
+
+def _record_run(
+    con: duckdb.DuckDBPyConnection,
+    report: RunReport,
+    trigger: str,
+    scheduled_for: datetime | None,
+    now: datetime,
+    status: str,
+) -> None:
+    finished = now if status == "dry-run" else None
+    con.execute(
+        "INSERT INTO scheduler_runs VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+        [report.run_id, trigger, scheduled_for, report.run_date, now, finished, status],
+    )
+
+
+def _update_run(
+    con: duckdb.DuckDBPyConnection, report: RunReport, status: str, detail: str | None
+) -> None:
+    con.execute(
+        "UPDATE scheduler_runs SET finished_at = ?, status = ?, detail = ? WHERE run_id = ?",
+        [datetime.now(UTC), status, detail, report.run_id],
+    )
+
+
+def last_scheduled_run(store: MetricStore) -> datetime | None:
+    """When the scheduler's last run was due (cron and catch-up runs only)."""
+    if not store.exists():
+        return None
+    with store.read() as con:
+        if not has_table(con, "scheduler_runs"):
+            return None
+        row = con.execute(
+            "SELECT max(scheduled_for) FROM scheduler_runs WHERE trigger IN ('cron', 'catch-up')"
+        ).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,332 @@
+"""The data of each recipient's digest: due items grouped by indicator area and market, one
+card per series (metric x slice) listing the rules that speak about it, with the series'
+figures, chart, top contributing slices and a deep link into the dashboard.
+
+Charts and contributors are computed once per series and shared by every recipient.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from alerts.chart_data import chart_history
+from alerts.charts import render_chart
+from alerts.config import AlertsConfig
+from alerts.evaluation import Evaluation
+from alerts.events import Item
+from alerts.formatting import area_label, deep_link, format_time, format_value, market_label
+from alerts.observations import ANOMALY_RULE, RuleBookLike, market_of
+from alerts.routing import recipients
+from metrics.catalogue import Catalogue, MetricDefinition
+from metrics.errors import UserError
+
+log = logging.getLogger(__name__)
+
+# top_contributors(con, metric_definition, slice, day, *, n=5) -> DataFrame
+ContributorsFn = Callable[..., object]
+SeriesKey = tuple[str, str]
+EVENT_ORDER = {"escalated": 0, "new": 1, "reminder": 2, "resolved": 3}
+EVENT_LABEL = {"new": "New", "escalated": "Escalated", "reminder": "Still firing",
+               "resolved": "Resolved"}  # fmt: skip
+SEVERITY_ORDER = {"critical": 0, "warning": 1, None: 2}
+
+
+@dataclass
+class SeriesView:
+    metric_id: str
+    slice: str
+    label: str
+    kind: str
+    unit: str
+    area: str
+    market: str | None
+    fingerprint: str
+    observed: str
+    link: str
+    chart_cid: str
+    chart_png: bytes = b""
+    contributors: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class RuleLine:
+    rule_id: str
+    rule_label: str
+    rule_version: str
+    event: str
+    event_label: str
+    severity: str | None
+    comparison: str
+    firing_since: date | None
+    data_status: str | None
+    acknowledged: dict | None
+
+
+@dataclass
+class Card:
+    series: SeriesView
+    lines: list[RuleLine]
+
+    @property
+    def event(self) -> str:
+        return min((line.event for line in self.lines), key=EVENT_ORDER.__getitem__)
+
+    @property
+    def severity(self) -> str | None:
+        firing = [line.severity for line in self.lines if line.event != "resolved"]
+        return min(firing, key=SEVERITY_ORDER.__getitem__) if firing else None
+
+
+@dataclass
+class Group:
+    area: str
+    area_label: str
+    market: str
+    cards: list[Card]
+
+
+@dataclass
+class StillFiring:
+    label: str
+    slice: str
+    rule_label: str
+    severity: str | None
+    firing_since: date | None
+    link: str
+
+
+@dataclass
+class Digest:
+    recipient: str
+    run_date: date
+    generated: str
+    groups: list[Group]
+    counts: dict[str, int]
+    still_firing: list[StillFiring]
+    items: list[Item]
+    content_key: str
+    dashboard_url: str | None
+
+    @property
+    def images(self) -> dict[str, bytes]:
+        return {c.series.chart_cid: c.series.chart_png for g in self.groups for c in g.cards}
+
+
+def load_contributors() -> ContributorsFn:
+    try:
+        from alerts.drivers import top_contributors
+    except ImportError as exc:
+        raise RuntimeError(f"top contributors unavailable: alerts.drivers: {exc}") from exc
+    return top_contributors
+
+
+def build_digests(
+    con: duckdb.DuckDBPyConnection,
+    evaluation: Evaluation,
+    items: list[Item],
+    config: AlertsConfig,
+    catalogue: Catalogue,
+    rulebook: RuleBookLike | None,
+    contributors: ContributorsFn | None,
+    now: datetime,
+) -> list[Digest]:
+    """One digest per recipient with due (unsilenced) items."""
+    items = [i for i in items if i.silence is None]
+    if not items:
+        return []
+    as_of = evaluation.as_of
+    series = {(i.key[0], i.key[1]) for i in items}
+    views = {s: _series_view(s, evaluation, catalogue, config) for s in sorted(series)}
+    histories = chart_history(con, sorted(views), as_of, config.lifecycle.chart_days, rulebook)
+    for s, view in views.items():
+        view.chart_png = render_chart(histories[s], view.kind, as_of)
+    firing = sorted({(i.key[0], i.key[1]) for i in items if i.event != "resolved"})
+    if firing and config.lifecycle.contributors:
+        fn = contributors or load_contributors()
+        for s in firing:
+            views[s].contributors = _contributors(con, fn, views[s], catalogue, as_of, config)
+    generated = format_time(now, config.zone)
+    by_person: dict[str, list[Item]] = {}
+    for item in items:
+        by_person.setdefault(item.recipient, []).append(item)
+    digests = []
+    for person, mine in sorted(by_person.items()):
+        counts = {e: sum(1 for i in mine if i.event == e) for e in EVENT_ORDER}
+        counts["critical"] = sum(1 for i in mine if i.severity == "critical")
+        key = hashlib.sha256("\n".join(sorted(i.item_key for i in mine)).encode()).hexdigest()
+        digests.append(
+            Digest(
+                recipient=person,
+                run_date=as_of,
+                generated=generated,
+                groups=_groups(mine, views, evaluation, catalogue),
+                counts=counts,
+                still_firing=_still_firing(person, mine, evaluation, catalogue, config),
+                items=mine,
+                content_key=key[:24],
+                dashboard_url=config.dashboard_url,
+            )
+        )
+    return digests
+
+
+def rule_label(rule_id: str) -> str:
+    return "Statistical detector" if rule_id == ANOMALY_RULE else f"Threshold {rule_id}"
+
+
+def _series_view(
+    s: SeriesKey, evaluation: Evaluation, catalogue: Catalogue, config: AlertsConfig
+) -> SeriesView:
+    metric_id, slice_key = s
+    definition = catalogue.metrics[metric_id]
+    contexts = [c for k, c in sorted(evaluation.context.items()) if k[:2] == s]
+    observed = next((c.get("observed") for c in contexts if c.get("observed") is not None), None)
+    as_of = evaluation.as_of
+    start = as_of - timedelta(days=config.lifecycle.chart_days - 1)
+    cid = hashlib.sha256(f"{metric_id}|{slice_key}".encode()).hexdigest()[:16]
+    return SeriesView(
+        metric_id=metric_id,
+        slice=slice_key,
+        label=definition.label,
+        kind=definition.kind,
+        unit=definition.unit,
+        area=definition.owner_area,
+        market=market_of(slice_key),
+        fingerprint=definition.fingerprint,
+        observed=format_value(definition.kind, observed),
+        link=deep_link(config.dashboard_url, metric_id, slice_key, start, as_of),
+        chart_cid=f"chart-{cid}@govkpi",
+    )
+
+
+def _line(item: Item, evaluation: Evaluation, definition: MetricDefinition) -> RuleLine:
+    state, ctx = evaluation.states[item.key], evaluation.context[item.key]
+    status = ctx.get("data_status")
+    return RuleLine(
+        rule_id=item.key[2],
+        rule_label=rule_label(item.key[2]),
+        rule_version=str(ctx.get("rule_version") or ""),
+        event=item.event,
+        event_label=EVENT_LABEL[item.event],
+        severity=item.severity,
+        comparison=_comparison(definition, ctx),
+        firing_since=item.episode,
+        data_status=None if state.state != "no_data" else str(status or "no data"),
+        acknowledged=item.acknowledged,
+    )
+
+
+def _comparison(definition: MetricDefinition, ctx: dict) -> str:
+    fmt = definition.kind
+    if ctx.get("rule_kind") == "threshold":
+        side = str(ctx.get("side") or "")
+        if side not in ("above", "below"):
+            side = "below" if definition.better == "higher" else "above"
+        parts = [
+            f"{name} {side} {format_value(fmt, ctx.get(name))}"
+            for name in ("warning", "critical")
+            if ctx.get(name) is not None
+        ]
+        return "; ".join(parts) or "threshold in force"
+    if ctx.get("expected") is None:
+        return "no expected value"
+    band = ""
+    if ctx.get("lower") is not None and ctx.get("upper") is not None:
+        band = f" (band {format_value(fmt, ctx['lower'])} to {format_value(fmt, ctx['upper'])})"
+    return f"expected {format_value(fmt, ctx['expected'])}{band}"
+
+
+def _groups(
+    items: list[Item],
+    views: dict[SeriesKey, SeriesView],
+    evaluation: Evaluation,
+    catalogue: Catalogue,
+) -> list[Group]:
+    cards: dict[SeriesKey, Card] = {}
+    for item in sorted(
+        items, key=lambda i: (EVENT_ORDER[i.event], SEVERITY_ORDER[i.severity], i.key)
+    ):
+        s = (item.key[0], item.key[1])
+        card = cards.setdefault(s, Card(views[s], []))
+        card.lines.append(_line(item, evaluation, catalogue.metrics[s[0]]))
+    grouped: dict[tuple[str, str], list[Card]] = {}
+    for card in cards.values():
+        grouped.setdefault((card.series.area, card.series.market or ""), []).append(card)
+    groups = []
+    for (area, market), members in sorted(grouped.items()):
+        members.sort(
+            key=lambda c: (
+                EVENT_ORDER[c.event], SEVERITY_ORDER[c.severity], c.series.label, c.series.slice
+            )
+        )  # fmt: skip
+        groups.append(Group(area, area_label(area), market_label(market or None), members))
+    return groups
+
+
+def _still_firing(
+    person: str,
+    mine: list[Item],
+    evaluation: Evaluation,
+    catalogue: Catalogue,
+    config: AlertsConfig,
+) -> list[StillFiring]:
+    """Active alerts routed to this person that have no news in this digest."""
+    mentioned = {i.key for i in mine}
+    out = []
+    for key, state in sorted(evaluation.states.items()):
+        if key in mentioned or not state.active or key[0] not in catalogue.metrics:
+            continue
+        definition = catalogue.metrics[key[0]]
+        people = recipients(config, definition.owner_area, market_of(key[1]))
+        if person.lower() not in (p.lower() for p in people):
+            continue
+        start = evaluation.as_of - timedelta(days=config.lifecycle.chart_days - 1)
+        out.append(
+            StillFiring(
+                definition.label, key[1], rule_label(key[2]), state.severity,
+                state.firing_since, deep_link(config.dashboard_url, key[0], key[1], start,
+                                              evaluation.as_of),
+            )
+        )  # fmt: skip
+    return out
+
+
+def _contributors(
+    con: duckdb.DuckDBPyConnection,
+    fn: ContributorsFn,
+    view: SeriesView,
+    catalogue: Catalogue,
+    as_of: date,
+    config: AlertsConfig,
+) -> list[dict]:
+    definition = catalogue.metrics[view.metric_id]
+    n = config.lifecycle.contributors
+    try:
+        frame = fn(con, definition, view.slice, as_of, n=n)
+    except UserError as exc:  # e.g. the finest slice has no children to break it down by
+        log.debug("no contributors for %s / %s: %s", view.metric_id, view.slice, exc)
+        return []
+    except Exception:  # an email without contributors beats no email
+        log.exception("top contributors failed for %s / %s", view.metric_id, view.slice)
+        return []
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        return []
+    rows = []
+    for rec in frame.head(n).to_dict("records"):
+        share = rec.get("share_of_change")
+        rows.append(
+            {
+                "slice": str(rec.get("child_slice", "")),
+                "value": format_value(definition.kind, rec.get("value")),
+                "baseline": format_value(definition.kind, rec.get("baseline_value")),
+                "share": "n/a" if share is None or pd.isna(share) else f"{float(share) * 100:.0f}%",
+            }
+        )
+    return rows

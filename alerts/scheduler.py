@@ -1,0 +1,130 @@
+"""The built-in scheduler: runs the daily job on a cron expression in a time zone.
+
+One scheduler per store (an fcntl lock on `<store>.scheduler.lock`; a second one exits 2).
+The last scheduled run is remembered in the store (`scheduler_runs`): on start, if a slot
+passed since then (downtime), the job runs once at once to catch up; the job itself catches
+up every missed day. A failed run is logged and the scheduler goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+
+from alerts.config import AlertsConfig
+from alerts.daily_job import last_scheduled_run, run_daily
+from metrics.errors import ConfigError, DeliveryQueuedError, UserError
+from metrics.metric_store import MetricStore
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[AlertsConfig, date, str, datetime], object]
+POLL_SECONDS = 300.0  # wake up at least this often, so clock changes are noticed
+
+
+@contextlib.contextmanager
+def scheduler_lock(store_path: str) -> Iterator[str]:
+    path = os.path.abspath(store_path) + ".scheduler.lock"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fh = open(path, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise UserError(
+                f"a scheduler is already running for store {store_path} "
+                f"(lock {path} held by pid {holder}); stop it first"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield path
+    finally:
+        fh.close()
+
+
+def next_slot(cron: str, zone: ZoneInfo, after: datetime) -> datetime:
+    """The first slot strictly after `after` (aware, in `zone`)."""
+    return croniter(cron, after.astimezone(zone)).get_next(datetime)
+
+
+def latest_slot(cron: str, zone: ZoneInfo, at: datetime) -> datetime:
+    """The last slot at or before `at`."""
+    probe = at.astimezone(zone) + timedelta(seconds=1)
+    return croniter(cron, probe).get_prev(datetime)
+
+
+def missed_slot(cron: str, zone: ZoneInfo, last: datetime | None, now: datetime) -> datetime | None:
+    """The slot to catch up after downtime, if one passed since the last scheduled run.
+    A scheduler that never ran has nothing to catch up."""
+    if last is None:
+        return None
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    slot = latest_slot(cron, zone, now)
+    return slot if slot > last else None
+
+
+def run_date_for(slot: datetime, config: AlertsConfig) -> date:
+    """A run due at `slot` evaluates the day before, in the reporting time zone."""
+    return slot.astimezone(config.zone).date() - timedelta(days=1)
+
+
+def _default_job(config: AlertsConfig, run_date: date, trigger: str, slot: datetime) -> object:
+    return run_daily(config, run_date=run_date, trigger=trigger, scheduled_for=slot)
+
+
+def run_scheduler(
+    config: AlertsConfig,
+    *,
+    job: Job = _default_job,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] = time.sleep,
+    max_runs: int | None = None,
+) -> int:
+    """Runs until interrupted (or `max_runs` runs, for tests); returns the number of runs."""
+    if not config.store:
+        raise ConfigError("no metric store: pass --store PATH or set GOVKPI_STORE")
+    cron, zone = config.schedule.cron, config.schedule_zone
+    runs = 0
+    with scheduler_lock(config.store):
+        last = last_scheduled_run(MetricStore(config.store))
+        missed = missed_slot(cron, zone, last, clock())
+        if missed is not None:
+            log.info("catching up the run due %s", missed.isoformat())
+            _run_once(job, config, missed, "catch-up")
+            runs += 1
+        while max_runs is None or runs < max_runs:
+            due = next_slot(cron, zone, clock())
+            log.info("next run %s", due.isoformat())
+            while (remaining := (due - clock()).total_seconds()) > 0:
+                sleep(min(remaining, POLL_SECONDS))
+            _run_once(job, config, due, "cron")
+            runs += 1
+    return runs
+
+
+def _run_once(job: Job, config: AlertsConfig, slot: datetime, trigger: str) -> None:
+    run_date = run_date_for(slot, config)
+    try:
+        job(config, run_date, trigger, slot)
+    except DeliveryQueuedError as exc:
+        log.warning("run for %s: %s", run_date, exc)
+    except UserError as exc:
+        log.error("run for %s failed: %s", run_date, exc)
+    except Exception:  # the scheduler outlives one bad run; the traceback is logged
+        log.exception("run for %s failed", run_date)

@@ -1,0 +1,197 @@
+"""`govkpi alerts ...`: the daily job, the scheduler, and silences/acknowledgements by hand.
+
+    govkpi alerts run [--config FILE] [--date DATE] [--dry-run] [--data DIR] [--store PATH]
+                      [--outbox-dir DIR] [--no-compute] [--no-detect]
+    govkpi alerts schedule [--config FILE] [--store PATH]
+    govkpi alerts silence --metric GLOB --slice GLOB --until TIME --reason TEXT --author NAME
+    govkpi alerts unsilence ID --author NAME
+    govkpi alerts ack METRIC SLICE RULE --author NAME [--note TEXT]
+    govkpi alerts status
+
+Exit codes: 0 done; 2 bad configuration or arguments; 3 delivery failed and is queued.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime, time, timedelta
+
+from alerts.alert_store import (
+    acknowledge,
+    add_silence,
+    expire_silence,
+    firing_alerts,
+    list_silences,
+)
+from alerts.config import AlertsConfig, load_config
+from alerts.daily_job import run_daily
+from metrics.catalogue import load_catalogue
+from metrics.errors import UserError
+from metrics.metric_store import MetricStore
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "alerts",
+        help="alert lifecycle, digest emails and the scheduler",
+        description="Evaluate alerts and mail the daily digests (see docs/alerts.md).",
+    )
+    sub = parser.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
+
+    run = sub.add_parser("run", help="the daily job: compute, detect, evaluate, notify")
+    _common(run)
+    run.add_argument("--date", metavar="DATE", help="evaluate as of this day (default: yesterday)")
+    run.add_argument("--dry-run", action="store_true", help="write .eml files, send nothing")
+    run.add_argument("--data", metavar="DIR", help="export folder (default: $GOVKPI_DATA)")
+    run.add_argument("--outbox-dir", metavar="DIR", help="where --dry-run writes .eml files")
+    run.add_argument("--no-compute", action="store_true", help="skip computing the metrics")
+    run.add_argument("--no-detect", action="store_true", help="skip the anomaly detector")
+    run.set_defaults(handler=run_command)
+
+    schedule = sub.add_parser("schedule", help="run the daily job on the configured cron")
+    _common(schedule)
+    schedule.set_defaults(handler=schedule_command)
+
+    silence = sub.add_parser("silence", help="mute notifications for matching alerts")
+    _common(silence)
+    silence.add_argument("--metric", default="*", help="metric id glob (default: *)")
+    silence.add_argument("--slice", default="*", help="slice glob, e.g. 'market=ES*'")
+    silence.add_argument("--until", required=True, help="ISO time or date (reporting zone)")
+    silence.add_argument("--reason", required=True)
+    silence.add_argument("--author", required=True)
+    silence.set_defaults(handler=silence_command)
+
+    unsilence = sub.add_parser("unsilence", help="end a silence now")
+    _common(unsilence)
+    unsilence.add_argument("silence_id")
+    unsilence.add_argument("--author", required=True)
+    unsilence.set_defaults(handler=unsilence_command)
+
+    ack = sub.add_parser("ack", help="acknowledge a firing alert (stops reminders)")
+    _common(ack)
+    ack.add_argument("metric_id")
+    ack.add_argument("slice")
+    ack.add_argument("rule_id")
+    ack.add_argument("--author", required=True)
+    ack.add_argument("--note", default="")
+    ack.set_defaults(handler=ack_command)
+
+    status = sub.add_parser("status", help="list firing alerts and active silences")
+    _common(status)
+    status.set_defaults(handler=status_command)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", help="TOML config (default: $GOVKPI_CONFIG)")
+    parser.add_argument("--store", metavar="PATH", help="metric store (default: $GOVKPI_STORE)")
+
+
+def _config(args: argparse.Namespace) -> AlertsConfig:
+    overrides = {
+        "store": args.store,
+        "data": getattr(args, "data", None),
+        "outbox_dir": getattr(args, "outbox_dir", None),
+    }
+    areas = {m.owner_area for m in load_catalogue()}
+    return load_config(args.config, overrides=overrides, known_areas=areas)
+
+
+def _store(config: AlertsConfig) -> MetricStore:
+    if not config.store:
+        raise UserError("no metric store: pass --store PATH or set GOVKPI_STORE")
+    return MetricStore(config.store)
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--date {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def run_command(args: argparse.Namespace) -> int:
+    config = _config(args)
+    report = run_daily(
+        config,
+        run_date=parse_day(args.date) if args.date else None,
+        dry_run=args.dry_run,
+        compute=not args.no_compute,
+        detect=not args.no_detect,
+    )
+    if not args.quiet:
+        print(
+            f"alerts as of {report.run_date}: {report.firing} firing, "
+            f"{report.items} notifications due ({report.silenced} silenced), "
+            f"{report.digests} digest(s)"
+        )
+        if report.dry_run:
+            print(f"dry run: {len(report.eml_paths)} message(s) written to {report.outbox_dir}")
+        else:
+            print(f"sent {report.sent} message(s)")
+    return 0
+
+
+def schedule_command(args: argparse.Namespace) -> int:
+    from alerts.scheduler import run_scheduler
+
+    config = _config(args)
+    print(f"scheduling `{config.schedule.cron}` in {config.schedule_zone.key}; Ctrl-C stops")
+    run_scheduler(config)
+    return 0
+
+
+def parse_until(text: str, config: AlertsConfig) -> datetime:
+    """An ISO time (naive = reporting zone) or a date (= the end of that day)."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=config.zone)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--until {text!r} is not an ISO date or time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=config.zone)
+
+
+def silence_command(args: argparse.Namespace) -> int:
+    config = _config(args)
+    until = parse_until(args.until, config)
+    silence_id = add_silence(
+        _store(config), args.metric, args.slice, until, args.reason, args.author
+    )
+    print(f"silence {silence_id} until {until.isoformat()}")
+    return 0
+
+
+def unsilence_command(args: argparse.Namespace) -> int:
+    expire_silence(_store(_config(args)), args.silence_id, args.author)
+    print(f"silence {args.silence_id} expired")
+    return 0
+
+
+def ack_command(args: argparse.Namespace) -> int:
+    acknowledge(
+        _store(_config(args)), args.metric_id, args.slice, args.rule_id, args.author, args.note
+    )
+    print(f"acknowledged {args.metric_id} / {args.slice} / {args.rule_id}")
+    return 0
+
+
+def status_command(args: argparse.Namespace) -> int:
+    store = _store(_config(args))
+    with store.read() as con:
+        firing = firing_alerts(con)
+        silences = list_silences(con)
+    print(f"{len(firing)} firing")
+    for rec in firing.to_dict("records"):
+        ack = f" (ack: {rec['acknowledged_by']})" if rec.get("acknowledged_by") else ""
+        print(
+            f"  {rec['severity'] or '-':8} {rec['metric_id']} {rec['slice']} "
+            f"{rec['rule_id']} since {rec['firing_since']}{ack}"
+        )
+    print(f"{len(silences)} active silence(s)")
+    for rec in silences.to_dict("records"):
+        print(
+            f"  {rec['silence_id']} {rec['metric_pattern']} {rec['slice_pattern']} "
+            f"until {rec['until']} by {rec['author']}: {rec['reason']}"
+        )
+    return 0
