@@ -64,7 +64,7 @@ def prepare_facts(
     window = _window(con, tables, tz)
     start = max(since, window.first_day) if since else window.first_day
     _listing_facts(con, tz, since=start if since else None)
-    _live_base(con, tz, since=start if since else None)
+    _live_base(con, tz, since=start)
     con.execute(
         "CREATE OR REPLACE TABLE days AS SELECT CAST(d AS DATE) AS day "
         "FROM range(CAST(? AS DATE), CAST(? AS DATE) + INTERVAL 1 DAY, INTERVAL 1 DAY) t(d)",
@@ -86,6 +86,8 @@ def prepare_facts(
 # for the reporting zone): repeat offenders look back 90 days; SLA deadlines fall at most
 # ~10 calendar days after receipt; closed-loop looks at receipts 7 days back.
 REMOVAL_LOOKBACK_DAYS = 92
+# Listings older than the first complaint by more than this are old stock, not coverage.
+OLD_STOCK_DAYS = 31
 COMPLAINT_LOOKBACK_DAYS = 16
 
 
@@ -116,20 +118,18 @@ def _listing_facts(con: duckdb.DuckDBPyConnection, tz: str, since: date | None) 
     )
 
 
-def _live_base(con: duckdb.DuckDBPyConnection, tz: str, since: date | None) -> None:
-    """Listings live at the end of the day before `since`, per finest slice (empty when
-    computing from the first day)."""
+def _live_base(con: duckdb.DuckDBPyConnection, tz: str, since: date) -> None:
+    """Listings live at the end of the day before `since`, per finest slice."""
     con.execute(
         f"""
         CREATE OR REPLACE TABLE live_base AS
         SELECT market, category_l1, seller_tier, COUNT(*) AS live
         FROM listings
-        WHERE ? IS NOT NULL
-            AND {_day("published_at", tz)} < ?
+        WHERE {_day("published_at", tz)} < ?
             AND (removed_at IS NULL OR {_day("removed_at", tz)} >= ?)
         GROUP BY ALL
         """,
-        [since, since, since],
+        [since, since],
     )
 
 
@@ -141,7 +141,15 @@ def _window(con: duckdb.DuckDBPyConnection, tables: set[str], tz: str) -> DataWi
     if "appeals" in tables:
         latest.append("SELECT max(filed_at), max(decided_at) FROM appeals")
     stamps = [v for q in latest for v in con.execute(q).fetchone() if v is not None]
-    first = con.execute(f"SELECT min({_day('created_at', tz)}) FROM listings").fetchone()[0]
+    first_created, first_received = con.execute(
+        f"SELECT (SELECT min({_day('created_at', tz)}) FROM listings), "
+        f"(SELECT min({_day('received_at', tz)}) FROM complaints)"
+    ).fetchone()
+    first = first_created
+    if first_created and first_received and (first_received - first_created).days > OLD_STOCK_DAYS:
+        # The listings export holds years of old stock; the event logs say which days the
+        # exports really cover, so days are reported from the first complaint on.
+        first = first_received
     if not stamps or first is None:
         raise ValueError("exports hold no events")  # validation rejects empty exports first
     as_of = max(pd.Timestamp(v).tz_localize(None) for v in stamps).to_pydatetime()

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue import MetricDefinition
-from metrics.metric_store import DIMENSIONS
+from metrics.metric_store import DIMENSIONS, slice_key
 
 SERIES_COLUMNS = [
     "metric_id", "slice", "date", "value", "numerator", "denominator", "p90", *DIMENSIONS,
@@ -100,7 +100,6 @@ def build_series(
     for d in DIMENSIONS:
         if d not in series:
             series[d] = None
-    series["slice"] = _slice_keys(series)
     return series[SERIES_COLUMNS]
 
 
@@ -154,6 +153,8 @@ def _densify(
     slices = part[keys].drop_duplicates() if keys else pd.DataFrame(index=[0])
     if keys and extra is not None:
         slices = pd.concat([slices, extra]).drop_duplicates()
+    # Keys are built on the few distinct slices, not on every (slice, day) row.
+    slices = slices.assign(slice=[_slice_key(row, keys) for row in slices[keys].itertuples()])
     grid = slices.merge(pd.DataFrame({"day": all_days}), how="cross")
     part = part.assign(day=pd.to_datetime(part["day"]).dt.date)
     out = grid.merge(part, on=["day", *keys], how="left").sort_values([*keys, "day"])
@@ -176,17 +177,12 @@ def _densify(
             out["denominator"] = np.nan
             out["value"] = out["numerator"]
     out["date"] = out["day"]
-    return out[["date", *keys, "value", "numerator", "denominator", "p90"]]
+    return out[["date", "slice", *keys, "value", "numerator", "denominator", "p90"]]
 
 
-def _slice_keys(series: pd.DataFrame) -> pd.Series:
-    key = pd.Series("", index=series.index, dtype="string")
-    for d in DIMENSIONS:
-        present = series[d].notna()
-        part = (d + "=" + series[d].astype("string")).where(present, "")
-        sep = pd.Series(np.where((key != "") & present, ",", ""), index=series.index)
-        key = key + sep + part
-    return key.mask(key == "", "all").astype(object)
+def _slice_key(row: tuple, keys: list[str]) -> str:
+    # row is (index, *values in `keys` order); keys are already in DIMENSIONS order.
+    return slice_key(dict(zip(keys, row[1:], strict=True)))
 
 
 def add_running_base(series: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
