@@ -64,9 +64,12 @@ def literal(value: float | int | bool | str) -> str:
 
 
 def lookup(code_sql: str, values: Sequence[float | int | bool | str]) -> str:
-    """The value at position `code` of a constant table (NULL for an unknown code)."""
-    whens = " ".join(f"WHEN {i} THEN {literal(v)}" for i, v in enumerate(values))
-    return f"(CASE {code_sql} {whens} END)"
+    """The value at position `code` (0-based) of a constant list; NULL when code is NULL.
+
+    A list literal indexed per row is about twice as fast as a CASE over the codes. Codes
+    must lie in 0..len-1: DuckDB reads negative list positions from the end.
+    """
+    return f"([{', '.join(literal(v) for v in values)}][({code_sql}) + 1])"
 
 
 def nested_choice(code_sql: str, u_sql: str, weights_by_code: Sequence[Sequence[float]]) -> str:
