@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from sample_data.catalog import (
     CATEGORIES,
+    DECISION_HOURS,
     MARKETS,
     MODEL_SHARE,
     PROACTIVE_SHARE,
     REACTIVE_CHANNELS,
+    REASON,
     TIER_MIX_BY_SIZE,
     TIERS,
     UNDETECTED,
@@ -26,10 +28,25 @@ from sample_data.sqlrand import SqlRandom, choice, lookup, nested_choice
 HOME_MARKET_SHARE = 0.85
 FOCUS_CATEGORY_SHARE = 0.70
 NO_SUBCATEGORY = 0.02
-# Extra decision time (median hours) of complaints received during the review backlog.
-BACKLOG_HOURS = 60.0
 # Regulated listings held for manual review before publication.
 HELD_FOR_REVIEW = 0.25
+# Median hours: model block before publication, model and review takedowns after it,
+# a report about a violation the proactive systems missed, and the first sale.
+BLOCK_HOURS = 0.3
+MODEL_HOURS = 6.0
+REVIEW_HOURS = 36.0
+REPORT_HOURS = 96.0
+SALE_HOURS = 120.0
+# Share of the model's catches blocked before publication (most missing certificates are).
+BLOCKED_BY_MODEL = 0.55
+BLOCKED_MISSING_CERTS = 0.9
+DECISION_MEDIANS = [h for h, _ in DECISION_HOURS]
+DECISION_SIGMAS = [s for _, s in DECISION_HOURS]
+# Incidents: the certificate rule multiplies missing certificates; the model outage also
+# loses this share of manual review (fed by the model); a backlog adds this many hours.
+RULE_CHANGE_FACTOR = 3.0
+OUTAGE_REVIEW_LOSS = 0.6
+BACKLOG_HOURS = 60.0
 
 
 def market_weights() -> list[float]:
@@ -93,137 +110,140 @@ def main_base_sql(r: SqlRandom) -> str:
     """
 
 
-def _reason_weights() -> list[list[float]]:
-    # Category mixes exclude missing_qualification (code 5), which comes from certificates.
-    return [list(c.reasons[:5]) + [0.0] + [c.reasons[5]] for c in CATEGORIES]
+def _stages(source: str, stages: list[str], final: str) -> str:
+    """A top-down chain of CTEs, each adding columns to the previous one's rows."""
+    ctes = [f"s0 AS (SELECT *, {stages[0]} FROM {source})"]
+    ctes += [f"s{i} AS (SELECT *, {stage} FROM s{i - 1})" for i, stage in enumerate(stages) if i]
+    return f"WITH {', '.join(ctes)} SELECT {final} FROM s{len(stages) - 1}"
 
 
 def lifecycle_sql(r: SqlRandom, source: str) -> str:
-    """SELECT producing the `lc` rows for the base rows of `source` (a table name)."""
-    cats, tiers = CATEGORIES, TIERS
+    """SELECT producing the `lc` rows for the base rows of `source` (a table or subquery).
+
+    Codes: tier, m (market), c (category), reason (REMOVAL_REASONS), channel
+    (DETECTION_CHANNELS); cls is how a violation is found: 0 model, 1 review, 2 a complaint,
+    3 never. Incidents enter through parameters (outage, backlog, rule change, bad rule).
+    """
+    cats, tiers, k = CATEGORIES, TIERS, "idx"
     regulated = lookup("c", [c.regulated for c in cats])
+    rule = (
+        f"CASE WHEN c = $rule_cat AND created_us >= $rule_us THEN {RULE_CHANGE_FACTOR} ELSE 1 END"
+    )
     p_missing = (
-        f"{lookup('c', [c.missing_certs for c in cats])} * "
-        f"{lookup('tier', [t.cert_risk for t in tiers])} * "
-        "(CASE WHEN c = $rule_cat AND created_us >= $rule_us THEN 3.0 ELSE 1.0 END)"
+        f"{lookup('c', [c.missing_certs for c in cats])} "
+        f"* {lookup('tier', [t.cert_risk for t in tiers])} * {rule}"
     )
     p_violation = (
-        f"coalesce(ov_pv, {lookup('tier', [t.violation for t in tiers])} * "
-        f"{lookup('c', [c.risk for c in cats])} * {lookup('m', [m.risk for m in MARKETS])})"
+        f"coalesce(ov_pv, {lookup('tier', [t.violation for t in tiers])} "
+        f"* {lookup('c', [c.risk for c in cats])} * {lookup('m', [m.risk for m in MARKETS])})"
     )
-    reason_mix = nested_choice("c", "u_reason", _reason_weights())
     p_pro = f"coalesce(ov_ppro, {lookup('reason', PROACTIVE_SHARE)})"
     p_model = f"{p_pro} * {lookup('reason', MODEL_SHARE)}"
-    reactive = nested_choice("reason", "u_rch", REACTIVE_CHANNELS)
-    pub_median = f"CASE WHEN regulated AND u_held < {HELD_FOR_REVIEW} THEN 18.0 ELSE 0.5 END"
-    pub_sigma = f"CASE WHEN regulated AND u_held < {HELD_FOR_REVIEW} THEN 0.8 ELSE 1.1 END"
+    held = f"(regulated AND u_held < {HELD_FOR_REVIEW})"
     outage = "t_det BETWEEN $out_s AND $out_e"
-    dec_median = lookup("channel - 2", [30.0, 7.0, 5.0, 12.0])
-    dec_sigma = lookup("channel - 2", [0.70, 0.65, 0.65, 0.60])
-    backlog = "(m = $bl_m AND recv_us BETWEEN $bl_s AND $bl_e)"
-    k = "idx"
-    return f"""
-    SELECT
+    lognormal = r.lognormal_us
+    stages = [
+        # Random draws, subcategory, whether the seller makes a sale at all.
+        ",\n".join(f"{r.u(k, 'listing.' + n)} AS u_{n}" for n in _UNIFORMS)
+        + f""",
+        {regulated} AS regulated,
+        CASE WHEN u_nol2 >= {NO_SUBCATEGORY}
+             THEN CAST(floor({_l2_count("c")} * pow(u_l2, 1.6)) AS TINYINT) END AS l2,
+        u_sold < {lookup("tier", [t.sells for t in tiers])} AS sells""",
+        # Certificates, then whether (and why) the listing violates a policy.
+        f"regulated AND u_cert < {p_missing} AS missing",
+        f"""CAST(CASE WHEN missing THEN {REASON["missing_qualification"]}
+                      WHEN u_viol < {p_violation}
+                      THEN coalesce(ov_reason, {nested_choice("c", "u_reason", _reason_mix())})
+                 END AS TINYINT) AS reason,
+        created_us + {
+            lognormal(
+                k,
+                "publish.delay",
+                f"CASE WHEN {held} THEN 18.0 ELSE 0.5 END",
+                f"CASE WHEN {held} THEN 0.8 ELSE 1.1 END",
+            )
+        } AS pub_us""",
+        # How the violation would be found, and the first sale's time if it sells.
+        f"""CASE WHEN reason IS NULL THEN NULL
+                 WHEN u_det < {p_model} THEN 0
+                 WHEN u_det < {p_pro} THEN 1
+                 WHEN u_det < {1 - UNDETECTED} THEN 2
+                 ELSE 3 END AS cls,
+        coalesce(u_det < {p_model} AND u_pre < CASE WHEN reason = {REASON["missing_qualification"]}
+            THEN {BLOCKED_MISSING_CERTS} ELSE {BLOCKED_BY_MODEL} END, false) AS prepub,
+        pub_us + {lognormal(k, "sale.delay", SALE_HOURS, 1.5)} AS sale_us""",
+        # When the proactive systems act: blocked before going live, or taken down later.
+        f"""CASE WHEN prepub THEN created_us + {lognormal(k, "detect.block", BLOCK_HOURS, 1.0)}
+                 WHEN cls = 0 THEN pub_us + {lognormal(k, "detect.model", MODEL_HOURS, 1.4)}
+                 WHEN cls = 1 THEN pub_us + {lognormal(k, "detect.review", REVIEW_HOURS, 0.9)}
+            END AS t_det""",
+        # The model outage: what the model (and part of the review it feeds) would have
+        # found goes live and is reported later instead.
+        f"""coalesce((cls = 0 AND {outage})
+            OR (cls = 1 AND {outage} AND u_outrev < {OUTAGE_REVIEW_LOSS}), false) AS hit""",
+        # After the outage: cls2 and prepub2 are the final way of finding and blocking.
+        "CASE WHEN hit THEN 2 ELSE cls END AS cls2, coalesce(prepub AND NOT hit, false) AS prepub2",
+        # Reported violations: who reports, when, and when the decision comes.
+        f"""CASE WHEN cls2 = 2 THEN pub_us + {
+            lognormal(k, "complaint.delay", f"coalesce(ov_react_h, {REPORT_HOURS})", 1.1)
+        } END AS recv_us,
+        CASE cls2 WHEN 0 THEN 0 WHEN 1 THEN 1
+                  WHEN 2 THEN 2 + {nested_choice("reason", "u_rch", REACTIVE_CHANNELS)}
+        END AS channel,
+        $fp_s + CAST({r.u(k, "fp.time")} * ($fp_e - $fp_s) AS BIGINT) AS fp_us""",
+        f"""recv_us + {
+            lognormal(
+                k,
+                "complaint.decision",
+                lookup("channel - 2", DECISION_MEDIANS),
+                lookup("channel - 2", DECISION_SIGMAS),
+            )
+        } + CASE WHEN m = $bl_m AND recv_us BETWEEN $bl_s AND $bl_e
+                 THEN {lognormal(k, "complaint.backlog", BACKLOG_HOURS, 0.4)} ELSE 0 END
+            AS dec_us,
+        -- The over-aggressive rule removes compliant listings that are live at the time.
+        reason IS NULL AND u_fp < $fp_p AND pub_us < fp_us AND NOT prepub2 AS fp""",
+        """CASE WHEN fp THEN fp_us WHEN cls2 < 2 THEN t_det WHEN cls2 = 2 THEN dec_us END
+            AS rem_us""",
+    ]
+    final = """
         idx, seller_key, tier, m, c, l2, regulated,
         CASE WHEN regulated THEN NOT missing END AS has_certs,
         created_us,
-        CASE WHEN NOT prepub AND pub_us <= $end_us THEN pub_us END AS published_us,
+        CASE WHEN NOT prepub2 AND pub_us <= $end_us THEN pub_us END AS published_us,
         CASE WHEN rem_us <= $end_us THEN rem_us END AS removed_us,
-        CASE WHEN rem_us <= $end_us THEN CASE WHEN fp THEN 2 ELSE reason END END AS reason_f,
+        CASE WHEN rem_us <= $end_us THEN CASE WHEN fp THEN {prohibited} ELSE reason END END
+            AS reason_f,
         CASE WHEN rem_us <= $end_us THEN CASE WHEN fp THEN 0 ELSE channel END END AS channel_f,
-        CASE WHEN NOT prepub AND sells AND sale_us <= $end_us
+        CASE WHEN NOT prepub2 AND sells AND sale_us <= $end_us
              AND (rem_us IS NULL OR sale_us < rem_us) THEN sale_us END AS sale_us,
-        reason, reason IS NOT NULL AS viol, cls, rem_us AS planned_removal_us, channel,
-        recv_us, dec_us, ov_dup, fp, prepub
-    FROM (
-        SELECT *,
-            CASE WHEN fp THEN fp_us WHEN cls < 2 THEN t_det WHEN cls = 2 THEN dec_us END AS rem_us
-        FROM (
-            SELECT *,
-                recv_us + {r.lognormal_us(k, "complaint.decision", dec_median, dec_sigma)}
-                    + CASE WHEN {backlog}
-                      THEN {r.lognormal_us(k, "complaint.backlog", BACKLOG_HOURS, 0.4)} ELSE 0 END
-                    AS dec_us,
-                reason IS NULL AND u_fp < $fp_p AND pub_us < fp_us AND NOT prepub AS fp
-            FROM (
-                SELECT *,
-                    CASE WHEN cls = 2 THEN pub_us + {
-        r.lognormal_us(k, "complaint.delay", "coalesce(ov_react_h, 96.0)", 1.1)
-    } END AS recv_us,
-                    CASE cls WHEN 0 THEN 0 WHEN 1 THEN 1 WHEN 2 THEN 2 + {reactive} END
-                        AS channel,
-                    $fp_s + CAST({r.u(k, "fp.time")} * ($fp_e - $fp_s) AS BIGINT) AS fp_us
-                FROM (
-                    SELECT * REPLACE (
-                        CASE WHEN hit THEN 2 ELSE cls END AS cls,
-                        coalesce(prepub AND NOT hit, false) AS prepub)
-                    FROM (
-                        SELECT *,
-                            coalesce((cls = 0 AND {outage})
-                                OR (cls = 1 AND {outage} AND u_outrev < 0.6), false) AS hit
-                        FROM (
-                            SELECT *,
-                                CASE WHEN prepub THEN created_us + {
-        r.lognormal_us(k, "detect.block", 0.3, 1.0)
-    }
-                                     WHEN cls = 0 THEN pub_us + {
-        r.lognormal_us(k, "detect.model", 6.0, 1.4)
-    }
-                                     WHEN cls = 1 THEN pub_us + {
-        r.lognormal_us(k, "detect.review", 36.0, 0.9)
-    }
-                                END AS t_det
-                            FROM (
-                                SELECT *,
-                                    CASE WHEN reason IS NULL THEN NULL
-                                         WHEN u_det < {p_model} THEN 0
-                                         WHEN u_det < {p_pro} THEN 1
-                                         WHEN u_det < {1 - UNDETECTED} THEN 2
-                                         ELSE 3 END AS cls,
-                                    coalesce(u_det < {p_model} AND u_pre < CASE WHEN reason = 5
-                                        THEN 0.9 ELSE 0.55 END, false) AS prepub,
-                                    pub_us + {r.lognormal_us(k, "sale.delay", 120.0, 1.5)}
-                                        AS sale_us
-                                FROM (
-                                    SELECT *,
-                                        created_us + {
-        r.lognormal_us(k, "publish.delay", pub_median, pub_sigma)
-    } AS pub_us,
-                                        CAST(CASE WHEN missing THEN 5
-                                             WHEN u_viol < {p_violation}
-                                             THEN coalesce(ov_reason, {reason_mix})
-                                             END AS TINYINT) AS reason
-                                    FROM (
-                                        SELECT *,
-                                            {regulated} AS regulated,
-                                            {regulated} AND u_cert < {p_missing} AS missing,
-                                            u_sold < {lookup("tier", [t.sells for t in tiers])}
-                                                AS sells,
-                                            CASE WHEN u_nol2 >= {NO_SUBCATEGORY} THEN
-                                                CAST(floor({_l2_count("c")}
-                                                    * pow(u_l2, 1.6)) AS TINYINT) END AS l2
-                                        FROM (
-                                            SELECT *,
-                                                {_uniforms(r, k)}
-                                            FROM {source}
-                                        )
-                                    )
-                                )
-                            )
-                        )
-                    )
-                )
-            )
-        )
-    )
-    """
+        reason, reason IS NOT NULL AS viol, cls2 AS cls, rem_us AS planned_removal_us,
+        channel, recv_us, dec_us, ov_dup, fp, prepub2 AS prepub
+    """.format(prohibited=REASON["prohibited_item"])
+    return _stages(source, stages, final)
 
 
-def _uniforms(r: SqlRandom, key: str) -> str:
-    names = (
-        "cert", "viol", "reason", "det", "pre", "rch", "held", "outrev", "fp", "sold", "nol2", "l2",
-    )  # fmt: skip
-    return ",\n".join(f"{r.u(key, 'listing.' + n)} AS u_{n}" for n in names)
+_UNIFORMS = (
+    "cert",
+    "viol",
+    "reason",
+    "det",
+    "pre",
+    "rch",
+    "held",
+    "outrev",
+    "fp",
+    "sold",
+    "nol2",
+    "l2",
+)
+
+
+def _reason_mix() -> list[list[float]]:
+    # Category mixes exclude missing_qualification, which comes from the certificates.
+    mq = REASON["missing_qualification"]
+    return [list(c.reasons[:mq]) + [0.0] + list(c.reasons[mq:]) for c in CATEGORIES]
 
 
 def _l2_count(code_sql: str) -> str:
