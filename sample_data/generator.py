@@ -19,7 +19,8 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ class SampleSummary:
     seconds: float
     # The files written; an optional export with no rows (appeals in a tiny sample) is left
     # out, since an empty Parquet file is an invalid export.
-    files: tuple[str, ...] = field(default=FILES + ("incidents.json",))
+    files: tuple[str, ...]
 
 
 def check_options(listings: int, days: int, seed: int, end: dt.date) -> None:
@@ -135,7 +136,8 @@ def _generate(
     con = duckdb.connect()
     try:
         con.execute("SET memory_limit = ?", [memory_limit])
-        con.execute("SET threads = ?", [threads or os.cpu_count() or 1])
+        if threads:  # else DuckDB's default: the cores this process may use
+            con.execute("SET threads = ?", [threads])
         con.execute("SET temp_directory = ?", [str(tmp / "spill")])
         # Output order must not depend on thread scheduling (byte-identical files).
         con.execute("SET preserve_insertion_order = true")
@@ -200,9 +202,9 @@ def _write(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any], pat
     return int(con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchall()[0][0])
 
 
-def _timed(table: str, work: Any) -> int:
+def _timed(table: str, work: Callable[[], int]) -> int:
     started = time.perf_counter()
-    count = int(work())
+    count = work()
     log.info("%-10s %12s rows  %6.1f s", table, f"{count:,}", time.perf_counter() - started)
     return count
 
