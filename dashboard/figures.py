@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -170,7 +171,7 @@ def heatmap_figure(
     """Market (columns) x category (rows); red is worse than `reference` (the whole platform),
     green better, so the colour says the same thing whatever the spread of the cells."""
     table = grid.pivot_table(index="category_l1", columns="market", values="value", aggfunc="first")
-    scale = {"higher": "RdYlGn", "lower": "RdYlGn_r"}.get(better or "", "Blues")
+    scale, zmin, zmax = _anchored_scale(table, better, reference)
     fmt = hover_format(kind)
     text = table.map(lambda v: "" if pd.isna(v) else format(v, fmt))
     fig = go.Figure(
@@ -179,12 +180,13 @@ def heatmap_figure(
             x=list(table.columns),
             y=list(table.index),
             colorscale=scale,
+            zmin=zmin,
+            zmax=zmax,
             text=text.values,
             texttemplate="%{text}",
             hoverongaps=False,
             hovertemplate=f"market %{{x}} · %{{y}}: %{{z:{fmt}}}<extra></extra>",
             colorbar={"tickformat": plotly_tick_format(kind)},
-            zmid=reference if reference is not None and better else None,
         )
     )
     fig.update_layout(
@@ -195,6 +197,30 @@ def heatmap_figure(
         template="plotly_white",
     )
     return fig
+
+
+def _anchored_scale(
+    table: pd.DataFrame, better: str | None, reference: float | None
+) -> tuple[list[list[object]] | str, float | None, float | None]:
+    """Colour scale and range with yellow at the reference value, so a cell's colour says
+    better or worse than the platform (plotly's zmid would stretch the range symmetrically
+    and show impossible negative shares)."""
+    values = table.to_numpy(dtype=float)
+    if not better or np.isnan(values).all():
+        return "Blues", None, None
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    if reference is not None and not np.isnan(reference):
+        low, high = min(low, reference), max(high, reference)
+    if high <= low:
+        high = low + max(abs(low) * 0.01, 1e-6)
+    good, bad = "#1a9850", "#d73027"
+    low_colour, high_colour = (bad, good) if better == "higher" else (good, bad)
+    middle = 0.5 if reference is None else (reference - low) / (high - low)
+    if middle <= 0.0:
+        return [[0.0, "#ffffbf"], [1.0, high_colour]], low, high
+    if middle >= 1.0:
+        return [[0.0, low_colour], [1.0, "#ffffbf"]], low, high
+    return [[0.0, low_colour], [middle, "#ffffbf"], [1.0, high_colour]], low, high
 
 
 def contribution_figure(contributors: pd.DataFrame, kind: str) -> go.Figure:

@@ -62,6 +62,11 @@ def hover_format(kind: str) -> str:
     return {"share": ".2%", "duration": ".1f", "count": ",.0f"}.get(kind, ".2f")
 
 
+def sentence(text: str) -> str:
+    """First letter upper case, the rest untouched (`str.capitalize` would lower `IP`)."""
+    return text[:1].upper() + text[1:]
+
+
 def humanize_area(owner_area: str) -> str:
     """`notice_and_action` -> `Notice and action`."""
     text = owner_area.replace("_", " ").strip()

@@ -22,7 +22,21 @@ def grid_table(grid: pd.DataFrame, kind: str, scale: float, days: int) -> pd.Dat
     return out
 
 
-def contribution_table(contributors: pd.DataFrame, kind: str) -> pd.DataFrame:
+def change_is_material(info: dict[str, object], tolerance: float = 0.01) -> bool:
+    """Whether the parent moved enough (1% of its baseline) for shares of the change to mean
+    anything; on a flat day a slice can own 3000% of a change that is almost zero."""
+    total = info.get("total_change")
+    before = info.get("parent_baseline_value")
+    if not isinstance(total, int | float) or pd.isna(total):
+        return False
+    if not isinstance(before, int | float) or pd.isna(before) or before == 0:
+        return total != 0
+    return abs(total) >= tolerance * abs(before)
+
+
+def contribution_table(
+    contributors: pd.DataFrame, kind: str, show_share: bool = True
+) -> pd.DataFrame:
     """The drivers in words: slice, value now and before, effects, share of the change."""
     df = contributors
     return pd.DataFrame(
@@ -36,7 +50,8 @@ def contribution_table(contributors: pd.DataFrame, kind: str) -> pd.DataFrame:
             "Mix effect": [_signed(v, kind) for v in df["mix_effect"]],
             "Contribution": [_signed(v, kind) for v in df["contribution"]],
             "Share of change": [
-                "–" if pd.isna(v) else f"{v * 100:.0f}%" for v in df["share_of_change"]
+                "–" if pd.isna(v) or not show_share else f"{v * 100:.0f}%"
+                for v in df["share_of_change"]
             ],
         }
     )

@@ -9,11 +9,14 @@ Set GOVKPI_SCREENSHOTS=DIR to keep a screenshot of every page.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -66,7 +69,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=20)
 
 
-def _texts_with_playwright(base_url: str) -> dict[str, str]:
+def _texts_with_playwright(base_url: str, extra: dict[str, str]) -> dict[str, str]:
     from playwright.sync_api import sync_playwright
 
     shots = os.environ.get("GOVKPI_SCREENSHOTS")
@@ -75,7 +78,7 @@ def _texts_with_playwright(base_url: str) -> dict[str, str]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 2400})
-            for path, title in PAGES.items():
+            for path, title in {**PAGES, **extra}.items():
                 page.goto(f"{base_url}/{path}")
                 page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
                 # The script has finished when Streamlit's "running" indicator is gone.
@@ -84,6 +87,7 @@ def _texts_with_playwright(base_url: str) -> dict[str, str]:
                     timeout=60_000,
                 )
                 found[path] = page.inner_text("body")
+                found[path + "#url"] = page.url
                 if shots:
                     name = path.split("?")[0] or "root"
                     page.screenshot(path=str(Path(shots) / f"{name}.png"))
@@ -92,25 +96,65 @@ def _texts_with_playwright(base_url: str) -> dict[str, str]:
     return found
 
 
+class _VisibleText(HTMLParser):
+    """The text a reader sees: no script, style or head (asset names contain "Error")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head", "noscript"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head", "noscript") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
 def _texts_with_dump_dom(base_url: str) -> dict[str, str]:
+    """Chromium's own --dump-dom; a page still running is fetched again with more time."""
     found = {}
-    for path in PAGES:
-        result = subprocess.run(
-            [CHROMIUM or "chromium", "--headless", *ARGS, "--virtual-time-budget=30000",
-             "--dump-dom", f"{base_url}/{path}"],
-            capture_output=True, text=True, timeout=120, check=True,
-        )  # fmt: skip
-        found[path] = result.stdout
+    for path, title in PAGES.items():
+        for budget in (15_000, 30_000, 60_000):
+            result = subprocess.run(
+                [CHROMIUM or "chromium", "--headless", *ARGS, f"--virtual-time-budget={budget}",
+                 "--dump-dom", f"{base_url}/{path}"],
+                capture_output=True, text=True, timeout=180, check=True,
+            )  # fmt: skip
+            parser = _VisibleText()
+            parser.feed(result.stdout)
+            found[path] = " ".join(parser.parts)
+            if title in found[path]:
+                break
     return found
 
 
+def _email_link(base_url: str) -> str:
+    """The link an alert digest puts in its email, built by the alerts package itself."""
+    from alerts.formatting import deep_link
+
+    start = REPORT_DAY - dt.timedelta(days=27)
+    return deep_link(base_url, "proactive_rate", "market=ES", start, REPORT_DAY)
+
+
 def test_every_page_renders_in_chromium(base_url: str) -> None:
+    link = _email_link(base_url).removeprefix(base_url + "/")
     try:
         import playwright  # noqa: F401
     except ImportError:
         texts = _texts_with_dump_dom(base_url)
     else:
-        texts = _texts_with_playwright(base_url)
+        texts = _texts_with_playwright(base_url, {link: "Indicator trend"})
+        # The email's link reopens exactly its view, and the address bar keeps it.
+        shown = parse_qs(urlsplit(texts[link + "#url"]).query)
+        assert shown == parse_qs(urlsplit(link).query)
+        assert "Flagged days (2)" in texts[link]
     for path, title in PAGES.items():
         text = texts[path]
         assert title in text, f"{path or '/'}: title {title!r} missing"

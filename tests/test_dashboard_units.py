@@ -256,8 +256,15 @@ def test_heatmap_and_contribution_figures() -> None:
     grid = pd.DataFrame(
         {"market": ["ES", "FR"], "category_l1": ["toys", "toys"], "value": [0.9, 0.99]}
     )
-    fig = heatmap_figure(grid, "share", "higher", reference=0.95)
-    assert fig.data[0].zmid == 0.95 and fig.data[0].colorscale[0][1] != "rgb(8,48,107)"
+    scale = heatmap_figure(grid, "share", "higher", reference=0.95).data[0].colorscale
+    # Yellow sits at the platform's value: below it is worse (red, higher is better), above
+    # it better (green).
+    assert scale[0][1] == "#d73027" and scale[-1][1] == "#1a9850"
+    assert scale[1][0] == pytest.approx((0.95 - 0.9) / (0.99 - 0.9))
+    scale = heatmap_figure(grid, "share", "lower", reference=2.0).data[0].colorscale
+    assert [c for _, c in scale] == ["#1a9850", "#ffffbf"]  # every cell better than platform
+    flat = heatmap_figure(grid.assign(value=0.0), "share", "higher", reference=0.0).data[0]
+    assert 0.0 == flat.zmin < flat.zmax  # one value everywhere: no negative shares on the bar
     counts = pd.DataFrame(
         {"child_slice": ["market=ES"], "rate_effect": [float("nan")],
          "mix_effect": [float("nan")], "contribution": [12.0]}

@@ -33,25 +33,39 @@ def _trend_link(ctx: PageContext, metric_id: str, slice_key: str) -> str:
 
 
 def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
+    firing = firing.reset_index(drop=True)
     kinds = [_kind(ctx, m) for m in firing["metric_id"]]
     return pd.DataFrame(
         {
             "Indicator": [ctx.label(m) for m in firing["metric_id"]],
             "Slice": [describe_slice(s) for s in firing["slice"]],
-            "Rule": firing["rule_id"],
-            "State": firing["state"],
+            "Trend": [
+                _trend_link(ctx, m, s)
+                for m, s in zip(firing["metric_id"], firing["slice"], strict=True)
+            ],
             "Severity": firing["severity"].fillna(""),
+            "State": firing["state"],
             "Firing since": pd.to_datetime(firing["firing_since"]).dt.date,
             "Last value": [
                 format_value(v, k) for v, k in zip(firing["observed"], kinds, strict=True)
             ],
             "Acknowledged by": firing["acknowledged_by"].fillna(""),
-            "Trend": [
-                _trend_link(ctx, m, s)
-                for m, s in zip(firing["metric_id"], firing["slice"], strict=True)
-            ],
+            "Rule": firing["rule_id"],
         }
     )
+
+
+FIRING_COLUMNS = {
+    "Trend": st.column_config.LinkColumn("Trend", display_text="Open trend"),
+    "State": st.column_config.TextColumn(
+        "State",
+        help="firing; recovering (good again, not yet for long enough); no_data (the latest "
+        "day is missing or incomplete: the alert stays as it was until data arrives)",
+    ),
+    "Rule": st.column_config.TextColumn(
+        "Rule", help="a threshold rule id, or `anomaly` for the statistical detector"
+    ),
+}
 
 
 def _alert_label(ctx: PageContext, row: pd.Series) -> str:
@@ -227,11 +241,7 @@ st.subheader(f"Firing now ({len(firing)})")
 if firing.empty:
     st.success("No alert is firing.")
 else:
-    st.dataframe(
-        _firing_table(ctx, firing),
-        hide_index=True,
-        column_config={"Trend": st.column_config.LinkColumn("Trend", display_text="Open trend")},
-    )
+    st.dataframe(_firing_table(ctx, firing), hide_index=True, column_config=FIRING_COLUMNS)
     with st.expander("Acknowledge an alert", icon=":material/task_alt:"):
         _acknowledge_form(ctx, firing)
 

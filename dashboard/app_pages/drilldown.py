@@ -10,9 +10,9 @@ from dashboard import queries, raw_rows
 from dashboard.context import PageContext, page_context
 from dashboard.drivers_access import BASELINE_DAYS, contributors, dimensions
 from dashboard.figures import contribution_figure, heatmap_figure
-from dashboard.formatting import describe_slice, format_value
+from dashboard.formatting import describe_slice, format_value, sentence
 from dashboard.periods import period_note, pooled_series_value
-from dashboard.tables import contribution_table, grid_table, to_csv_bytes
+from dashboard.tables import change_is_material, contribution_table, grid_table, to_csv_bytes
 from dashboard.view import View, first_value
 from dashboard.view_state import metric_select, resolve_view, slice_select, write_view
 from metrics.catalogue import MetricDefinition
@@ -90,7 +90,7 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
     st.subheader("What drove the change")
     options = dimensions(definition, view.slice)
     if not options:
-        st.info(f"{describe_slice(view.slice).capitalize()} has no finer slices to break down.")
+        st.info(f"{sentence(describe_slice(view.slice))} has no finer slices to break down.")
         return
     dimension = st.radio(
         "Break down by",
@@ -107,7 +107,7 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
     before = result.info.get("parent_baseline_value")
     now = result.info.get("parent_value")
     st.caption(
-        f"{describe_slice(view.slice).capitalize()}: {format_value(now, kind)} in the "
+        f"{sentence(describe_slice(view.slice))}: {format_value(now, kind)} in the "
         f"{PERIODS[period]} to {view.day:%d %b} against {format_value(before, kind)} in the "
         f"{BASELINE_DAYS} days before. Each bar is one slice's part of that change: the "
         "**rate effect** is its own value moving, the **mix effect** its volume moving "
@@ -119,8 +119,13 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
         )
     )
     st.plotly_chart(contribution_figure(result.table, kind), key="drill_contrib")
-    table = contribution_table(result.table, kind)
-    st.dataframe(table, hide_index=True)
+    material = change_is_material(result.info)
+    if not material:
+        st.caption(
+            "The indicator barely moved, so shares of the change are not shown; the bars "
+            "still show which slices moved, and which way."
+        )
+    st.dataframe(contribution_table(result.table, kind, show_share=material), hide_index=True)
     st.download_button(
         "Download the contributions (CSV)",
         to_csv_bytes(result.table),
@@ -142,7 +147,7 @@ def _rows(ctx: PageContext, definition: MetricDefinition, view: View) -> None:
         st.info(f"The export rows cannot be shown: {problem}.")
         return
     st.caption(
-        f"{source.description.capitalize()} ({view.day:%d %b %Y}, {ctx.freshness.timezone}), "
+        f"{sentence(source.description)} ({view.day:%d %b %Y}, {ctx.freshness.timezone}), "
         f"{describe_slice(view.slice)}; read from the exports in {ctx.meta['data_dir']}."
     )
     page_key = "drill_rows_page"
@@ -178,8 +183,9 @@ def _rows(ctx: PageContext, definition: MetricDefinition, view: View) -> None:
             f"Page (of {pages})", min_value=1, max_value=pages, value=page, step=1, key=page_key
         )
     with right:
-        first = (page - 1) * raw_rows.PAGE_SIZE + 1 if total else 0
-        st.caption(f"Rows {first:,}–{first + len(rows) - 1 if total else 0:,} of {total:,}.")
+        first = (page - 1) * raw_rows.PAGE_SIZE + 1
+        shown = f"Rows {first:,}–{first + len(rows) - 1:,} of {total:,}." if total else "No rows."
+        st.caption(shown)
     st.dataframe(rows, hide_index=True)
     st.download_button(
         "Download these rows (CSV)",

@@ -10,7 +10,13 @@ import streamlit as st
 
 from dashboard import alert_access, queries
 from dashboard.context import PageContext, page_context
-from dashboard.formatting import describe_slice, format_delta, format_value, humanize_area
+from dashboard.formatting import (
+    describe_slice,
+    format_delta,
+    format_value,
+    humanize_area,
+    sentence,
+)
 from dashboard.overview_data import SPARK_DAYS, headline_card, split_firing, split_flagged
 from dashboard.rules_access import threshold
 from dashboard.status import BADGE_COLOR, badge_markdown, describe_target
@@ -53,7 +59,7 @@ def _card(ctx: PageContext, definition, platform: pd.DataFrame) -> None:  # type
         help=definition.description,
     )
     st.caption(
-        f"{describe_target(rule, definition.kind).capitalize()}. {card.status.reason.capitalize()}."
+        f"{sentence(describe_target(rule, definition.kind))}. {sentence(card.status.reason)}."
     )
     st.page_link(
         "app_pages/indicator.py",
@@ -171,8 +177,9 @@ _freshness(ctx)
 st.caption(
     f"{badge_markdown('red')} beyond the critical threshold · {badge_markdown('amber')} "
     "beyond the warning threshold, or outside the range expected from recent "
-    f"history · {badge_markdown('green')} within target · The small figure under each value is the "
-    f"change against the same weekday a week before; the line is the last {SPARK_DAYS} days."
+    f"history · {badge_markdown('green')} within target · Under each value: the change against the "
+    "same weekday a week before (green: a change for the better, red: for the worse) and the "
+    f"last {SPARK_DAYS} days."
 )
 _cards(ctx)
 _firing(ctx)
