@@ -19,6 +19,7 @@ from metrics.validation import validate_exports
 from sample_data import generator
 from sample_data.calendar import DEFAULT_END, export_window, festival_days, festivals
 from sample_data.generator import SampleSummary, generate_sample
+from sample_data.incidents import plan_incidents
 
 LISTINGS = 300_000
 ARROW_TYPES = {
@@ -144,6 +145,15 @@ def test_lifecycles_are_consistent(sample: SampleSummary, con) -> None:
         == 0
     )
     assert one(con, "SELECT count(*) - count(DISTINCT listing_id) FROM appeals") == 0
+    # A seller has one tier.
+    assert (
+        one(
+            con,
+            "SELECT max(n) FROM (SELECT count(DISTINCT seller_tier) AS n "
+            "FROM listings GROUP BY seller_id)",
+        )
+        == 1
+    )
 
 
 def test_marketplace_has_a_realistic_shape(con) -> None:
@@ -340,6 +350,16 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path) -> None:
     assert _digests(first.out) == _digests(again.out)
     differing = {k for k, v in _digests(other.out).items() if _digests(first.out)[k] != v}
     assert differing >= {"listings.parquet", "complaints.parquet", "traffic.parquet"}
+
+
+def test_incident_dates_move_with_the_end_date() -> None:
+    shift = dt.timedelta(days=100)
+    base = plan_incidents(DEFAULT_END, 400).entries()
+    moved = plan_incidents(DEFAULT_END + shift, 400).entries()
+    assert len(base) == len(moved)
+    for a, b in zip(base, moved, strict=True):
+        assert dt.date.fromisoformat(b["start"]) - dt.date.fromisoformat(a["start"]) == shift
+        assert dt.date.fromisoformat(b["end"]) - dt.date.fromisoformat(a["end"]) == shift
 
 
 def test_a_short_window_keeps_only_the_incidents_that_fit(tmp_path: Path) -> None:
