@@ -120,7 +120,20 @@ def _draw(ax: plt.Axes, frame: pd.DataFrame, as_of: pd.Timestamp) -> None:
             label="flagged",
         )
     ax.axvline(as_of, color="#6b7280", linewidth=0.7, linestyle=":")
+    _fit_y(ax, frame)
     # Start where the history starts, not at an empty left margin.
     known = frame.loc[frame["value"].notna() | frame["expected"].notna(), "date"]
     first = known.min() if not known.empty else x.min()
     ax.set_xlim(first - pd.Timedelta(days=0.5), max(x.max(), as_of) + pd.Timedelta(days=0.5))
+
+
+def _fit_y(ax: plt.Axes, frame: pd.DataFrame) -> None:
+    """Scale to what matters (values, expected, thresholds); a very wide band is clipped
+    rather than allowed to flatten the line."""
+    cols = ["value", "expected", "warning", "critical"]
+    seen = pd.concat([frame[c] for c in cols]).dropna()
+    if seen.empty:
+        return
+    lo, hi = float(seen.min()), float(seen.max())
+    pad = (hi - lo) * 0.12 or abs(hi) * 0.05 or 1.0
+    ax.set_ylim(lo - pad, hi + pad)

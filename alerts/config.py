@@ -115,7 +115,12 @@ class LifecycleSettings(_Section):
     incomplete_ratio: float = Field(0.5, gt=0, lt=1)
     # ...when it usually has at least this many rows (small markets are left alone).
     incomplete_min_rows: int = Field(20, ge=1)
+
+
+class DigestSettings(_Section):
     chart_days: int = Field(60, ge=7, le=400)
+    # Charts per digest; further cards are listed without one (keeps big days readable).
+    max_charts: int = Field(12, ge=0, le=100)
     contributors: int = Field(5, ge=0, le=20)
 
 
@@ -155,6 +160,7 @@ class AlertsConfig(_Section):
     mail: MailSettings = Field(default_factory=MailSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     # Environment only; excluded from dumps, masked in reprs.
     smtp_password: SecretStr | None = Field(None, exclude=True, repr=False)

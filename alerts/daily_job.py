@@ -12,9 +12,12 @@ notification log is untouched, so a later real run still sends them.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -131,17 +134,26 @@ def run_daily(
     return _deliver(config, store, report)
 
 
+@contextlib.contextmanager
+def delivery_lock(store: MetricStore) -> Iterator[None]:
+    """One sender at a time per store, so two overlapping runs never send a message twice."""
+    with open(store.path + ".delivery.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
 def _deliver(config: AlertsConfig, store: MetricStore, report: RunReport) -> RunReport:
-    with store.read() as con:
-        pending = queued(con)
-    result = deliver(pending, config.smtp, config.smtp_password, config.mail.from_ or "")
-    report.sent = len(result.sent)
-    report.still_queued = len(result.failed)
-    with store.write() as con:
-        ensure_schema(con)
-        record_delivery(con, result.sent, result.failed, datetime.now(UTC))
-        status = "queued" if result.failed else "ok"
-        _update_run(con, report, status, next(iter(result.failed.values()), None))
+    with delivery_lock(store):
+        with store.read() as con:
+            pending = queued(con)
+        result = deliver(pending, config.smtp, config.smtp_password, config.mail.from_ or "")
+        report.sent = len(result.sent)
+        report.still_queued = len(result.failed)
+        with store.write() as con:
+            ensure_schema(con)
+            record_delivery(con, result.sent, result.failed, datetime.now(UTC))
+            status = "queued" if result.failed else "ok"
+            _update_run(con, report, status, next(iter(result.failed.values()), None))
     if result.failed:
         first = next(iter(result.failed.values()))
         raise DeliveryQueuedError(

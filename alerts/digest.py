@@ -67,12 +67,14 @@ class RuleLine:
     firing_since: date | None
     data_status: str | None
     acknowledged: dict | None
+    recovering: bool = False
 
 
 @dataclass
 class Card:
     series: SeriesView
     lines: list[RuleLine]
+    detailed: bool = False  # shown with its chart and contributors
 
     @property
     def event(self) -> str:
@@ -115,8 +117,18 @@ class Digest:
     dashboard_url: str | None
 
     @property
+    def compact_cards(self) -> int:
+        """Cards shown without chart and contributors (past digest.max_charts)."""
+        return sum(1 for g in self.groups for c in g.cards if not c.detailed)
+
+    @property
     def images(self) -> dict[str, bytes]:
-        return {c.series.chart_cid: c.series.chart_png for g in self.groups for c in g.cards}
+        return {
+            c.series.chart_cid: c.series.chart_png
+            for g in self.groups
+            for c in g.cards
+            if c.detailed and c.series.chart_png
+        }
 
 
 def load_contributors() -> ContributorsFn:
@@ -144,14 +156,6 @@ def build_digests(
     as_of = evaluation.as_of
     series = {(i.key[0], i.key[1]) for i in items}
     views = {s: _series_view(s, evaluation, catalogue, config) for s in sorted(series)}
-    histories = chart_history(con, sorted(views), as_of, config.lifecycle.chart_days, rulebook)
-    for s, view in views.items():
-        view.chart_png = render_chart(histories[s], view.kind, as_of)
-    firing = sorted({(i.key[0], i.key[1]) for i in items if i.event != "resolved"})
-    if firing and config.lifecycle.contributors:
-        fn = contributors or load_contributors()
-        for s in firing:
-            views[s].contributors = _contributors(con, fn, views[s], catalogue, as_of, config)
     generated = format_time(now, config.zone)
     by_person: dict[str, list[Item]] = {}
     for item in items:
@@ -174,7 +178,43 @@ def build_digests(
                 dashboard_url=config.dashboard_url,
             )
         )
+    detailed = _choose_detailed(digests, config.digest.max_charts)
+    _add_details(con, views, detailed, as_of, config, catalogue, rulebook, contributors)
     return digests
+
+
+def _choose_detailed(digests: list[Digest], limit: int) -> set[SeriesKey]:
+    """The most important cards of each digest get a chart and contributors, up to `limit`."""
+    chosen: set[SeriesKey] = set()
+    for digest in digests:
+        cards = [c for g in digest.groups for c in g.cards]
+        cards.sort(key=lambda c: (EVENT_ORDER[c.event], SEVERITY_ORDER[c.severity]))
+        for card in cards[:limit]:
+            card.detailed = True
+            chosen.add((card.series.metric_id, card.series.slice))
+    return chosen
+
+
+def _add_details(
+    con: duckdb.DuckDBPyConnection,
+    views: dict[SeriesKey, SeriesView],
+    detailed: set[SeriesKey],
+    as_of: date,
+    config: AlertsConfig,
+    catalogue: Catalogue,
+    rulebook: RuleBookLike | None,
+    contributors: ContributorsFn | None,
+) -> None:
+    if not detailed:
+        return
+    keys = sorted(detailed)
+    histories = chart_history(con, keys, as_of, config.digest.chart_days, rulebook)
+    for s in keys:
+        views[s].chart_png = render_chart(histories[s], views[s].kind, as_of)
+    if config.digest.contributors:
+        fn = contributors or load_contributors()
+        for s in keys:
+            views[s].contributors = _contributors(con, fn, views[s], catalogue, as_of, config)
 
 
 def rule_label(rule_id: str) -> str:
@@ -189,7 +229,7 @@ def _series_view(
     contexts = [c for k, c in sorted(evaluation.context.items()) if k[:2] == s]
     observed = next((c.get("observed") for c in contexts if c.get("observed") is not None), None)
     as_of = evaluation.as_of
-    start = as_of - timedelta(days=config.lifecycle.chart_days - 1)
+    start = as_of - timedelta(days=config.digest.chart_days - 1)
     cid = hashlib.sha256(f"{metric_id}|{slice_key}".encode()).hexdigest()[:16]
     return SeriesView(
         metric_id=metric_id,
@@ -218,9 +258,17 @@ def _line(item: Item, evaluation: Evaluation, definition: MetricDefinition) -> R
         severity=item.severity,
         comparison=_comparison(definition, ctx),
         firing_since=item.episode,
-        data_status=None if state.state != "no_data" else str(status or "no data"),
+        data_status=None if state.state != "no_data" else _why_no_data(status),
         acknowledged=item.acknowledged,
+        recovering=state.state == "recovering",
     )
+
+
+def _why_no_data(status: object) -> str:
+    text = str(status or "")
+    if not text or text.startswith("no value"):
+        return "the slice has no value that day (no cases)"
+    return text
 
 
 def _comparison(definition: MetricDefinition, ctx: dict) -> str:
@@ -287,7 +335,7 @@ def _still_firing(
         people = recipients(config, definition.owner_area, market_of(key[1]))
         if person.lower() not in (p.lower() for p in people):
             continue
-        start = evaluation.as_of - timedelta(days=config.lifecycle.chart_days - 1)
+        start = evaluation.as_of - timedelta(days=config.digest.chart_days - 1)
         out.append(
             StillFiring(
                 definition.label, key[1], rule_label(key[2]), state.severity,
@@ -307,7 +355,7 @@ def _contributors(
     config: AlertsConfig,
 ) -> list[dict]:
     definition = catalogue.metrics[view.metric_id]
-    n = config.lifecycle.contributors
+    n = config.digest.contributors
     try:
         frame = fn(con, definition, view.slice, as_of, n=n)
     except UserError as exc:  # e.g. the finest slice has no children to break it down by

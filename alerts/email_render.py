@@ -73,7 +73,8 @@ def render_bodies(digest: Digest, config: AlertsConfig, subject: str) -> tuple[s
         "summary": summary(digest),
         "as_of": format_day(digest.run_date),
         "zone": config.timezone,
-        "chart_days": config.lifecycle.chart_days,
+        "chart_days": config.digest.chart_days,
+        "keep_firing_days": config.lifecycle.keep_firing_days,
         "day": format_day,
     }
     text = env.get_template("digest.txt").render(context)

@@ -79,14 +79,15 @@ def evaluate(
     policy = Policy(lc.pending_days, lc.keep_firing_days)
     fingerprints = {m.id: m.fingerprint for m in catalogue.metrics.values()}
     result = Evaluation(as_of, start, live, {}, {}, [])
-    by_key = {k: g for k, g in obs.groupby(["metric_id", "slice", "rule_id"], sort=True)}
+    by_key: dict[Key, dict[date, dict]] = {}
+    for rec in obs.to_dict("records"):  # one conversion; per-group frames are slow
+        by_key.setdefault((rec["metric_id"], rec["slice"], rec["rule_id"]), {})[rec["date"]] = rec
     keys = set(by_key) | {k for k, (s, _) in initial.items() if s.state != "normal"}
     days = [start + timedelta(days=i) for i in range((as_of - start).days + 1)]
     stamp = {"run_id": run_id, "evaluated_at": now, "as_of": as_of}
     for key in sorted(keys):
         state, ctx = initial.get(key, (AlertState(), {}))
-        group = by_key.get(key)
-        rows = {} if group is None else {r["date"]: r for r in group.to_dict("records")}
+        rows = by_key.get(key, {})
         first = days[0] if key in initial else min(rows, default=days[0])
         ctx = {**ctx, "metric_fingerprint": fingerprints.get(key[0])}
         for day in days:
@@ -97,7 +98,12 @@ def evaluate(
                 row = {**ctx, "observed": None, "expected": None, "lower": None, "upper": None}
                 row.update(score=None, verdict="no_data", breach_severity=None)
                 row["data_status"] = "no value for the day"
-            observation = Observation(row["verdict"], _clean(row.get("breach_severity")))
+            status = str(row.get("data_status") or "")
+            observation = Observation(
+                row["verdict"],
+                _clean(row.get("breach_severity")),
+                export_gap=row["verdict"] == "no_data" and not status.startswith("no value"),
+            )
             before = state.state
             state = step(state, observation, day, policy)
             ctx = {c: _clean(row.get(c)) for c in _CONTEXT}

@@ -12,7 +12,9 @@
   recovering goes straight back to firing in the same episode.
 - A day without usable data (export, market or day missing or incomplete) is `no_data`: the
   counters freeze and the interrupted state is held, so missing data never resolves a firing
-  alert and never confirms a pending one.
+  alert and never confirms a pending one. A day where a slice merely has no value (no cases
+  in a small category) does the same for a pending or firing alert, but leaves a normal one
+  normal: there is nothing to hold and no data problem to show.
 - An episode is identified by the day it started firing (`firing_since`).
 """
 
@@ -37,6 +39,9 @@ class Policy:
 class Observation:
     verdict: Verdict
     severity: str | None = None  # warning | critical, for breaches
+    # no_data because an export, market or day is missing or incomplete, rather than because
+    # the slice simply has no value that day (e.g. no cases in a small category).
+    export_gap: bool = True
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ def step(prev: AlertState, obs: Observation, day: date, policy: Policy) -> Alert
     if obs.verdict == "no_data":
         if prev.state == "no_data":
             return prev
+        if prev.state == "normal" and not obs.export_gap:
+            return prev  # nothing to hold, and no data problem to show
         return replace(prev, state="no_data", held_state=prev.state, since=day)
     base = replace(prev, state=prev.effective_state, held_state=None)
     if obs.verdict == "breach":

@@ -142,3 +142,18 @@ def test_a_second_scheduler_exits_2(store, capsys) -> None:
     with scheduler_lock(store.path):
         assert govkpi("schedule") == 2
     assert "already running" in capsys.readouterr().err
+
+
+def test_every_alerts_action_and_option_has_help() -> None:
+    import argparse
+
+    def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return dict(action.choices)
+
+    alerts = subparsers(cli.build_parser())["alerts"]
+    actions = subparsers(alerts)
+    assert {"run", "schedule", "silence", "unsilence", "ack", "status"} <= set(actions)
+    for name, parser in actions.items():
+        for action in parser._actions:
+            assert action.help, f"govkpi alerts {name}: {action.dest} has no help"

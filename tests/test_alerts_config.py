@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from alerts.config import load_config
+from alerts.config import ENV_KEYS, load_config
 from alerts.routing import recipients
 from metrics.catalogue import load_catalogue
 from metrics.errors import ConfigError
@@ -159,3 +160,13 @@ def test_copy_default_sends_everything_to_the_default_recipients(tmp_path: Path)
     text = EXAMPLE.replace("[[routing.owners]]", routing, 1)
     config = load_config(write(tmp_path, text), env={})
     assert "governance-lead@example.com" in recipients(config, "notice_and_action", "ES")
+
+
+def test_the_example_in_docs_alerts_md_is_valid(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parent.parent / "docs" / "alerts.md"
+    block = docs.read_text().split("```toml\n", 1)[1].split("```", 1)[0]
+    areas = {m.owner_area for m in load_catalogue()}
+    config = load_config(write(tmp_path, block), env={}, known_areas=areas)
+    assert config.schedule.cron == "0 7 * * *" and config.digest.max_charts == 12
+    documented = set(re.findall(r"GOVKPI_[A-Z_]+", docs.read_text()))
+    assert set(ENV_KEYS) | {"GOVKPI_SMTP_PASSWORD", "GOVKPI_CONFIG"} <= documented

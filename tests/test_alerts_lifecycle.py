@@ -82,3 +82,10 @@ def test_severity_follows_the_latest_breach(policy: Policy) -> None:
 def test_since_marks_the_day_the_state_began() -> None:
     result = walk([OK, BREACH, BREACH, BREACH], Policy(pending_days=1))
     assert [(s.since - D0).days for s in result] == [0, 1, 2, 2]
+
+
+def test_a_slice_without_a_value_stays_normal_but_still_holds_an_alert() -> None:
+    no_value = Observation("no_data", export_gap=False)
+    assert states([OK, no_value, OK], Policy()) == ["normal", "normal", "normal"]
+    assert states([BREACH, no_value], Policy(pending_days=0)) == ["firing", "no_data"]
+    assert states([NODATA], Policy()) == ["no_data"]  # an export gap shows even when normal

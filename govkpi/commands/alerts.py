@@ -36,7 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="alert lifecycle, digest emails and the scheduler",
         description="Evaluate alerts and mail the daily digests (see docs/alerts.md).",
     )
-    sub = parser.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
+    sub = parser.add_subparsers(
+        dest="alerts_command", metavar="ACTION", required=True, help="what to do"
+    )
 
     run = sub.add_parser("run", help="the daily job: compute, detect, evaluate, notify")
     _common(run)
@@ -57,23 +59,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     silence.add_argument("--metric", default="*", help="metric id glob (default: *)")
     silence.add_argument("--slice", default="*", help="slice glob, e.g. 'market=ES*'")
     silence.add_argument("--until", required=True, help="ISO time or date (reporting zone)")
-    silence.add_argument("--reason", required=True)
-    silence.add_argument("--author", required=True)
+    silence.add_argument("--reason", required=True, help="why (shown on the Alerts page)")
+    silence.add_argument("--author", required=True, help="who silences")
     silence.set_defaults(handler=silence_command)
 
     unsilence = sub.add_parser("unsilence", help="end a silence now")
     _common(unsilence)
-    unsilence.add_argument("silence_id")
-    unsilence.add_argument("--author", required=True)
+    unsilence.add_argument("silence_id", help="the id `silence` printed")
+    unsilence.add_argument("--author", required=True, help="who ends it")
     unsilence.set_defaults(handler=unsilence_command)
 
     ack = sub.add_parser("ack", help="acknowledge a firing alert (stops reminders)")
     _common(ack)
-    ack.add_argument("metric_id")
-    ack.add_argument("slice")
-    ack.add_argument("rule_id")
-    ack.add_argument("--author", required=True)
-    ack.add_argument("--note", default="")
+    ack.add_argument("metric_id", help="metric id, e.g. complaint_rate")
+    ack.add_argument("slice", help="slice, e.g. market=ES")
+    ack.add_argument("rule_id", help="rule id: anomaly or a threshold rule id")
+    ack.add_argument("--author", required=True, help="who acknowledges")
+    ack.add_argument("--note", default="", help="what is being done about it")
     ack.set_defaults(handler=ack_command)
 
     status = sub.add_parser("status", help="list firing alerts and active silences")
