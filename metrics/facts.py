@@ -92,29 +92,38 @@ COMPLAINT_LOOKBACK_DAYS = 16
 
 
 def _listing_facts(con: duckdb.DuckDBPyConnection, tz: str, since: date | None) -> None:
-    where, params = "", []
-    if since is not None:
-        where = "WHERE created_at >= ? OR published_at >= ? OR removed_at >= ?"
-        edge = since - timedelta(days=1)
-        params = [edge, edge, since - timedelta(days=REMOVAL_LOOKBACK_DAYS)]
+    columns = f"""
+        listing_id, seller_id, seller_tier, market, category_l1,
+        is_regulated_category, has_required_certs,
+        CAST(created_at AS TIMESTAMP) AS created_at,
+        CAST(published_at AS TIMESTAMP) AS published_at,
+        CAST(removed_at AS TIMESTAMP) AS removed_at,
+        removal_reason, detection_channel,
+        CAST(first_sale_at AS TIMESTAMP) AS first_sale_at,
+        {_day("created_at", tz)} AS created_day,
+        {_day("published_at", tz)} AS published_day,
+        {_day("removed_at", tz)} AS removed_day
+    """
+    if since is None:
+        con.execute(f"CREATE OR REPLACE TABLE listing_facts AS SELECT {columns} FROM listings")
+        return
+    # One branch per event column: a single-column filter is pushed into the Parquet scan
+    # (row groups skipped, other columns read only for matching rows), an OR is not.
+    edge = since - timedelta(days=1)
+    removal_edge = since - timedelta(days=REMOVAL_LOOKBACK_DAYS)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE listing_facts AS
-        SELECT
-            listing_id, seller_id, seller_tier, market, category_l1,
-            is_regulated_category, has_required_certs,
-            CAST(created_at AS TIMESTAMP) AS created_at,
-            CAST(published_at AS TIMESTAMP) AS published_at,
-            CAST(removed_at AS TIMESTAMP) AS removed_at,
-            removal_reason, detection_channel,
-            CAST(first_sale_at AS TIMESTAMP) AS first_sale_at,
-            {_day("created_at", tz)} AS created_day,
-            {_day("published_at", tz)} AS published_day,
-            {_day("removed_at", tz)} AS removed_day
-        FROM listings
-        {where}
+        SELECT {columns} FROM listings WHERE created_at >= $edge
+        UNION ALL
+        SELECT {columns} FROM listings
+        WHERE published_at >= $edge AND NOT created_at >= $edge
+        UNION ALL
+        SELECT {columns} FROM listings
+        WHERE removed_at >= $removal_edge
+            AND NOT created_at >= $edge AND NOT coalesce(published_at >= $edge, false)
         """,
-        params,
+        {"edge": edge, "removal_edge": removal_edge},
     )
 
 
@@ -164,13 +173,17 @@ def _complaint_facts(
     window: DataWindow,
     since: date | None,
 ) -> None:
-    where, params = "", []
-    if since is not None:
-        where = "WHERE c.received_at >= ? OR c.decided_at >= ?"
-        params = [since - timedelta(days=COMPLAINT_LOOKBACK_DAYS), since - timedelta(days=1)]
-    markets = [r[0] for r in con.execute("SELECT DISTINCT market FROM listings").fetchall()]
+    _recent_events(con, since)
+    markets = [
+        r[0]
+        for r in con.execute(
+            "SELECT market FROM live_base UNION SELECT market FROM listing_dims"
+        ).fetchall()
+    ]
     offsets = (sla.authority_working_days, sla.product_safety_working_days)
-    first = since - timedelta(days=COMPLAINT_LOOKBACK_DAYS + 1) if since else window.first_day
+    # Deadlines of old complaints decided late in the window need their receipt day's calendar.
+    oldest = con.execute("SELECT CAST(min(received_at) AS DATE) FROM complaints_in_window")
+    first = min(window.first_day, oldest.fetchall()[0][0] or window.first_day) - timedelta(days=1)
     calendar = working_day_calendar(sorted(markets), first, window.last_day, offsets)
     con.register("sla_calendar_df", calendar)
     con.execute("CREATE OR REPLACE TABLE sla_calendar AS SELECT * FROM sla_calendar_df")
@@ -201,10 +214,8 @@ def _complaint_facts(
                 CAST(c.complainant_informed_at AS TIMESTAMP) AS complainant_informed_at,
                 {received_day} AS received_day,
                 {_day("c.decided_at", tz)} AS decided_day
-            FROM complaints AS c
-            -- The raw listings: an incremental compute keeps only recent listing facts.
-            JOIN listings AS l ON l.listing_id = c.listing_id
-            {where}
+            FROM complaints_in_window AS c
+            JOIN listing_dims AS l ON l.listing_id = c.listing_id
         ),
         deadlines AS (
             SELECT
@@ -222,7 +233,47 @@ def _complaint_facts(
         )
         SELECT *, {_day("sla_deadline", tz)} AS deadline_day FROM deadlines
         """,
-        [*params, sla.default_hours],
+        [sla.default_hours],
+    )
+
+
+def _recent_events(con: duckdb.DuckDBPyConnection, since: date | None) -> None:
+    """Complaints and appeals that can change the days computed, and the market, category
+    and tier of their listings (one semi-join scan of listings, not one per table)."""
+    has_appeals = bool(
+        con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'appeals'").fetchall()[
+            0
+        ][0]
+    )
+    if since is None:
+        con.execute("CREATE OR REPLACE VIEW complaints_in_window AS SELECT * FROM complaints")
+        if has_appeals:
+            con.execute("CREATE OR REPLACE VIEW appeals_in_window AS SELECT * FROM appeals")
+        con.execute(
+            "CREATE OR REPLACE VIEW listing_dims AS "
+            "SELECT listing_id, market, category_l1, seller_tier FROM listing_facts"
+        )
+        return
+    edge = since - timedelta(days=1)
+    con.execute(
+        "CREATE OR REPLACE TABLE complaints_in_window AS "
+        "SELECT * FROM complaints WHERE received_at >= $received "
+        "UNION ALL SELECT * FROM complaints "
+        "WHERE decided_at >= $edge AND NOT received_at >= $received",
+        {"received": since - timedelta(days=COMPLAINT_LOOKBACK_DAYS), "edge": edge},
+    )
+    ids = "SELECT listing_id FROM complaints_in_window"
+    if has_appeals:
+        con.execute(
+            "CREATE OR REPLACE TABLE appeals_in_window AS "
+            "SELECT * FROM appeals WHERE filed_at >= $edge OR decided_at >= $edge",
+            {"edge": edge},
+        )
+        ids += " UNION ALL SELECT listing_id FROM appeals_in_window"
+    con.execute(
+        "CREATE OR REPLACE TABLE listing_dims AS "
+        "SELECT listing_id, market, category_l1, seller_tier FROM listings "
+        f"WHERE listing_id IN ({ids})"
     )
 
 
