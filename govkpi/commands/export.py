@@ -6,9 +6,7 @@ import argparse
 import os
 
 from govkpi.commands.common import add_store_arg, resolve
-from metrics.catalogue import load_catalogue
 from metrics.errors import UserError
-from metrics.metric_store import MetricStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from metrics.catalogue import load_catalogue
+    from metrics.metric_store import MetricStore
+
     store = MetricStore(resolve(args.store, "GOVKPI_STORE", "--store"))
     catalogue = load_catalogue()
     metric_ids = [catalogue.get(args.metric).id] if args.metric else list(catalogue.metrics)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from metrics.catalogue import load_catalogue
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
@@ -20,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from metrics.catalogue import load_catalogue
+
     catalogue = load_catalogue()
     if args.sql:
         metric = catalogue.get(args.sql)
