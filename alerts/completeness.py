@@ -4,7 +4,9 @@ Reads the store's `export_stats` ("table", date, market, rows) and `export_files
 is missing after the last day its export covers; a day is partial when the export was taken
 before that day ended; a market (or the whole table) is incomplete on a day when its row count
 falls below `ratio` x its usual count (median of the same weekday over the previous four weeks)
-while it usually has at least `min_rows` rows. Only tables with statistics are judged.
+and a count that low would be a freak of day-to-day (Poisson) variation, probability under
+`alpha`: zero rows where about ten are usual counts, one small market's quiet day does not.
+Only tables with statistics are judged.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.stats import poisson
 
 from alerts.alert_store import has_table
 from metrics.catalogue import MetricDefinition
@@ -75,7 +78,7 @@ def load_completeness(
     as_of: date,
     zone: ZoneInfo,
     ratio: float,
-    min_rows: int,
+    alpha: float,
 ) -> Completeness:
     result = Completeness()
     if not has_table(con, "export_stats"):
@@ -95,13 +98,13 @@ def load_completeness(
         window = rows[rows["date"] >= history_start]
         if window.empty:
             continue
-        _judge_table(result, str(table), window, start, ratio, min_rows)
+        _judge_table(result, str(table), window, start, ratio, alpha)
     _add_export_times(con, result, zone)
     return result
 
 
 def _judge_table(
-    result: Completeness, table: str, rows: pd.DataFrame, start: date, ratio: float, min_rows: int
+    result: Completeness, table: str, rows: pd.DataFrame, start: date, ratio: float, alpha: float
 ) -> None:
     days = pd.date_range(min(rows["date"]), max(rows["date"]), freq="D").date
     by_market = (
@@ -112,7 +115,11 @@ def _judge_table(
     )
     by_market["__total__"] = by_market.sum(axis=1)
     usual = _same_weekday_median(by_market)
-    low = (by_market < ratio * usual) & (usual >= min_rows)
+    usual_arr = usual.to_numpy(dtype=float)
+    unlikely = poisson.cdf(by_market.to_numpy(dtype=float), np.nan_to_num(usual_arr)) < alpha
+    low = (by_market < ratio * usual) & pd.DataFrame(
+        unlikely & ~np.isnan(usual_arr), index=usual.index, columns=usual.columns
+    )
     for day, flags in low.iterrows():
         if day < start:
             continue

@@ -113,8 +113,8 @@ class LifecycleSettings(_Section):
     max_catchup_days: int = Field(90, ge=1, le=3660)
     # A market/table/day with fewer rows than this share of its usual count is incomplete...
     incomplete_ratio: float = Field(0.5, gt=0, lt=1)
-    # ...when it usually has at least this many rows (small markets are left alone).
-    incomplete_min_rows: int = Field(20, ge=1)
+    # ...when so few rows would happen by chance (Poisson) less often than this.
+    incomplete_alpha: float = Field(1e-4, gt=0, lt=0.5)
 
 
 class DigestSettings(_Section):

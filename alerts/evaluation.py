@@ -64,7 +64,7 @@ def evaluate(
         initial = _load_snapshot(con, as_of - timedelta(days=1)) if last is not None else {}
         start = as_of if initial else as_of - timedelta(days=lc.warmup_days - 1)
     completeness = load_completeness(
-        con, start, as_of, config.zone, lc.incomplete_ratio, lc.incomplete_min_rows
+        con, start, as_of, config.zone, lc.incomplete_ratio, lc.incomplete_alpha
     )
     obs = load_observations(
         con, catalogue, rulebook, start, as_of, completeness, lc.anomaly_critical_score

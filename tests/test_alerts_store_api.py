@@ -105,12 +105,15 @@ def test_completeness_rules(store: MetricStore) -> None:
     gaps = {
         ("complaints", day(30), "ES"): 0,  # a big market with no rows at all
         ("complaints", day(31), "ES"): 90,  # well under half its usual 200
-        ("complaints", day(32), "PT"): 0,  # a small market: too few rows to judge
+        ("complaints", day(32), "PT"): 0,  # a small market: zero can happen by chance
+        ("complaints", day(32), "IT"): 0,  # a mid-size market: zero cannot
+        ("complaints", day(33), "FR"): 110,  # a slow day, not a gap
     }
-    add_export_stats(store, 34, markets={"ES": 200, "FR": 150, "PT": 5}, overrides=gaps)
+    markets = {"ES": 200, "FR": 150, "IT": 22, "PT": 5}
+    add_export_stats(store, 34, markets=markets, overrides=gaps)
     zone = ZoneInfo("UTC")
     with store.read() as con:
-        c = load_completeness(con, day(28), day(40), zone, ratio=0.5, min_rows=20)
+        c = load_completeness(con, day(28), day(40), zone, ratio=0.5, alpha=1e-4)
     tables = ("complaints",)
     assert c.reason(tables, day(29), "ES") is None
     assert c.reason(tables, day(30), "ES") == "complaints export incomplete for ES"
@@ -118,6 +121,8 @@ def test_completeness_rules(store: MetricStore) -> None:
     assert c.reason(tables, day(30), "FR") is None
     assert c.reason(tables, day(31), "ES") is not None
     assert c.reason(tables, day(32), "PT") is None
+    assert c.reason(tables, day(32), "IT") == "complaints export incomplete for IT"
+    assert c.reason(tables, day(33), "FR") is None
     assert c.reason(tables, day(34), "FR") == f"complaints export ends {day(33).isoformat()}"
     assert c.reason(("traffic",), day(34), "FR") is None  # no statistics: not judged
 
@@ -128,7 +133,7 @@ def test_an_export_taken_before_the_day_ended_is_partial(store: MetricStore) -> 
     with store.write() as con:
         con.execute("INSERT INTO export_files VALUES ('listings', 'x', 1, 1, ?, ?)", [taken, taken])
     with store.read() as con:
-        c = load_completeness(con, day(0), day(9), ZoneInfo("Europe/Madrid"), 0.5, 20)
+        c = load_completeness(con, day(0), day(9), ZoneInfo("Europe/Madrid"), 0.5, 1e-4)
     assert c.reason(("listings",), date(2026, 3, 9), "ES") is None
     assert c.reason(("listings",), date(2026, 3, 10), "ES") == (
         "listings export taken before 2026-03-10 ended"
