@@ -81,9 +81,9 @@ def _texts_with_playwright(base_url: str, extra: dict[str, str]) -> dict[str, st
             for path, title in {**PAGES, **extra}.items():
                 page.goto(f"{base_url}/{path}")
                 page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
-                # The script has finished when Streamlit's "running" indicator is gone.
-                page.wait_for_function(
-                    "!document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                # The script run has finished when the app root says so.
+                page.wait_for_selector(
+                    '[data-testid="stApp"][data-test-script-state="notRunning"]',
                     timeout=60_000,
                 )
                 found[path] = page.inner_text("body")
