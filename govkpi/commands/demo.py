@@ -44,6 +44,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="dashboard address (default: 127.0.0.1, this machine only)",
     )
     parser.add_argument(
+        "--listings",
+        type=int,
+        default=None,
+        metavar="N",
+        help="sample size when generating (default: the sample's default, 1,000,000)",
+    )
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        metavar="D",
+        help="days of sample history when generating (default: 400)",
+    )
+    parser.add_argument(
         "--no-serve",
         action="store_true",
         help="stop after writing the digest instead of serving the dashboard",
@@ -71,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
         say(f"1/4 sample exports: reusing {data}")
     else:
         say(f"1/4 sample exports: generating into {data} ...")
-        summary = generate_sample(data)
+        size = {k: v for k, v in (("listings", args.listings), ("days", args.days)) if v}
+        summary = generate_sample(data, **size)
         say(
             f"    {summary.rows.get('listings', 0):,} listings, "
             f"{summary.rows.get('complaints', 0):,} complaints, "

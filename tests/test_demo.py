@@ -1,0 +1,37 @@
+"""`govkpi demo` end to end on a small sample, without serving the dashboard."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from govkpi import cli
+
+
+def test_demo_generates_computes_detects_and_writes_the_digest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workdir = tmp_path / "demo"
+    args = ["demo", "--workdir", str(workdir), "--no-serve", "--listings", "30000", "--days", "120"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "digest email(s) in" in out
+    assert (workdir / "data" / "incidents.json").is_file()
+    with duckdb.connect(str(workdir / "store.duckdb"), read_only=True) as con:
+        series = con.execute("SELECT count(DISTINCT metric_id) FROM series").fetchall()[0][0]
+        scored = con.execute("SELECT count(*) FROM detections").fetchall()[0][0]
+    assert series == 19 and scored > 0
+    emls = sorted((workdir / "outbox").rglob("*.eml"))
+    assert emls, out
+    message = email.message_from_bytes(emls[0].read_bytes(), policy=policy.default)
+    assert message["To"] == "governance-team@example.com"
+    html = message.get_body(("html",)).get_content()
+    assert "http://localhost:8501/indicator?metric=" in html
+
+    # A second run reuses the sample and recomputes only the recent days.
+    assert cli.main(args) == 0
+    assert "reusing" in capsys.readouterr().out
