@@ -9,28 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import duckdb
-import pandas as pd
 
-from alerts.chart_data import chart_history
-from alerts.charts import render_chart
 from alerts.config import AlertsConfig
+from alerts.digest_details import ContributorsFn, add_details
 from alerts.evaluation import Evaluation
 from alerts.events import Item
 from alerts.formatting import area_label, deep_link, format_time, format_value, market_label
 from alerts.observations import ANOMALY_RULE, RuleBookLike, market_of
 from alerts.routing import recipients
 from metrics.catalogue import Catalogue, MetricDefinition
-from metrics.errors import UserError
 
 log = logging.getLogger(__name__)
 
-# top_contributors(con, metric_definition, slice, day, *, n=5) -> DataFrame
-ContributorsFn = Callable[..., object]
 SeriesKey = tuple[str, str]
 EVENT_ORDER = {"escalated": 0, "new": 1, "reminder": 2, "resolved": 3}
 EVENT_LABEL = {"new": "New", "escalated": "Escalated", "reminder": "Still firing",
@@ -51,6 +45,8 @@ class SeriesView:
     observed: str
     link: str
     chart_cid: str
+    # The day the contributors explain: the last breached day (the as-of day while breached).
+    focus_day: date
     chart_png: bytes = b""
     contributors: list[dict] = field(default_factory=list)
 
@@ -131,14 +127,6 @@ class Digest:
         }
 
 
-def load_contributors() -> ContributorsFn:
-    try:
-        from alerts.drivers import top_contributors
-    except ImportError as exc:
-        raise RuntimeError(f"top contributors unavailable: alerts.drivers: {exc}") from exc
-    return top_contributors
-
-
 def build_digests(
     con: duckdb.DuckDBPyConnection,
     evaluation: Evaluation,
@@ -179,7 +167,8 @@ def build_digests(
             )
         )
     detailed = _choose_detailed(digests, config.digest.max_charts)
-    _add_details(con, views, detailed, as_of, config, catalogue, rulebook, contributors)
+    add_details(con, [views[s] for s in sorted(detailed)], as_of, config, catalogue, rulebook,
+                contributors)  # fmt: skip
     return digests
 
 
@@ -193,28 +182,6 @@ def _choose_detailed(digests: list[Digest], limit: int) -> set[SeriesKey]:
             card.detailed = True
             chosen.add((card.series.metric_id, card.series.slice))
     return chosen
-
-
-def _add_details(
-    con: duckdb.DuckDBPyConnection,
-    views: dict[SeriesKey, SeriesView],
-    detailed: set[SeriesKey],
-    as_of: date,
-    config: AlertsConfig,
-    catalogue: Catalogue,
-    rulebook: RuleBookLike | None,
-    contributors: ContributorsFn | None,
-) -> None:
-    if not detailed:
-        return
-    keys = sorted(detailed)
-    histories = chart_history(con, keys, as_of, config.digest.chart_days, rulebook)
-    for s in keys:
-        views[s].chart_png = render_chart(histories[s], views[s].kind, as_of)
-    if config.digest.contributors:
-        fn = contributors or load_contributors()
-        for s in keys:
-            views[s].contributors = _contributors(con, fn, views[s], catalogue, as_of, config)
 
 
 def rule_label(rule_id: str) -> str:
@@ -231,6 +198,11 @@ def _series_view(
     as_of = evaluation.as_of
     start = as_of - timedelta(days=config.digest.chart_days - 1)
     cid = hashlib.sha256(f"{metric_id}|{slice_key}".encode()).hexdigest()[:16]
+    breached = [
+        st.last_breach
+        for k, st in evaluation.states.items()
+        if k[:2] == s and st.active and st.last_breach is not None
+    ]
     return SeriesView(
         metric_id=metric_id,
         slice=slice_key,
@@ -243,6 +215,7 @@ def _series_view(
         observed=format_value(definition.kind, observed),
         link=deep_link(config.dashboard_url, metric_id, slice_key, start, as_of),
         chart_cid=f"chart-{cid}@govkpi",
+        focus_day=min(max(breached), as_of) if breached else as_of,
     )
 
 
@@ -344,37 +317,3 @@ def _still_firing(
             )
         )  # fmt: skip
     return out
-
-
-def _contributors(
-    con: duckdb.DuckDBPyConnection,
-    fn: ContributorsFn,
-    view: SeriesView,
-    catalogue: Catalogue,
-    as_of: date,
-    config: AlertsConfig,
-) -> list[dict]:
-    definition = catalogue.metrics[view.metric_id]
-    n = config.digest.contributors
-    try:
-        frame = fn(con, definition, view.slice, as_of, n=n)
-    except UserError as exc:  # e.g. the finest slice has no children to break it down by
-        log.debug("no contributors for %s / %s: %s", view.metric_id, view.slice, exc)
-        return []
-    except Exception:  # an email without contributors beats no email
-        log.exception("top contributors failed for %s / %s", view.metric_id, view.slice)
-        return []
-    if not isinstance(frame, pd.DataFrame) or frame.empty:
-        return []
-    rows = []
-    for rec in frame.head(n).to_dict("records"):
-        share = rec.get("share_of_change")
-        rows.append(
-            {
-                "slice": str(rec.get("child_slice", "")),
-                "value": format_value(definition.kind, rec.get("value")),
-                "baseline": format_value(definition.kind, rec.get("baseline_value")),
-                "share": "n/a" if share is None or pd.isna(share) else f"{float(share) * 100:.0f}%",
-            }
-        )
-    return rows

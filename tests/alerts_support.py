@@ -151,15 +151,9 @@ def make_config(store_path: str, **extra: object) -> AlertsConfig:
 
 def run(config: AlertsConfig, as_of: date, **kw: object) -> RunReport:
     """The daily job without compute and detect, with fake rules and contributors."""
-    return run_daily(
-        config,
-        run_date=as_of,
-        compute=False,
-        detect=False,
-        rulebook=FakeRules(),
-        contributors=fake_contributors,
-        **kw,  # type: ignore[arg-type]
-    )
+    kw.setdefault("rulebook", FakeRules())
+    kw.setdefault("contributors", fake_contributors)
+    return run_daily(config, run_date=as_of, compute=False, detect=False, **kw)  # type: ignore[arg-type]
 
 
 def free_port() -> int:

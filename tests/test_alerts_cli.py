@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts import daily_job, digest
+from alerts import daily_job, digest_details
 from govkpi import cli
 from metrics.metric_store import MetricStore
 from tests.alerts_support import (
@@ -47,7 +47,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
     monkeypatch.setenv("GOVKPI_MAIL_TO", "lead@example.com")
     monkeypatch.setenv("GOVKPI_TIMEZONE", "Europe/Madrid")
     monkeypatch.setattr(daily_job, "load_rulebook", lambda path=None: FakeRules())
-    monkeypatch.setattr(digest, "load_contributors", lambda: fake_contributors)
+    monkeypatch.setattr(digest_details, "load_contributors", lambda: fake_contributors)
     if "alerts" not in cli.COMMAND_MODULES:
         monkeypatch.setattr(cli, "COMMAND_MODULES", [*cli.COMMAND_MODULES, "alerts"])
     return store

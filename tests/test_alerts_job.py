@@ -18,6 +18,7 @@ from tests.alerts_support import (
     add_export_stats,
     add_series,
     day,
+    fake_contributors,
     make_config,
     read,
     run,
@@ -276,3 +277,16 @@ def test_dry_run_writes_eml_files_and_a_real_run_still_sends(store, smtp_server,
     assert smtp_server.mailbox.messages == []
     real = run(config, day(31))
     assert real.sent == 1
+
+
+def test_contributors_explain_the_last_breached_day(store, smtp_server, tmp_path) -> None:
+    config = setup(store, smtp_server, {30, 31}, outbox_dir=str(tmp_path / "eml"))
+    asked = []
+
+    def contributors(con, metric, slice_key, on_day, *, n=5):  # type: ignore[no-untyped-def]
+        asked.append((metric.id, slice_key, on_day, n))
+        return fake_contributors(con, metric, slice_key, on_day, n=n)
+
+    report = run(config, day(32), dry_run=True, contributors=contributors)  # recovering
+    assert report.digests == 1
+    assert asked == [("proactive_rate", ES, day(31), 5)]
