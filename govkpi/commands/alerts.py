@@ -16,15 +16,7 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime, time, timedelta
 
-from alerts.alert_store import (
-    acknowledge,
-    add_silence,
-    expire_silence,
-    firing_alerts,
-    list_silences,
-)
 from alerts.config import AlertsConfig, load_config
-from alerts.daily_job import run_daily
 from metrics.catalogue import load_catalogue
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
@@ -113,6 +105,8 @@ def parse_day(text: str) -> date:
 
 def run_command(args: argparse.Namespace) -> int:
     config = _config(args)
+    from alerts.daily_job import run_daily  # heavy (charts); only when the job runs
+
     report = run_daily(
         config,
         run_date=parse_day(args.date) if args.date else None,
@@ -155,6 +149,8 @@ def parse_until(text: str, config: AlertsConfig) -> datetime:
 
 
 def silence_command(args: argparse.Namespace) -> int:
+    from alerts.alert_store import add_silence
+
     config = _config(args)
     until = parse_until(args.until, config)
     silence_id = add_silence(
@@ -165,12 +161,16 @@ def silence_command(args: argparse.Namespace) -> int:
 
 
 def unsilence_command(args: argparse.Namespace) -> int:
+    from alerts.alert_store import expire_silence
+
     expire_silence(_store(_config(args)), args.silence_id, args.author)
     print(f"silence {args.silence_id} expired")
     return 0
 
 
 def ack_command(args: argparse.Namespace) -> int:
+    from alerts.alert_store import acknowledge
+
     acknowledge(
         _store(_config(args)), args.metric_id, args.slice, args.rule_id, args.author, args.note
     )
@@ -179,6 +179,8 @@ def ack_command(args: argparse.Namespace) -> int:
 
 
 def status_command(args: argparse.Namespace) -> int:
+    from alerts.alert_store import firing_alerts, list_silences
+
     store = _store(_config(args))
     with store.read() as con:
         firing = firing_alerts(con)
