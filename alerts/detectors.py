@@ -1,0 +1,161 @@
+"""The anomaly detector: a point test and a slow-ramp accumulator on the working scale.
+
+For one kind of indicator, many series at once (rows = days, columns = series):
+
+- Point test: z = (y - expected) / sqrt(predictive variance) against the causal robust
+  baseline of `alerts.baselines`; catches spikes, drops to zero and the start of level shifts.
+- Accumulator: an EWMA (lambda 0.15) of the residuals against the *long* baseline (days
+  t-42..t-15), each clipped to +/-3 and held on days the point test already flags, so a
+  one-to-three-day spike leaves no tail. Its control limit (4.5 sd) is widened by the
+  residuals' own lag-1 autocorrelation (learned over 56 days ending two weeks back, so an
+  incident's own run does not inflate it), because real governance series drift in runs. It
+  catches 14-21 day ramps, and runs of days at ~3 sd in small slices, that never make a
+  single day extreme.
+- Score: the point z, or the accumulator statistic rescaled so that its control limit maps to
+  the same threshold, whichever is larger in size. A day is anomalous when |score| reaches the
+  threshold of `alerts.false_alarm_control` and it is testable: a baseline from at least 14
+  observed days of the last 28, a learned spread, and enough volume -- shares and rates need
+  `min_events` events observed or expected on their rarer side (non-events for a share near
+  1), durations `min_events` cases. An untestable day gets a band but no score and no verdict:
+  one complaint among 20 listings is not evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from alerts.baselines import Baseline, BaselineParams, compute_baseline
+from alerts.detection_scales import (
+    expected_events,
+    from_working_scale,
+    overdispersion_unit,
+    to_working_scale,
+)
+from alerts.false_alarm_control import DEFAULT_THRESHOLD, accumulator_limit
+
+
+@dataclass(frozen=True)
+class DetectorParams:
+    threshold: float = DEFAULT_THRESHOLD
+    ewma_lambda: float = 0.15
+    accumulator_clip: float = 3.0
+    min_events: float = 5.0
+    min_history: int = 14
+    # Without a known sampling variance (no denominator), a flat series still has to move
+    # by a little (0.2 % of the working-scale value) before it counts.
+    min_relative_sd: float = 0.002
+    baseline: BaselineParams = field(default_factory=BaselineParams)
+
+
+@dataclass
+class Scores:
+    """Per day and series, in the indicator's unit (band) and in z units (score)."""
+
+    expected: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    score: np.ndarray
+    is_anomaly: np.ndarray
+    sign: np.ndarray  # +1 up, -1 down, 0 none
+
+
+def _ewma(x: np.ndarray, lam: float) -> np.ndarray:
+    """EWMA down the rows; a missing day holds the previous value."""
+    out = np.full(x.shape, np.nan)
+    state = np.zeros(x.shape[1])
+    started = np.zeros(x.shape[1], dtype=bool)
+    for t in range(x.shape[0]):
+        row = x[t]
+        seen = ~np.isnan(row)
+        state = np.where(seen, lam * np.where(seen, row, 0.0) + (1 - lam) * state, state)
+        started |= seen
+        out[t] = np.where(started, state, np.nan)
+    return out
+
+
+def _accumulator(
+    y: pd.DataFrame, base: Baseline, sd: pd.DataFrame, flagged: np.ndarray, p: DetectorParams
+) -> np.ndarray:
+    """EWMA of clipped long-baseline residuals in units of its own control limit."""
+    z_long = ((y - base.expected_long) / sd).clip(-p.accumulator_clip, p.accumulator_clip)
+    # Days the point test already flags are held out: a spike must not leave a tail.
+    z_long = z_long.where(~flagged)
+    ewma = _ewma(z_long.to_numpy(), p.ewma_lambda)
+    # Learned before the long baseline's gap, so an incident's own run does not inflate it.
+    z_short = ((y - base.expected) / sd).clip(-2.5, 2.5)
+    rho = z_short.rolling(56, min_periods=21).corr(z_short.shift(1)).shift(1 + p.baseline.long_lag)
+    rho = rho.clip(0.0, 0.8).fillna(0.0).to_numpy()
+    lam = p.ewma_lambda
+    carry = rho * (1 - lam)
+    # Stationary sd of an EWMA of AR(1) noise with unit variance.
+    ewma_sd = np.sqrt(lam / (2 - lam) * (1 + carry) / (1 - carry))
+    return ewma / ewma_sd
+
+
+def _volume_ok(
+    kind: str, events: np.ndarray, volume: np.ndarray, expected_y: np.ndarray, min_events: float
+) -> np.ndarray:
+    """Enough events, observed or expected, on the rarer side to call a day unusual."""
+    if kind == "duration":
+        return np.isnan(volume) | (volume >= min_events)
+    expected = expected_events(kind, expected_y, volume)
+    unknown = np.isnan(events) | np.isnan(expected)
+    with np.errstate(invalid="ignore"):
+        if kind == "share":
+            # For a share near 1 the rare side is the non-events (e.g. non-proactive removals).
+            flip = expected > volume - expected
+            events = np.where(flip, volume - events, events)
+            expected = np.where(flip, volume - expected, expected)
+        ok = np.fmax(events, expected) >= min_events
+    return unknown | ok
+
+
+def score_matrix(
+    kind: str,
+    index: pd.DatetimeIndex,
+    value: np.ndarray,
+    numerator: np.ndarray,
+    denominator: np.ndarray,
+    scale: np.ndarray,
+    p90: np.ndarray | None = None,
+    params: DetectorParams | None = None,
+) -> Scores:
+    """Scores a days x series matrix of one kind; index holds consecutive days."""
+    p = params or DetectorParams()
+    work = to_working_scale(kind, value, numerator, denominator, scale, p90)
+    y = pd.DataFrame(work.y, index=index)
+    v = pd.DataFrame(work.v, index=index)
+    base = compute_baseline(y, v, p.baseline, lambda e: overdispersion_unit(kind, e))
+    expected_y = base.expected.to_numpy()
+    floor = np.where(work.v > 0, 0.0, (p.min_relative_sd * np.abs(expected_y)) ** 2) + 1e-12
+    learned = base.variance.to_numpy()
+    # No band (NaN) until the spread has been learned; then never below the floor.
+    sd = np.sqrt(np.where(np.isnan(learned), np.nan, np.fmax(learned, floor)))
+    sd_frame = pd.DataFrame(sd, index=index)
+
+    with np.errstate(invalid="ignore"):
+        z = (work.y - expected_y) / sd
+        flagged = np.abs(np.nan_to_num(z)) >= p.threshold
+        acc = _accumulator(y, base, sd_frame, flagged, p) * (p.threshold / accumulator_limit())
+        score = np.where(np.abs(np.nan_to_num(acc)) > np.abs(np.nan_to_num(z)), acc, z)
+        testable = (
+            ~np.isnan(work.y)
+            & ~np.isnan(expected_y)
+            & ~np.isnan(sd)
+            & (base.history.to_numpy() >= p.min_history)
+            & _volume_ok(kind, work.events, work.volume, expected_y, p.min_events)
+        )
+        score = np.where(testable, score, np.nan)
+        is_anomaly = np.abs(np.nan_to_num(score)) >= p.threshold
+    half = p.threshold * sd
+    return Scores(
+        expected=from_working_scale(kind, expected_y, denominator, scale),
+        lower=from_working_scale(kind, expected_y - half, denominator, scale),
+        upper=from_working_scale(kind, expected_y + half, denominator, scale),
+        score=score,
+        is_anomaly=is_anomaly,
+        sign=np.where(is_anomaly, np.sign(np.nan_to_num(score)), 0).astype(np.int8),
+    )

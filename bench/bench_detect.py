@@ -1,0 +1,215 @@
+"""Benchmark of govkpi's anomaly detection against labelled series, and its speed.
+
+Suites:
+  synthetic seed S   bench/labelled_suite.py: the tuning seed and a held-out seed
+  sample             a metric store filled by `govkpi compute` from `govkpi sample` exports,
+                     with the incidents.json written beside them (--store PATH --incidents
+                     FILE; see bench/detect_sample_suite.py); skipped with a message otherwise
+Each suite is scored for govkpi's detector and two baselines on the same series (rolling
+28-day mean +/- 3 sigma; STL period 7 robust, refitted weekly), all by their alerts (flags in
+the direction that is bad for the indicator; both directions when it has none). Then N
+synthetic series of 400 days are scored to time the detector.
+
+    .venv/bin/python -m bench.bench_detect [--store PATH --incidents FILE] [--speed-series N]
+
+Exit code 0: the tables are the result, the goals are printed above them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from alerts.detection import SeriesSpec, score_frame
+from alerts.false_alarm_control import is_bad_direction
+from bench.detect_baselines import rolling_sigma, stl_robust
+from bench.detect_sample_suite import (
+    festival_false_events,
+    flags_for_scoring,
+    load_sample_suite,
+    related,
+)
+from bench.detect_scoring import SLACK_DAYS, EventScore, Window, events_of, score_events
+from bench.labelled_suite import Suite, make_suite
+
+GOALS = "goals: F1 >= 0.85, recall >= 0.9, <= 0.5 false events / series-year, delay <= 1 day"
+Flagger = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def _alerts(out: pd.DataFrame) -> pd.DataFrame:
+    return out.loc[out["is_alert"], ["series_id", "date"]]
+
+
+def _as_detections(signs: pd.DataFrame, specs: dict[str, SeriesSpec]) -> pd.DataFrame:
+    """A baseline's signs in the detector's output shape (is_anomaly, direction, is_alert)."""
+    better = signs["series_id"].map(lambda s: specs[s].better).to_numpy(dtype=object)
+    sign = signs["sign"].to_numpy()
+    return signs.assign(
+        is_anomaly=sign != 0,
+        direction=np.where(sign > 0, "up", np.where(sign < 0, "down", None)),
+        is_alert=(sign != 0) & is_bad_direction(sign, better),
+    )
+
+
+def run_methods(
+    frame: pd.DataFrame,
+    specs: dict[str, SeriesSpec],
+    windows: list[Window],
+    series_days: int,
+    to_flags: Flagger = _alerts,
+    explains: Callable[[str, str], bool] | None = None,
+    baselines: bool = True,
+    stl_options: dict | None = None,
+) -> tuple[dict[str, EventScore], dict[str, pd.DataFrame]]:
+    """Scores govkpi and the baselines on one long frame; also returns each one's flags."""
+    stl_kwargs = stl_options or {}
+    methods: dict[str, Callable[[], pd.DataFrame]] = {"govkpi": lambda: score_frame(frame, specs)}
+    if baselines:
+        cache: dict[str, pd.DataFrame] = {}
+
+        def stl(column: str) -> pd.DataFrame:
+            if "stl" not in cache:
+                cache["stl"] = stl_robust(frame, **stl_kwargs)
+            return _as_detections(cache["stl"].assign(sign=cache["stl"][column]), specs)
+
+        methods["rolling 3 sigma"] = lambda: _as_detections(rolling_sigma(frame), specs)
+        methods["STL robust z"] = lambda: stl("sign")
+        methods["STL forecast z"] = lambda: stl("sign_forecast")
+    results, flags = {}, {}
+    for name, method in methods.items():
+        started = time.perf_counter()
+        out = method()
+        seconds = time.perf_counter() - started
+        flags[name] = to_flags(out)
+        results[name] = score_events(flags[name], windows, series_days, seconds, explains)
+    return results, flags
+
+
+def breakdown(suite: Suite, flags: pd.DataFrame) -> list[str]:
+    """Recall and median delay per incident kind; false events per series-year by feature."""
+    lines = []
+    pad = pd.Timedelta(days=SLACK_DAYS)
+    days = flags.assign(date=pd.to_datetime(flags["date"])).groupby("series_id")["date"]
+    by_series = {sid: g.to_numpy() for sid, g in days}
+    found: dict[str, list[float]] = {}
+    for inc in suite.incidents:
+        d = by_series.get(inc.series_id, np.array([], dtype="datetime64[ns]"))
+        inside = d[(d >= np.datetime64(inc.start - pad)) & (d <= np.datetime64(inc.end + pad))]
+        delay = max(0, (pd.Timestamp(inside.min()) - inc.start).days) if len(inside) else np.nan
+        found.setdefault(inc.kind, []).append(delay)
+    parts = []
+    for kind, delays in sorted(found.items()):
+        hit = [x for x in delays if not np.isnan(x)]
+        med = f"{np.median(hit):.0f}d" if hit else "-"
+        parts.append(f"{kind} {len(hit)}/{len(delays)} (delay {med})")
+    lines.append("    recalled by kind: " + ", ".join(parts))
+    labelled = {i.series_id for i in suite.incidents}
+    clean = [s for s in suite.series if s not in labelled]
+    events = events_of(flags[flags["series_id"].isin(clean)])
+    rows = suite.frame.groupby("series_id").size()
+    parts = []
+    for feature in ("seasonality", "trend", "festivals", "overdispersion", "missing_days"):
+        ids = [s for s in clean if feature in suite.series[s].features]
+        years = rows[ids].sum() / 365 if ids else 0
+        n = int(events["series_id"].isin(ids).sum())
+        parts.append(f"{feature} {n / years:.2f}" if years else f"{feature} -")
+    tiny = [s for s in clean if suite.series[s].tier == "small"]
+    years = rows[tiny].sum() / 365
+    parts.append(f"tiny denominators {int(events['series_id'].isin(tiny).sum()) / years:.2f}")
+    lines.append("    clean series, false events / series-year by feature: " + ", ".join(parts))
+    return lines
+
+
+def synthetic_suite(seed: int, n_series: int, baselines: bool) -> tuple[dict, list[str]]:
+    suite = make_suite(seed=seed, n_series=n_series)
+    specs = {s: SeriesSpec(t.kind, t.better, t.scale) for s, t in suite.series.items()}
+    windows = [Window(i.series_id, i.start, i.end) for i in suite.incidents]
+    results, flags = run_methods(suite.frame, specs, windows, len(suite.frame), baselines=baselines)
+    return results, breakdown(suite, flags["govkpi"])
+
+
+def sample_suite(store: str, incidents: str, baselines: bool) -> tuple[dict, list[str]]:
+    suite = load_sample_suite(store, incidents)
+    results, flags = run_methods(
+        suite.frame,
+        suite.specs,
+        suite.windows,
+        len(suite.frame),
+        lambda out: flags_for_scoring(out, suite),
+        related,
+        baselines,
+        # Over thousands of series STL is refitted every 14 days instead of 7.
+        {"every": 14},
+    )
+    notes = [
+        f"    {len(suite.specs)} series, scored from {suite.since.date()}; "
+        f"{len(suite.windows)} labelled incident effects",
+    ]
+    for name, f in flags.items():
+        n = festival_false_events(f, suite)
+        notes.append(f"    {name}: {n} of the false events start on a sample festival day")
+    return results, notes
+
+
+def speed(n_series: int) -> tuple[float, float]:
+    """Seconds to score n_series synthetic series of 400 days, and series per second."""
+    suite = make_suite(seed=99, n_series=n_series)
+    specs = {s: SeriesSpec(t.kind, t.better, t.scale) for s, t in suite.series.items()}
+    started = time.perf_counter()
+    score_frame(suite.frame, specs)
+    seconds = time.perf_counter() - started
+    return seconds, n_series / seconds
+
+
+def print_table(name: str, results: dict[str, EventScore], notes: list[str]) -> None:
+    print(f"\n{name}")
+    head = f"  {'method':<16} {'events':>6} {'prec':>6} {'recall':>7} {'F1':>6}"
+    print(head + f" {'false/ser-yr':>12} {'delay':>6} {'seconds':>8}")
+    for method, s in results.items():
+        print(
+            f"  {method:<16} {s.events:>6} {s.precision:>6.3f} {s.recall:>7.3f} {s.f1:>6.3f}"
+            f" {s.false_per_series_year:>12.3f} {s.median_delay:>6.1f} {s.seconds:>8.2f}"
+        )
+    for line in notes:
+        print(line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1, help="tuning seed of the synthetic suite")
+    parser.add_argument("--holdout-seed", type=int, default=7, help="held-out seed (default 7)")
+    parser.add_argument("--n-series", type=int, default=160, help="series per synthetic suite")
+    parser.add_argument("--store", help="metric store computed from `govkpi sample` exports")
+    parser.add_argument("--incidents", help="the incidents.json of those exports")
+    parser.add_argument("--speed-series", type=int, default=3000, help="0 skips the speed run")
+    parser.add_argument("--no-baselines", action="store_true", help="score govkpi only")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    baselines = not args.no_baselines
+    print(GOALS)
+    for label, seed in (("tuning", args.seed), ("held-out", args.holdout_seed)):
+        results, notes = synthetic_suite(seed, args.n_series, baselines)
+        print_table(
+            f"synthetic suite, seed {seed} ({label}, {args.n_series} series)", results, notes
+        )
+    if args.store and args.incidents and Path(args.store).is_file():
+        results, notes = sample_suite(args.store, args.incidents, baselines)
+        print_table(f"sample data ({args.store})", results, notes)
+    else:
+        print("\nsample data: skipped (give --store PATH and --incidents FILE: a store computed")
+        print("  by `govkpi compute` from `govkpi sample` exports, and their incidents.json)")
+    if args.speed_series:
+        seconds, rate = speed(args.speed_series)
+        print(f"\nspeed: {args.speed_series} series x 400 days in {seconds:.1f} s ({rate:.0f}/s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
