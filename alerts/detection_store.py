@@ -27,6 +27,7 @@ DETECTION_COLUMNS = (
 
 def read_store_series(store: MetricStore) -> pd.DataFrame:
     with store.read() as con:
+        con.execute("SET enable_progress_bar = false")  # progress goes through logging
         return con.execute(
             "SELECT metric_id, slice, date, value, numerator, denominator, p90 FROM series"
             " ORDER BY metric_id, slice, date"

@@ -55,6 +55,7 @@ def load_sample_suite(store_path: str, incidents_path: str) -> SampleSuite:
 
     catalogue = load_catalogue()
     with MetricStore(store_path).read() as con:
+        con.execute("SET enable_progress_bar = false")
         frame = con.execute(
             "SELECT metric_id || '/' || slice AS series_id, metric_id, date, value, numerator,"
             " denominator, p90 FROM series ORDER BY metric_id, slice, date"
