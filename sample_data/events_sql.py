@@ -33,8 +33,10 @@ NOISE_ISSUES = (0.30, 0.38, 0.29)
 # Chance that a consumer complains about a violating listing while it waits for removal
 # by the proactive model or review (it was flagged first, so detection stays proactive).
 CONCURRENT = {0: 0.10, 1: 0.35}
-# Complaints that get stuck in review for weeks: the steady overdue backlog.
-STUCK = 0.004
+# Complaints that get stuck in review for weeks, the steady overdue backlog, by complaint
+# channel (consumer, rights_holder, trusted_flagger, authority): authority orders are
+# escalated and never left lying.
+STUCK = (0.004, 0.002, 0.002, 0.0)
 NOT_INFORMED = 0.02
 
 
@@ -109,7 +111,7 @@ def complaints_table_sql(r: SqlRandom) -> str:
         SELECT 1 AS src, key, idx, m, recv, ch, issue,
             recv + {_decision_us(r, "key", "noise.decision", "ch")}
                 + {backlog.format(r.lognormal_us("key", "noise.backlog", BACKLOG_HOURS, 0.4))}
-                + CASE WHEN {r.u("key", "noise.stuck")} < {STUCK}
+                + CASE WHEN {r.u("key", "noise.stuck")} < {lookup("ch", STUCK)}
                   THEN {r.lognormal_us("key", "noise.stuck_for", 480.0, 0.8)} ELSE 0 END
                 AS dec,
             CASE WHEN issue IN (4, 6) THEN {choice("u_out", [0.30, 0.60, 0.10])}

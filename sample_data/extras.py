@@ -88,7 +88,7 @@ def extra_listings(
                 seller=seller + sellers,
                 market=MARKET_CODE[inc.market or ""],
                 category=ring_cats[(sellers + rng.integers(0, 2, n)) % len(ring_cats)],
-                overrides=(0.85, -1, 0.92, 96.0, 1.0),
+                overrides=(0.85, -1, 0.98, 96.0, 1.0),
             )
         )
     if not parts:

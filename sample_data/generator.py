@@ -52,7 +52,7 @@ MIN_LISTINGS = 1_000
 MAX_LISTINGS = 100_000_000
 MAX_DAYS = 3650
 # Average listings per seller; seller sizes are long-tailed around it.
-LISTINGS_PER_SELLER = 40
+LISTINGS_PER_SELLER = 20
 FILES = ("listings.parquet", "complaints.parquet", "appeals.parquet", "traffic.parquet")
 
 

@@ -18,6 +18,8 @@ from sample_data.catalog import (
     PROACTIVE_SHARE,
     REACTIVE_CHANNELS,
     REASON,
+    SIZE_RISK_POWER,
+    SIZE_RISK_RANK,
     TIER_MIX_BY_SIZE,
     TIERS,
     UNDETECTED,
@@ -129,15 +131,25 @@ def lifecycle_sql(r: SqlRandom, source: str) -> str:
     rule = (
         f"CASE WHEN c = $rule_cat AND created_us >= $rule_us THEN {RULE_CHANGE_FACTOR} ELSE 1 END"
     )
+    # seller_key is the seller's size rank (0 = the biggest catalogue).
+    size_risk = (
+        f"least(1.0, pow((seller_key + $k0) / ({SIZE_RISK_RANK} * $n_sellers), {SIZE_RISK_POWER}))"
+    )
     p_missing = (
         f"{lookup('c', [c.missing_certs for c in cats])} "
-        f"* {lookup('tier', [t.cert_risk for t in tiers])} * {rule}"
+        f"* {lookup('tier', [t.cert_risk for t in tiers])} * size_risk * {rule}"
     )
     p_violation = (
         f"coalesce(ov_pv, {lookup('tier', [t.violation for t in tiers])} "
-        f"* {lookup('c', [c.risk for c in cats])} * {lookup('m', [m.risk for m in MARKETS])})"
+        f"* {lookup('c', [c.risk for c in cats])} * {lookup('m', [m.risk for m in MARKETS])} "
+        "* size_risk)"
     )
-    p_pro = f"coalesce(ov_ppro, {lookup('reason', PROACTIVE_SHARE)})"
+    # PROACTIVE_SHARE is a share of the detected violations; u_det also covers the undetected.
+    detected = 1 - UNDETECTED
+    p_pro = (
+        f"coalesce(ov_ppro * {detected}, "
+        f"{lookup('reason', [p * detected for p in PROACTIVE_SHARE])})"
+    )
     p_model = f"{p_pro} * {lookup('reason', MODEL_SHARE)}"
     held = f"(regulated AND u_held < {HELD_FOR_REVIEW})"
     outage = "t_det BETWEEN $out_s AND $out_e"
@@ -147,6 +159,7 @@ def lifecycle_sql(r: SqlRandom, source: str) -> str:
         ",\n".join(f"{r.u(k, 'listing.' + n)} AS u_{n}" for n in _UNIFORMS)
         + f""",
         {regulated} AS regulated,
+        {size_risk} AS size_risk,
         CASE WHEN u_nol2 >= {NO_SUBCATEGORY}
              THEN CAST(floor({_l2_count("c")} * pow(u_l2, 1.6)) AS TINYINT) END AS l2,
         u_sold < {lookup("tier", [t.sells for t in tiers])} AS sells""",
@@ -168,7 +181,7 @@ def lifecycle_sql(r: SqlRandom, source: str) -> str:
         f"""CASE WHEN reason IS NULL THEN NULL
                  WHEN u_det < {p_model} THEN 0
                  WHEN u_det < {p_pro} THEN 1
-                 WHEN u_det < {1 - UNDETECTED} THEN 2
+                 WHEN u_det < {detected} THEN 2
                  ELSE 3 END AS cls,
         coalesce(u_det < {p_model} AND u_pre < CASE WHEN reason = {REASON["missing_qualification"]}
             THEN {BLOCKED_MISSING_CERTS} ELSE {BLOCKED_BY_MODEL} END, false) AS prepub,

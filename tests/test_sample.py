@@ -181,7 +181,7 @@ def test_marketplace_has_a_realistic_shape(con) -> None:
         "SELECT avg(CAST(detection_channel LIKE 'proactive%' AS INT)) FROM listings "
         "WHERE removed_at IS NOT NULL",
     )
-    assert 0.88 < proactive < 0.97
+    assert 0.96 < proactive < 0.99
     assert (
         one(
             con,
@@ -203,6 +203,59 @@ def test_marketplace_has_a_realistic_shape(con) -> None:
     )
     assert hours["rights_holder"] < 24 and hours["trusted_flagger"] < 24
     assert 24 <= hours["consumer"] <= 48 and hours["authority"] < 48
+
+
+def test_normal_days_meet_the_published_figures(sample: SampleSummary, con) -> None:
+    """Outside incidents the platform looks well run, so threshold rules set at published
+    industry figures stay green on it and the planted incidents stand out."""
+    # From the day after the first 90 days (repeat offenders need them) to the day before the
+    # earliest incident: no incident touches these days.
+    first_incident = min(dt.date.fromisoformat(e["start"]) for e in sample.incidents)
+    days = [sample.first_day + dt.timedelta(days=90), first_incident - dt.timedelta(days=1)]
+    assert (days[1] - days[0]).days > 100
+    removals = "FROM listings WHERE CAST(removed_at AS DATE) BETWEEN ? AND ?"
+    proactive = one(
+        con, f"SELECT avg(CAST(detection_channel LIKE 'proactive%' AS INT)) {removals}", days
+    )
+    before_sale = one(
+        con,
+        f"SELECT avg(CAST(first_sale_at IS NULL OR first_sale_at > removed_at AS INT)) {removals}",
+        days,
+    )
+    assert 0.975 <= proactive <= 0.99  # published: 97-99%
+    assert 0.96 <= before_sale <= 0.985  # published: 96-97% of proactive removals
+    repeat = one(
+        con,
+        """WITH d AS (SELECT DISTINCT seller_id, CAST(removed_at AS DATE) AS day FROM listings
+                      WHERE removed_at IS NOT NULL),
+                f AS (SELECT day, lag(day) OVER (PARTITION BY seller_id ORDER BY day) AS prev
+                      FROM d)
+           SELECT avg(CAST(coalesce(prev >= day - 90, false) AS INT)) FROM f
+           WHERE day BETWEEN ? AND ?""",
+        days,
+    )
+    assert 0.15 <= repeat <= 0.30
+    on_time = dict(
+        con.execute(
+            """SELECT channel, avg(CAST(decided_at <= received_at + INTERVAL (hours) HOUR AS INT))
+               FROM (SELECT *, CASE channel WHEN 'consumer' THEN 72 WHEN 'authority' THEN 48
+                                ELSE 24 END AS hours FROM complaints)
+               WHERE CAST(received_at AS DATE) BETWEEN ? AND ? GROUP BY 1""",
+            days,
+        ).fetchall()
+    )
+    # Consumer complaints 72 h; notices 24 h (published for IP notices: 96-98%); authority
+    # orders within two working days, here checked against the stricter 48 hours.
+    assert 0.93 <= on_time["consumer"] <= 0.97
+    notices = one(
+        con,
+        """SELECT avg(CAST(decided_at <= received_at + INTERVAL 24 HOUR AS INT)) FROM complaints
+           WHERE channel IN ('rights_holder', 'trusted_flagger')
+             AND CAST(received_at AS DATE) BETWEEN ? AND ?""",
+        days,
+    )
+    assert notices >= 0.97
+    assert on_time["authority"] >= 0.99
 
 
 def test_festivals_raise_volume_but_not_rates(sample: SampleSummary, con) -> None:
