@@ -10,6 +10,19 @@ that was in force then, and retiring an override hands the market back to the gl
 Levels: for side "below" a value strictly below `critical` is critical, else strictly below
 `warning` is warning, else ok ("above" mirrors it). An SLA target is a rule with only
 `critical`: the authority-order target of 100% is `critical = 1.0`, so any miss is critical.
+
+Minimum-volume guard: when the threshold in force sets `min_volume` and the row's
+`denominator` is below it, the row is `low_volume`: a share of 1 in 2 is noise, not the
+indicator, so the day is not judged as it stands. It is judged as if the missing volume had
+come in and gone the good way (shares and rates: the day padded up to `min_volume` with
+cases outside the numerator, or inside it when higher is better). A breach that survives that
+is real whatever the volume, and keeps its level; anything else gets level None, "not enough
+volume". So a storefront's one consumer-found removal (proactive 0 of 1, padded 39 of 40) is
+grey, while a model outage that leaves 7 proactive out of 22 removals (padded 25 of 40) is
+still critical: an incident that cuts the volume it is measured on does not hide behind the
+guard. Durations are medians and cannot be padded; a low-volume day of one has no level. A
+row whose denominator is unknown (no column, or null) is judged as it stands, since nothing
+says its volume is low.
 """
 
 from __future__ import annotations
@@ -34,8 +47,10 @@ log = logging.getLogger(__name__)
 
 RESULT_COLUMNS = (
     "level",
+    "low_volume",
     "warning",
     "critical",
+    "min_volume",
     "side",
     "rule_id",
     "rule_version",
@@ -99,9 +114,11 @@ class RuleBook:
     def evaluate(self, series: pd.DataFrame) -> pd.DataFrame:
         """Adds the level and the threshold in force to every row of a metric series.
 
-        `series` needs metric_id, slice, date and value. Vectorised: the rules matching each
-        distinct (metric, slice) are resolved once in Python; the version in force on each
-        row's date is found with one searchsorted per rule over that rule's rows.
+        `series` needs metric_id, slice, date and value; with a `denominator` column the
+        minimum-volume guard applies (a `low_volume` row shows only a breach that survives
+        padding, else level None). Vectorised: the rules matching each distinct (metric, slice)
+        are resolved once in Python; the version in force on each row's date is found with one
+        searchsorted per rule over that rule's rows.
         """
         missing = {"metric_id", "slice", "date", "value"} - set(series.columns)
         if missing:
@@ -109,6 +126,7 @@ class RuleBook:
         out = series.copy()
         n = len(out)
         flat: list[Threshold] = []  # every non-retired version
+        kinds: list[str] = []  # the metric kind of each of them
         offsets: list[int] = []  # start of each rule's versions in flat_index
         flat_index: list[int] = []  # per rule version: index into `flat`, -1 when retired
         for rule in self.rules:
@@ -117,6 +135,7 @@ class RuleBook:
                 flat_index.append(-1 if t is None else len(flat))
                 if t is not None:
                     flat.append(t)
+                    kinds.append(rule.kind)
         flat_index_arr = np.asarray(flat_index, dtype=np.int64)
 
         chosen = np.full(n, -1, dtype=np.int64)  # index into `flat`, -1 = no threshold
@@ -147,22 +166,31 @@ class RuleBook:
 
         warning = np.array([_nan(t.warning) for t in flat] + [np.nan])[chosen]
         critical = np.array([_nan(t.critical) for t in flat] + [np.nan])[chosen]
+        min_volume = np.array([_nan(t.min_volume) for t in flat] + [np.nan])[chosen]
         side = column([t.side for t in flat])
-        value = pd.to_numeric(out["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        value = _floats(out["value"])
+        volume = _floats(out["denominator"]) if "denominator" in out else np.full(n, np.nan)
         below = side == "below"
-        with np.errstate(invalid="ignore"):
-            is_critical = np.where(below, value < critical, value > critical)
-            is_warning = np.where(below, value < warning, value > warning)
+        kind = np.array([*kinds, ""], dtype=object)[chosen]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            low_volume = volume < min_volume  # False where either side is NaN
+            judged_value = np.where(
+                low_volume, _padded(value, volume / min_volume, kind, below), value
+            )
+            is_critical = np.where(below, judged_value < critical, judged_value > critical)
+            is_warning = np.where(below, judged_value < warning, judged_value > warning)
         level = np.full(n, None, dtype=object)
-        judged = (chosen >= 0) & ~np.isnan(value)
-        level[judged] = "ok"
+        judged = (chosen >= 0) & ~np.isnan(judged_value)
+        level[judged & ~low_volume] = "ok"
         level[judged & is_warning] = "warning"
         level[judged & is_critical] = "critical"
 
         results = {
             "level": level,
+            "low_volume": low_volume,
             "warning": warning,
             "critical": critical,
+            "min_volume": min_volume,
             "side": side,
             "rule_id": column([t.rule_id for t in flat]),
             "rule_version": column([t.version for t in flat]),
@@ -171,7 +199,7 @@ class RuleBook:
         }
         for name, values in results.items():
             # Keep object dtype so "no rule" stays None rather than becoming NaN.
-            dtype = float if values.dtype.kind == "f" else object
+            dtype = {"f": float, "b": bool}.get(values.dtype.kind, object)
             out[name] = pd.Series(values, index=out.index, dtype=dtype)
         return out
 
@@ -186,6 +214,25 @@ def _pair_codes(series: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]
     pair, unique = pd.factorize(combined)
     pairs = [(str(m_values[u // len(s_values)]), str(s_values[u % len(s_values)])) for u in unique]
     return pair, pairs
+
+
+def _padded(value: np.ndarray, fill: np.ndarray, kind: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """The best value a low-volume day could have had at the minimum volume.
+
+    `fill` is denominator / min_volume. The missing cases are all good: outside the numerator
+    when lower is better (a rate's extra exposure brings no events), inside it when higher is
+    better (shares only). NaN where no such bound exists (durations, rates where higher is
+    better).
+    """
+    good_above = value * fill
+    good_below = 1.0 - (1.0 - value) * fill
+    padded = np.where(below, good_below, good_above)
+    boundable = ((kind == "share") | ((kind == "rate") & ~below)) & (fill >= 0)
+    return np.where(boundable, padded, np.nan)
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _nan(x: float | None) -> float:

@@ -7,11 +7,13 @@ Format (see `alerts/default_rules.toml` for the shipped defaults)::
     metric = "proactive_rate"           # must be in the indicator catalogue
     slices = ["all", "market=*"]        # optional; this is the default
     side = "below"                      # optional; from the catalogue's `better`
+    min_volume = 40                     # optional; default for the versions that set none
 
     [[rule.version]]                    # one or more; the latest effective_from <= day wins
     effective_from = 2024-01-01
     warning = 0.97                      # at least one of warning / critical
     critical = 0.95
+    min_volume = 40                     # optional minimum-volume guard (see below)
     owner = "detection-lead"
     rationale = "why this number"
     # retired = true                    # from this day the rule no longer applies
@@ -22,6 +24,14 @@ its dimensions: `market=ES` matches the slice `market=ES`, not `market=ES,catego
 `market=ES,category_l1=*` to reach those). When several rules of a metric match a slice, the one
 with the most literal (non-`*`) values wins, so `market=DE` beats `market=*`. Two rules that
 could match one slice at the same specificity are rejected as ambiguous.
+
+Minimum-volume guard: `min_volume` is the smallest denominator of the day (cases for a
+share, exposure for a rate, decided cases for a duration) at which the limits judge the value
+as it is: one consumer-found removal out of two is a proactive share of 0.5, which says
+nothing about detection. Below it a day only shows a breach that would stand at the minimum
+volume in the best case (see `alerts/rules.py`), else it has no level ("not enough
+volume"). A version's own `min_volume` wins over the rule's; without either, every day is
+judged. Count metrics have no denominator, so a rule on one cannot take a guard.
 """
 
 from __future__ import annotations
@@ -52,6 +62,7 @@ class _VersionModel(BaseModel):
     effective_from: date
     warning: float | None = None
     critical: float | None = None
+    min_volume: float | None = Field(default=None, ge=0)
     owner: str = Field(min_length=1)
     rationale: str = Field(min_length=1)
     retired: bool = False
@@ -64,6 +75,7 @@ class _RuleModel(BaseModel):
     metric: str
     slices: list[str] = Field(default=list(DEFAULT_SLICES), min_length=1)
     side: Side | None = None
+    min_volume: float | None = Field(default=None, ge=0)
     version: list[_VersionModel] = Field(min_length=1)
 
 
@@ -77,8 +89,9 @@ class _FileModel(BaseModel):
 class Threshold:
     """One version of a rule: the static limits in force from `effective_from`.
 
-    `version` is `<effective_from>-<hash>`: the hash covers the limits, side, slices, owner
-    and rationale, so a version edited in place (history rewritten) gets a new identity.
+    `version` is `<effective_from>-<hash>`: the hash covers the limits, the volume guard,
+    side, slices, owner and rationale, so a version edited in place (history rewritten) gets
+    a new identity. `min_volume` None: every day is judged, whatever its volume.
     """
 
     rule_id: str
@@ -90,6 +103,7 @@ class Threshold:
     effective_from: date
     rationale: str
     version: str
+    min_volume: float | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +141,8 @@ class Rule:
     side: Side
     # Sorted by effective_from; None marks a retirement.
     versions: tuple[tuple[date, Threshold | None], ...]
+    # The metric's kind (share, rate, count, duration): how a low-volume day is bounded.
+    kind: str = "share"
 
     def specificity_for(self, dims: dict[str, str]) -> int | None:
         """The specificity of the best pattern matching the slice, None if none does."""
@@ -203,6 +219,11 @@ def _compile_rule(
             continue
         patterns.append(pattern)
 
+    guarded = model.min_volume is not None or any(v.min_volume is not None for v in model.version)
+    if guarded and metric.kind == "count":
+        problems.append(
+            f"{where}: {metric.id} is a count and has no denominator; min_volume cannot apply"
+        )
     seen: set[date] = set()
     for vi, v in enumerate(model.version):
         at = f"{where}: version[{vi}] ({v.effective_from})"
@@ -210,8 +231,8 @@ def _compile_rule(
             problems.append(f"{at}: another version has the same effective_from")
         seen.add(v.effective_from)
         limits = [x for x in (v.warning, v.critical) if x is not None]
-        if v.retired and limits:
-            problems.append(f"{at}: a retired version takes no warning or critical")
+        if v.retired and (limits or v.min_volume is not None):
+            problems.append(f"{at}: a retired version takes no warning, critical or min_volume")
         if not v.retired and not limits:
             problems.append(f"{at}: needs warning, critical or both (or retired = true)")
         if metric.kind == "share" and any(not 0 <= x <= 1 for x in limits):
@@ -233,10 +254,13 @@ def _compile_rule(
         if v.retired:
             versions.append((v.effective_from, None))
             continue
-        identity = json.dumps(
-            [model.id, metric.id, model.slices, side, v.warning, v.critical, v.owner, v.rationale],
-            sort_keys=True,
-        )
+        min_volume = v.min_volume if v.min_volume is not None else model.min_volume
+        fields: list[Any] = [
+            model.id, metric.id, model.slices, side, v.warning, v.critical, v.owner, v.rationale
+        ]  # fmt: skip
+        if min_volume is not None:  # versions without a guard keep their identity
+            fields.append({"min_volume": min_volume})
+        identity = json.dumps(fields, sort_keys=True)
         digest = hashlib.sha256(identity.encode()).hexdigest()[:8]
         threshold = Threshold(
             rule_id=model.id,
@@ -248,9 +272,10 @@ def _compile_rule(
             effective_from=v.effective_from,
             rationale=v.rationale.strip(),
             version=f"{v.effective_from.isoformat()}-{digest}",
+            min_volume=min_volume,
         )
         versions.append((v.effective_from, threshold))
-    return Rule(model.id, metric.id, tuple(patterns), side, tuple(versions))
+    return Rule(model.id, metric.id, tuple(patterns), side, tuple(versions), metric.kind)
 
 
 def _check_overlaps(rules: list[Rule], problems: list[str]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import textwrap
 
 import numpy as np
@@ -339,3 +341,222 @@ def test_default_rules_cover_every_headline_indicator():
     assert (ip.warning, ip.critical) == (0.96, 0.93)
     proactive = book.threshold_for("proactive_rate", "all", day)
     assert proactive.warning == 0.97 and proactive.side == "below"
+
+
+GUARDED = """
+[[rule]]
+id = "proactive.global"
+metric = "proactive_rate"
+min_volume = 30
+
+[[rule.version]]
+effective_from = 2024-01-01
+warning = 0.95
+critical = 0.90
+owner = "detection"
+rationale = "inherits the rule's guard"
+
+[[rule.version]]
+effective_from = 2024-06-01
+warning = 0.95
+critical = 0.90
+min_volume = 100
+owner = "detection"
+rationale = "own guard"
+
+[[rule]]
+id = "repeat.global"
+metric = "repeat_offender_rate"
+
+[[rule.version]]
+effective_from = 2024-01-01
+warning = 0.35
+critical = 0.50
+min_volume = 30
+owner = "integrity"
+rationale = "at least 30 sellers"
+
+[[rule]]
+id = "ttd.global"
+metric = "time_to_decision"
+
+[[rule.version]]
+effective_from = 2024-01-01
+warning = 36
+min_volume = 50
+owner = "notice"
+rationale = "median of at least 50 decided cases"
+
+[[rule]]
+id = "counterfeit.global"
+metric = "counterfeit_complaint_rate"
+
+[[rule.version]]
+effective_from = 2024-01-01
+warning = 5
+critical = 10
+min_volume = 10000
+owner = "notice"
+rationale = "at least 10k live listings"
+
+[[rule]]
+id = "complaints.global"
+metric = "complaint_rate"
+
+[[rule.version]]
+effective_from = 2024-01-01
+warning = 25
+owner = "notice"
+rationale = "no guard"
+"""
+
+
+def rated(book: RuleBook, rows: list[tuple[str, str, str, float | None, float | None]]):
+    frame = pd.DataFrame(rows, columns=["metric_id", "slice", "date", "value", "denominator"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    return book.evaluate(frame)
+
+
+def test_low_volume_days_show_only_breaches_that_survive_the_minimum_volume(tmp_path):
+    book = book_from(tmp_path, GUARDED)
+    cases = [
+        # (metric, slice, day, value, denominator) -> (low_volume, level)
+        # IE on a quiet day: its one removal was found by a consumer. At 30 removals with the
+        # other 29 proactive the share would be 0.967: nothing to say.
+        (("proactive_rate", "market=IE", "2024-03-01", 0.0, 1), (True, None)),
+        # A model outage: 7 proactive of 22 removals; even 7 + 8 of 30 is critical.
+        (("proactive_rate", "all", "2024-03-01", 7 / 22, 22), (True, "critical")),
+        # 26 of 28: padded 28 of 30 = 0.933, a warning that stands.
+        (("proactive_rate", "all", "2024-03-01", 26 / 28, 28), (True, "warning")),
+        (("proactive_rate", "market=DE", "2024-03-01", 0.96, 30), (False, "ok")),  # the line
+        # From June the version's own guard of 100 applies: 0.96 of 99 pads to 0.96.
+        (("proactive_rate", "market=DE", "2024-07-01", 0.96, 99), (True, None)),
+        (("proactive_rate", "market=DE", "2024-07-01", 0.5, 99), (True, "critical")),
+        # Lower is better: 12 repeat sellers of 14 is 12 of 30 at best, above 0.35.
+        (("repeat_offender_rate", "market=PL", "2024-03-01", 12 / 14, 14), (True, "warning")),
+        (("repeat_offender_rate", "market=PL", "2024-03-01", 3 / 4, 4), (True, None)),
+        (("repeat_offender_rate", "market=PL", "2024-03-01", 3 / 4, 40), (False, "critical")),
+        # A rate's denominator is its exposure: 6 complaints on 2,000 listings (30 per 10k)
+        # are 6 per 10k over 10,000 listings, still above 5.
+        (("counterfeit_complaint_rate", "market=IE", "2024-03-01", 30.0, 2000), (True, "warning")),
+        (("counterfeit_complaint_rate", "market=IE", "2024-03-01", 20.0, 2000), (True, None)),
+        # A median of 12 cases cannot be bounded: no level however slow.
+        (("time_to_decision", "all", "2024-03-01", 80.0, 12), (True, None)),
+        (("time_to_decision", "all", "2024-03-01", 80.0, 50), (False, "warning")),
+        (("complaint_rate", "market=IE", "2024-03-01", 40.0, 1), (False, "warning")),  # no guard
+        (("takedown_rate", "all", "2024-03-01", 9.0, 1), (False, None)),  # no rule
+    ]
+    result = rated(book, [row for row, _ in cases])
+    got = list(zip(result["low_volume"], result["level"], strict=True))
+    assert got == [expected for _, expected in cases]
+    assert result["low_volume"].dtype == bool
+    assert result["min_volume"].tolist()[:5] == [30, 30, 30, 30, 100]
+    assert np.isnan(result["min_volume"].iloc[-2])
+    # A grey day still names the rule in force, so the caller can say why it is grey.
+    assert result["rule_id"].iloc[0] == "proactive.global"
+
+
+def test_an_unknown_volume_is_judged(tmp_path):
+    book = book_from(tmp_path, GUARDED)
+    # A bring-your-own series may leave the denominator null or out altogether.
+    with_nulls = rated(book, [("proactive_rate", "all", "2024-03-01", 0.5, None)])
+    assert (with_nulls["level"].iloc[0], with_nulls["low_volume"].iloc[0]) == ("critical", False)
+    without = one(book, "proactive_rate", "all", "2024-03-01", 0.5)
+    assert (without["level"], without["low_volume"]) == ("critical", False)
+
+
+def test_threshold_carries_its_guard_and_the_guard_is_part_of_the_version(tmp_path):
+    book = book_from(tmp_path, GUARDED)
+    assert book.threshold_for("proactive_rate", "all", dt.date(2024, 3, 1)).min_volume == 30
+    assert book.threshold_for("proactive_rate", "all", dt.date(2024, 7, 1)).min_volume == 100
+    assert book.threshold_for("complaint_rate", "all", dt.date(2024, 3, 1)).min_volume is None
+    changed = book_from(tmp_path, GUARDED.replace("min_volume = 30", "min_volume = 40"))
+    day = dt.date(2024, 3, 1)
+    before = book.threshold_for("proactive_rate", "all", day).version
+    assert changed.threshold_for("proactive_rate", "all", day).version != before
+    # A version without a guard keeps the identity it had before guards existed.
+    fields = ["complaints.global", "complaint_rate", ["all", "market=*"], "above", 25.0, None]
+    digest = hashlib.sha256(json.dumps([*fields, "notice", "no guard"]).encode()).hexdigest()
+    unguarded = book.threshold_for("complaint_rate", "all", day).version
+    assert unguarded == f"2024-01-01-{digest[:8]}"
+
+
+def _reference_level(book: RuleBook, row) -> tuple[bool, str | None]:
+    """One row judged the slow way, from threshold_for."""
+    t = book.threshold_for(row.metric_id, row.slice, row.date.date())
+    kind = CATALOGUE.metrics[row.metric_id].kind
+    value = row.value
+    low = t.min_volume is not None and row.denominator < t.min_volume
+    if low:
+        fill = row.denominator / t.min_volume
+        if kind == "duration":
+            return True, None
+        value = 1 - (1 - value) * fill if t.side == "below" else value * fill
+    worse = (lambda a, b: a < b) if t.side == "below" else (lambda a, b: a > b)
+    if t.critical is not None and worse(value, t.critical):
+        return low, "critical"
+    if t.warning is not None and worse(value, t.warning):
+        return low, "warning"
+    return low, None if low else "ok"
+
+
+def test_guard_agrees_with_a_row_by_row_reference_on_a_large_series(tmp_path):
+    book = book_from(tmp_path, GUARDED)
+    rng = np.random.default_rng(11)
+    n = 20_000
+    metrics = ["proactive_rate", "repeat_offender_rate", "time_to_decision"]
+    frame = pd.DataFrame(
+        {
+            "metric_id": rng.choice(metrics, n),
+            "slice": rng.choice(["all", "market=DE", "market=IE"], n),
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+            "value": rng.uniform(0.0, 1.0, n),
+            "denominator": rng.integers(0, 150, n).astype(float),
+        }
+    )
+    frame.loc[frame["metric_id"] == "time_to_decision", "value"] *= 60
+    result = book.evaluate(frame)
+    for row in result.sample(600, random_state=2).itertuples():
+        assert (row.low_volume, row.level) == _reference_level(book, row), row
+    levels = set(zip(result["low_volume"], result["level"], strict=True))
+    assert levels >= {(True, None), (True, "warning"), (True, "critical"), (False, "ok")}
+
+
+@pytest.mark.parametrize(
+    ("rule", "problem"),
+    [
+        ('metric = "new_listings"\nside = "above"\nmin_volume = 10', "is a count"),
+        ('metric = "proactive_rate"\nmin_volume = -1', "greater than or equal to 0"),
+    ],
+)
+def test_bad_guards_are_rejected(tmp_path, rule, problem):
+    text = "\n".join(
+        ["[[rule]]", 'id = "r"', rule, "[[rule.version]]", "effective_from = 2024-01-01",
+         "warning = 0.5", 'owner = "x"', 'rationale = "y"']
+    )  # fmt: skip
+    path = tmp_path / "rules.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_rules(path, catalogue=CATALOGUE)
+    assert problem in str(info.value)
+
+
+def test_a_retired_version_takes_no_guard(tmp_path):
+    text = RULES.replace(
+        "effective_from = 2024-09-01\nretired = true",
+        "effective_from = 2024-09-01\nretired = true\nmin_volume = 5",
+    )
+    assert text != RULES
+    with pytest.raises(ConfigError, match="retired version takes no warning, critical or min_vol"):
+        book_from(tmp_path, text)
+
+
+def test_every_default_rule_has_a_volume_guard_and_says_why():
+    book = load_rules()
+    for threshold in book.thresholds():
+        assert threshold.min_volume is not None and threshold.min_volume >= 1, threshold.rule_id
+        assert "at least" in threshold.rationale or "Every order" in threshold.rationale
+    day = dt.date(2025, 1, 1)
+    # The published-figure rules judge a market only on a day with real volume.
+    assert book.threshold_for("proactive_rate", "market=IE", day).min_volume >= 34
+    assert book.threshold_for("sla_compliance", "channel=authority", day).min_volume == 1
