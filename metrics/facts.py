@@ -105,7 +105,9 @@ def _listing_facts(con: duckdb.DuckDBPyConnection, tz: str, since: date | None) 
         {_day("removed_at", tz)} AS removed_day
     """
     if since is None:
-        con.execute(f"CREATE OR REPLACE TABLE listing_facts AS SELECT {columns} FROM listings")
+        # A view, not a table: each indicator reads only the columns it needs straight from
+        # Parquet, which costs less than materialising every listing once.
+        con.execute(f"CREATE OR REPLACE VIEW listing_facts AS SELECT {columns} FROM listings")
         return
     # One branch per event column: a single-column filter is pushed into the Parquet scan
     # (row groups skipped, other columns read only for matching rows), an OR is not.
@@ -251,7 +253,7 @@ def _recent_events(con: duckdb.DuckDBPyConnection, since: date | None) -> None:
             con.execute("CREATE OR REPLACE VIEW appeals_in_window AS SELECT * FROM appeals")
         con.execute(
             "CREATE OR REPLACE VIEW listing_dims AS "
-            "SELECT listing_id, market, category_l1, seller_tier FROM listing_facts"
+            "SELECT listing_id, market, category_l1, seller_tier FROM listings"
         )
         return
     edge = since - timedelta(days=1)

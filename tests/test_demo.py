@@ -16,7 +16,19 @@ def test_demo_generates_computes_detects_and_writes_the_digest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     workdir = tmp_path / "demo"
-    args = ["demo", "--workdir", str(workdir), "--no-serve", "--listings", "30000", "--days", "120"]
+    # As of a day inside the planted proactive-model outage (2026-09-05 .. 09-08).
+    args = [
+        "demo",
+        "--workdir",
+        str(workdir),
+        "--no-serve",
+        "--listings",
+        "30000",
+        "--days",
+        "120",
+        "--date",
+        "2026-09-07",
+    ]
     assert cli.main(args) == 0
     out = capsys.readouterr().out
     assert "digest email(s) in" in out

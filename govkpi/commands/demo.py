@@ -58,6 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="days of sample history when generating (default: 400)",
     )
     parser.add_argument(
+        "--date",
+        metavar="DATE",
+        help="run the alert job as of this day (YYYY-MM-DD; default: the last exported day), "
+        "e.g. 2026-09-06 to see the digest of the planted proactive-model outage",
+    )
+    parser.add_argument(
         "--no-serve",
         action="store_true",
         help="stop after writing the digest instead of serving the dashboard",
@@ -69,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from alerts.config import load_config
     from alerts.daily_job import run_daily
     from alerts.detection_store import detect_store
+    from govkpi.commands.common import parse_day
     from govkpi.commands.dashboard import serve
     from metrics.engine import compute_store
     from metrics.metric_store import MetricStore
@@ -110,11 +117,10 @@ def run(args: argparse.Namespace) -> int:
             "mail": {"from": DEMO_SENDER, "to": [DEMO_RECIPIENT]},
         }
     )
-    report = run_daily(
-        config, run_date=computed.last_day, dry_run=True, compute=False, detect=False
-    )
+    run_date = parse_day(args.date, "--date") or computed.last_day
+    report = run_daily(config, run_date=run_date, dry_run=True, compute=False, detect=False)
     say(
-        f"    {report.firing} alerts firing on {computed.last_day}; "
+        f"    {report.firing} alerts firing on {run_date}; "
         f"{len(report.eml_paths)} digest email(s) in {report.outbox_dir}"
     )
     for path in report.eml_paths:
