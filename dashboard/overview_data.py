@@ -36,8 +36,14 @@ class Card:
 
 
 def headline_card(
-    metric_id: str, kind: str, platform: pd.DataFrame, day: date, threshold: Any | None
+    metric_id: str,
+    kind: str,
+    platform: pd.DataFrame,
+    day: date,
+    threshold: Any | None,
+    judged: tuple[str | None, bool] = (None, False),
 ) -> Card:
+    """`judged` is the rule's (level, low_volume) for the day, see rules_access.judged_level."""
     rows = platform[platform["metric_id"] == metric_id]
     value = value_on(rows, day)
     week_ago = value_on(rows, day - timedelta(days=7))
@@ -46,7 +52,16 @@ def headline_card(
     is_alert = bool(flagged.iloc[0]) if not flagged.empty and pd.notna(flagged.iloc[0]) else None
     window = rows[(dates > day - timedelta(days=SPARK_DAYS)) & (dates <= day)]
     spark = [float(v) for v in window["value"] if pd.notna(v)]
-    return Card(metric_id, value, week_ago, rag_status(value, threshold, is_alert, kind), spark)
+    status = rag_status(value, threshold, is_alert, kind, judged[0], judged[1])
+    return Card(metric_id, value, week_ago, status, spark)
+
+
+def denominator_on(platform: pd.DataFrame, metric_id: str, day: date) -> float | None:
+    rows = platform[platform["metric_id"] == metric_id]
+    match = rows.loc[pd.to_datetime(rows["date"]).dt.date == day, "denominator"]
+    if match.empty or pd.isna(match.iloc[0]):
+        return None
+    return float(match.iloc[0])
 
 
 def split_flagged(flagged: pd.DataFrame, day: date) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -45,6 +45,31 @@ def threshold(metric: str, slice_key: str, day: date | None) -> Any | None:
         return None
 
 
+def judged_level(
+    metric: str, slice_key: str, day: date, value: float | None, denominator: float | None
+) -> tuple[str | None, bool]:
+    """The rule level of one day as the alert job judges it (minimum-volume guard included):
+    (level or None, whether the day had too little volume to judge)."""
+    book = rulebook()
+    if book is None or value is None:
+        return None, False
+    row = {
+        "metric_id": [metric],
+        "slice": [slice_key],
+        "date": [day],
+        "value": [value],
+        "denominator": [denominator],
+    }
+    try:
+        judged = book.evaluate(pd.DataFrame(row))
+    except Exception as exc:
+        logger.warning("evaluate(%s, %s, %s) failed: %s", metric, slice_key, day, exc)
+        return None, False
+    level = judged["level"].iloc[0]
+    low = bool(judged["low_volume"].iloc[0]) if "low_volume" in judged else False
+    return (level if isinstance(level, str) else None), low
+
+
 def thresholds_over(metric: str, slice_key: str, start: date, end: date) -> pd.DataFrame:
     """One row per day with the warning and critical thresholds in force (empty if none)."""
     rows = []

@@ -1,7 +1,8 @@
 """Red/amber/green status of an indicator value against its threshold rule and detection verdict.
 
 Red: beyond the critical threshold. Amber: beyond the warning threshold, or outside the range
-the detector expected in the bad direction. Green: within target. Grey: no value that day.
+the detector expected in the bad direction. Green: within target. Grey: no value that day, or
+too few cases to judge against the target (the rule's minimum volume).
 Thresholds are duck-typed (`warning`, `critical`, `side` = "below" | "above") so this module
 does not depend on the alerts package being present.
 """
@@ -19,7 +20,7 @@ LEVEL_TEXT: dict[Level, str] = {
     "red": "Critical",
     "amber": "Warning",
     "green": "On target",
-    "grey": "No data",
+    "grey": "Not judged",
 }
 # st.badge colours for each level.
 BADGE_COLOR: dict[Level, str] = {"red": "red", "amber": "orange", "green": "green", "grey": "gray"}
@@ -52,11 +53,25 @@ def breaches(value: float, limit: float | None, side: str) -> bool:
 
 
 def rag_status(
-    value: float | None, threshold: Any | None, is_alert: bool | None, kind: str
+    value: float | None,
+    threshold: Any | None,
+    is_alert: bool | None,
+    kind: str,
+    low_volume_level: str | None = None,
+    low_volume: bool = False,
 ) -> Status:
+    """`low_volume`: the day had fewer cases than the rule's minimum volume; then only a
+    breach that survives padding to that minimum (`low_volume_level`) counts, as in alerts."""
     if is_missing(value):
         return Status("grey", "no value for this day")
     assert value is not None
+    if threshold is not None and low_volume:
+        minimum = getattr(threshold, "min_volume", None)
+        if low_volume_level == "critical":
+            return Status("red", "beyond the critical threshold even allowing for low volume")
+        if low_volume_level == "warning":
+            return Status("amber", "beyond the warning threshold even allowing for low volume")
+        return Status("grey", f"too few cases that day to judge (fewer than {minimum:g})")
     if threshold is not None:
         side = getattr(threshold, "side", "above")
         critical = getattr(threshold, "critical", None)

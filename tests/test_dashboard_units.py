@@ -285,3 +285,18 @@ def test_split_firing_and_flagged() -> None:
     )  # fmt: skip
     new, still = split_flagged(flagged, D(2026, 3, 29))
     assert list(new["metric_id"]) == ["b"] and list(still["metric_id"]) == ["a"]
+
+
+def test_low_volume_day_is_not_judged_unless_the_breach_survives_padding() -> None:
+    from types import SimpleNamespace
+
+    from dashboard.status import rag_status
+
+    rule = SimpleNamespace(warning=0.2, critical=0.3, side="above", min_volume=20)
+    # 3 of 9 appeals overturned: 33% looks critical, but 9 cases are too few to judge.
+    grey = rag_status(0.333, rule, None, "share", low_volume_level=None, low_volume=True)
+    assert grey.level == "grey" and "fewer than 20" in grey.reason
+    red = rag_status(0.9, rule, None, "share", low_volume_level="critical", low_volume=True)
+    assert red.level == "red"
+    # With enough volume the plain thresholds apply.
+    assert rag_status(0.333, rule, None, "share").level == "red"

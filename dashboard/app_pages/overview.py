@@ -17,8 +17,15 @@ from dashboard.formatting import (
     humanize_area,
     sentence,
 )
-from dashboard.overview_data import SPARK_DAYS, headline_card, split_firing, split_flagged
-from dashboard.rules_access import threshold
+from dashboard.overview_data import (
+    SPARK_DAYS,
+    denominator_on,
+    headline_card,
+    split_firing,
+    split_flagged,
+)
+from dashboard.periods import value_on
+from dashboard.rules_access import judged_level, threshold
 from dashboard.status import BADGE_COLOR, badge_markdown, describe_target
 
 CARDS_PER_ROW = 4
@@ -45,7 +52,11 @@ def _card(ctx: PageContext, definition, platform: pd.DataFrame) -> None:  # type
         st.caption(_not_computed_reason(ctx, definition.id))
         return
     rule = threshold(definition.id, "all", day)
-    card = headline_card(definition.id, definition.kind, platform, day, rule)
+    rows = platform[platform["metric_id"] == definition.id]
+    judged = judged_level(
+        definition.id, "all", day, value_on(rows, day), denominator_on(platform, definition.id, day)
+    )
+    card = headline_card(definition.id, definition.kind, platform, day, rule, judged)
     st.markdown(f"**{definition.label}**")
     st.badge(card.status.text, color=BADGE_COLOR[card.status.level])  # type: ignore[arg-type]
     delta_color = {"higher": "normal", "lower": "inverse"}.get(definition.better or "", "off")
