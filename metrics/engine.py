@@ -86,15 +86,19 @@ def _stored_base(store: MetricStore, metric_id: str, start: date) -> pd.DataFram
         ).df()
 
 
-def _stored_slices(store: MetricStore, metric_id: str) -> pd.DataFrame | None:
+def _stored_slices(store: MetricStore) -> dict[str, pd.DataFrame]:
+    """Each metric's stored slices (dimension columns), read in one pass."""
     if not store.exists():
-        return None
+        return {}
     with store.read() as con:
-        return con.execute(
-            "SELECT DISTINCT market, category_l1, seller_tier, channel, issue_type "
-            "FROM series WHERE metric_id = ?",
-            [metric_id],
+        known = con.execute(
+            "SELECT DISTINCT metric_id, market, category_l1, seller_tier, channel, issue_type "
+            "FROM series"
         ).df()
+    return {
+        metric_id: part.drop(columns="metric_id").reset_index(drop=True)
+        for metric_id, part in known.groupby("metric_id")
+    }
 
 
 def catalogue_version(catalogue: Catalogue) -> str:
@@ -140,6 +144,7 @@ def compute_store(
             data,
         )
         frames, done, skipped = [], [], {}
+        stored = _stored_slices(store) if start > window.first_day else {}
         for metric in sorted(catalogue, key=lambda m: m.id):
             missing = [t for t in metric.requires if t not in window.tables]
             if missing:
@@ -147,7 +152,7 @@ def compute_store(
                 log.warning("skipping %s: it needs the %s export", metric.id, missing[0])
                 continue
             t0 = time.perf_counter()
-            known = _stored_slices(store, metric.id) if start > window.first_day else None
+            known = stored.get(metric.id) if start > window.first_day else None
             series = build_series(con, metric, start, window.last_day, known)
             if metric.aggregation == "running_sum" and start > window.first_day:
                 series = add_running_base(series, _stored_base(store, metric.id, start))

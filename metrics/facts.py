@@ -113,6 +113,15 @@ def _listing_facts(con: duckdb.DuckDBPyConnection, tz: str, since: date | None) 
     # (row groups skipped, other columns read only for matching rows), an OR is not.
     edge = since - timedelta(days=1)
     removal_edge = since - timedelta(days=REMOVAL_LOOKBACK_DAYS)
+    history = f"""
+        NULL AS listing_id, seller_id, seller_tier, market, category_l1,
+        NULL AS is_regulated_category, NULL AS has_required_certs,
+        NULL AS created_at, NULL AS published_at,
+        CAST(removed_at AS TIMESTAMP) AS removed_at,
+        NULL AS removal_reason, NULL AS detection_channel, NULL AS first_sale_at,
+        NULL AS created_day, NULL AS published_day,
+        {_day("removed_at", tz)} AS removed_day
+    """
     con.execute(
         f"""
         CREATE OR REPLACE TABLE listing_facts AS
@@ -122,7 +131,13 @@ def _listing_facts(con: duckdb.DuckDBPyConnection, tz: str, since: date | None) 
         WHERE published_at >= $edge AND NOT created_at >= $edge
         UNION ALL
         SELECT {columns} FROM listings
-        WHERE removed_at >= $removal_edge
+        WHERE removed_at >= $edge
+            AND NOT created_at >= $edge AND NOT coalesce(published_at >= $edge, false)
+        UNION ALL
+        -- Older removals only feed the repeat-offender look-back: seller, day and slice are
+        -- enough, and reading only those columns halves the cost of this branch.
+        SELECT {history} FROM listings
+        WHERE removed_at >= $removal_edge AND NOT removed_at >= $edge
             AND NOT created_at >= $edge AND NOT coalesce(published_at >= $edge, false)
         """,
         {"edge": edge, "removal_edge": removal_edge},
@@ -289,8 +304,8 @@ def _appeal_facts(con: duckdb.DuckDBPyConnection, tz: str) -> None:
             CAST(a.decided_at AS TIMESTAMP) AS decided_at,
             {_day("a.filed_at", tz)} AS filed_day,
             {_day("a.decided_at", tz)} AS decided_day
-        FROM appeals AS a
-        JOIN listings AS l ON l.listing_id = a.listing_id
+        FROM appeals_in_window AS a
+        JOIN listing_dims AS l ON l.listing_id = a.listing_id
         """
     )
 

@@ -81,6 +81,7 @@ def build_series(
         raw["median"] = [q[0] if q is not None else np.nan for q in quantiles]
         raw["p90"] = [q[1] if q is not None else np.nan for q in quantiles]
     all_days = pd.date_range(first, last, freq="D").date
+    known_by_set = _known_by_set(known_slices)
     frames = []
     if raw.empty or not (raw["grouping_id"] == (1 << len(dims)) - 1).any():
         # The platform-wide slice always exists, even on days (or exports) without cases.
@@ -88,13 +89,13 @@ def build_series(
     for grouping_id, part in raw.groupby("grouping_id"):
         slice_dims = _set_of(int(grouping_id), dims)
         part = part.dropna(subset=list(slice_dims)) if slice_dims else part
-        extra = _known_of_set(known_slices, slice_dims)
+        extra = known_by_set.get(slice_dims)
         if metric.exposure_dimensions and set(slice_dims) & set(metric.exposure_dimensions):
             part = _with_parent_exposure(part, raw, metric, slice_dims, dims, extra)
         frames.append(_densify(part, slice_dims, all_days, metric, extra))
     seen = {_set_of(int(g), dims) for g in raw["grouping_id"].unique()} if len(raw) else set()
     for slice_dims in metric.slice_sets:
-        extra = _known_of_set(known_slices, slice_dims)
+        extra = known_by_set.get(slice_dims)
         if slice_dims and slice_dims not in seen and extra is not None and len(extra):
             frames.append(_densify(raw.iloc[0:0], slice_dims, all_days, metric, extra))
     if not frames:
@@ -107,14 +108,18 @@ def build_series(
     return series[SERIES_COLUMNS]
 
 
-def _known_of_set(known: pd.DataFrame | None, slice_dims: tuple[str, ...]) -> pd.DataFrame | None:
-    """The known slices whose dimensions are exactly `slice_dims`."""
-    if known is None or known.empty or not slice_dims:
-        return None
-    mask = pd.Series(True, index=known.index)
-    for d in DIMENSIONS:
-        mask &= known[d].notna() if d in slice_dims else known[d].isna()
-    return known.loc[mask, list(slice_dims)].drop_duplicates()
+def _known_by_set(known: pd.DataFrame | None) -> dict[tuple[str, ...], pd.DataFrame]:
+    """The known slices grouped by their exact set of dimensions."""
+    if known is None or known.empty:
+        return {}
+    present = known[list(DIMENSIONS)].notna().to_numpy()
+    groups: dict[tuple[str, ...], pd.DataFrame] = {}
+    signatures = [tuple(d for d, p in zip(DIMENSIONS, row, strict=True) if p) for row in present]
+    for signature in set(signatures):
+        if signature:
+            rows = [i for i, s in enumerate(signatures) if s == signature]
+            groups[signature] = known.iloc[rows][list(signature)].drop_duplicates()
+    return groups
 
 
 def _with_parent_exposure(
