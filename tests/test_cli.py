@@ -92,3 +92,10 @@ def test_compute_help_states_the_engine_recompute_window() -> None:
     from metrics import engine
 
     assert compute.RECOMPUTE_DAYS == engine.RECOMPUTE_DAYS
+
+
+def test_detect_help_states_the_detector_threshold() -> None:
+    from alerts import false_alarm_control
+    from govkpi.commands import detect
+
+    assert detect.DEFAULT_THRESHOLD == false_alarm_control.DEFAULT_THRESHOLD

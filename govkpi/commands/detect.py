@@ -12,14 +12,17 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from typing import TYPE_CHECKING
 
-from alerts.detection import score_frame
-from alerts.detection_input import read_series_file, write_detections
-from alerts.detection_store import detect_store
-from alerts.detectors import DetectorParams
-from alerts.false_alarm_control import DEFAULT_THRESHOLD
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
+
+if TYPE_CHECKING:
+    from alerts.detectors import DetectorParams
+
+# Same as alerts.false_alarm_control.DEFAULT_THRESHOLD (a test checks); the detector, which
+# pulls in scipy and statsmodels, is imported only when the command runs.
+DEFAULT_THRESHOLD = 4.0
 
 log = logging.getLogger(__name__)
 STORE_ENV = "GOVKPI_STORE"
@@ -76,6 +79,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _params(args: argparse.Namespace) -> DetectorParams:
+    from alerts.detectors import DetectorParams
+
     if not args.threshold > 0:
         raise UserError("--threshold must be a positive number of standard deviations")
     if args.fdr is not None and not 0 < args.fdr < 1:
@@ -84,6 +89,8 @@ def _params(args: argparse.Namespace) -> DetectorParams:
 
 
 def run(args: argparse.Namespace) -> int:
+    from alerts.detection_store import detect_store
+
     params = _params(args)
     if args.input or args.output:
         if args.store:
@@ -99,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_file(input_path: str, output_path: str, params: DetectorParams, fdr: float | None) -> int:
+    from alerts.detection import score_frame
+    from alerts.detection_input import read_series_file, write_detections
+
     frame, specs = read_series_file(input_path)
     log.info("scoring %d series (%d rows) from %s", len(specs), len(frame), input_path)
     out = score_frame(frame, specs, params, fdr)
