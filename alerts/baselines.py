@@ -61,6 +61,9 @@ class BaselineParams:
     long_lag: int = 14
     min_level_points: int = 14
     min_scale_points: int = 14
+    # A series whose day-to-day changes vary less than this fraction (in variance) of its
+    # residuals around the level is a stock (live listings, a backlog): see _stock_baseline.
+    stock_ratio: float = 0.25
 
 
 @dataclass
@@ -137,11 +140,42 @@ def _extra_variance(
     return (scale2 - typical_v).clip(lower=0.0)
 
 
+def _stock_baseline(
+    y: pd.DataFrame, anchor: pd.DataFrame, v: pd.DataFrame, p: BaselineParams
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Random walk with drift: expected = last value + the median daily change.
+
+    A stock (live listings, an open backlog) carries its history in every value: it ramps
+    with the flow into it and steps up for good after a festival's extra listings. Against a
+    28-day level it looks like a run of same-signed residuals -- exactly what the ramp
+    accumulator is built to flag -- even when the flow never changed. Its news is in the
+    daily change, so for a stock the expectation is yesterday's value (`anchor`, the
+    unmasked series: a known-event day's step is kept) plus the recent median change, the
+    spread is that of the changes, and the long expectation (for the accumulator) uses the
+    median change of two weeks earlier: a change in trend, not the trend, is what alerts.
+    Returns expected, variance, long expected and the changes' variance.
+    """
+    observed = anchor.notna()
+    prev = anchor.ffill().shift(1)
+    last_seen = pd.DataFrame(
+        np.where(observed, np.arange(len(y))[:, None], np.nan), index=y.index, columns=y.columns
+    )
+    gap = np.arange(len(y))[:, None] - last_seen.ffill().shift(1)
+    change = y - y.shift(1)  # consecutive observed, non-event days only
+    drift = _past(change, p.level_window, "median", p.min_level_points)
+    spread = MAD_TO_SD * _past((change - drift).abs(), p.scale_window, "median", p.min_scale_points)
+    var_change = spread**2
+    expected = prev + gap * drift
+    expected_long = prev + gap * drift.shift(p.long_lag)
+    return expected, np.fmax(var_change, v), expected_long, var_change
+
+
 def compute_baseline(
     y: pd.DataFrame,
     v: pd.DataFrame,
     p: BaselineParams,
     unit: Callable[[np.ndarray], np.ndarray] = np.ones_like,
+    anchor: pd.DataFrame | None = None,
 ) -> Baseline:
     """Expected value and predictive variance of every day from the days before it.
 
@@ -186,6 +220,18 @@ def compute_baseline(
     long_level = level.shift(p.long_lag)
     expected_long = long_level + (half + p.long_lag) * slope + season
     history = _past(y.notna().astype(float), p.level_window, "sum", 1)
+
+    # Stocks: chosen per day and series from the past spreads (see _stock_baseline).
+    s_expected, s_variance, s_long, var_change = _stock_baseline(
+        y, y if anchor is None else anchor, v, p
+    )
+    level_spread = (
+        MAD_TO_SD * _past((y - expected).abs(), p.scale_window, "median", p.min_scale_points)
+    ) ** 2
+    stock = (var_change < p.stock_ratio * level_spread) & s_expected.notna()
+    expected = expected.mask(stock, s_expected)
+    variance = variance.mask(stock, s_variance)
+    expected_long = expected_long.mask(stock, s_long)
     return Baseline(
         expected=expected, variance=variance, expected_long=expected_long, history=history
     )

@@ -35,6 +35,7 @@ from alerts.detection_scales import (
     to_working_scale,
 )
 from alerts.false_alarm_control import DEFAULT_THRESHOLD, accumulator_limit
+from alerts.known_events import KnownEvents, packaged_known_events
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,13 @@ class DetectorParams:
     # by a little (0.2 % of the working-scale value) before it counts.
     min_relative_sd: float = 0.002
     baseline: BaselineParams = field(default_factory=BaselineParams)
+    # Known-event days (festivals, holidays; `alerts.known_events`): the calendar, the
+    # allowance before a series has `event_min_history` past event days of the same
+    # direction (log 4: volumes up to 4x), and the margin on the largest effect learned.
+    known_events: KnownEvents = field(default_factory=packaged_known_events)
+    event_prior: float = float(np.log(4.0))
+    event_margin: float = 1.5
+    event_min_history: int = 2
 
 
 @dataclass
@@ -113,6 +121,29 @@ def _volume_ok(
     return unknown | ok
 
 
+def _event_allowance(r: np.ndarray, events: np.ndarray, p: DetectorParams) -> np.ndarray:
+    """Allowed effect (relative units, in the event's direction) on each known-event day.
+
+    `r` is the relative residual signed in the day's event direction. The allowance is
+    `event_margin` x the largest effect of the same direction on that series' earlier event
+    days (never below zero), or `event_prior` until there are `event_min_history` of them.
+    """
+    allow = np.zeros(r.shape)
+    for sign in (1, -1):
+        rows = events == sign
+        if not rows.any():
+            continue
+        past = np.where(rows[:, None], r, np.nan)
+        seen = np.cumsum(~np.isnan(past), axis=0)
+        top = np.fmax.accumulate(np.where(np.isnan(past), -np.inf, past), axis=0)
+        # Shift by one row: an event day's allowance comes from the event days before it.
+        seen = np.vstack([np.zeros((1, r.shape[1])), seen[:-1]])
+        top = np.vstack([np.full((1, r.shape[1]), -np.inf), top[:-1]])
+        learned = p.event_margin * np.maximum(top, 0.0)
+        allow[rows] = np.where(seen >= p.event_min_history, learned, p.event_prior)[rows]
+    return allow
+
+
 def score_matrix(
     kind: str,
     index: pd.DatetimeIndex,
@@ -126,9 +157,14 @@ def score_matrix(
     """Scores a days x series matrix of one kind; index holds consecutive days."""
     p = params or DetectorParams()
     work = to_working_scale(kind, value, numerator, denominator, scale, p90)
-    y = pd.DataFrame(work.y, index=index)
+    events = p.known_events.directions(index)
+    on_event = events != 0
+    # Known-event days stay out of the baseline, like missing days (see alerts.known_events).
+    y = pd.DataFrame(np.where(on_event[:, None], np.nan, work.y), index=index)
     v = pd.DataFrame(work.v, index=index)
-    base = compute_baseline(y, v, p.baseline, lambda e: overdispersion_unit(kind, e))
+    base = compute_baseline(
+        y, v, p.baseline, lambda e: overdispersion_unit(kind, e), pd.DataFrame(work.y, index=index)
+    )
     expected_y = base.expected.to_numpy()
     floor = np.where(work.v > 0, 0.0, (p.min_relative_sd * np.abs(expected_y)) ** 2) + 1e-12
     learned = base.variance.to_numpy()
@@ -139,6 +175,13 @@ def score_matrix(
     with np.errstate(invalid="ignore"):
         z = (work.y - expected_y) / sd
         flagged = np.abs(np.nan_to_num(z)) >= p.threshold
+        # Event days: only the part of the move beyond the allowed event effect counts.
+        unit = np.fmax(overdispersion_unit(kind, expected_y), np.sqrt(work.v))
+        sign = events[:, None].astype(float)
+        r = (work.y - expected_y) / unit * sign
+        allow = np.where(on_event[:, None], _event_allowance(r, events, p), 0.0)
+        excess = np.where(r > allow, r - allow, np.where(r > 0, 0.0, r))
+        z = np.where(on_event[:, None], sign * excess * unit / sd, z)
         acc = _accumulator(y, base, sd_frame, flagged, p) * (p.threshold / accumulator_limit())
         score = np.where(np.abs(np.nan_to_num(acc)) > np.abs(np.nan_to_num(z)), acc, z)
         testable = (
@@ -151,10 +194,15 @@ def score_matrix(
         score = np.where(testable, score, np.nan)
         is_anomaly = np.abs(np.nan_to_num(score)) >= p.threshold
     half = p.threshold * sd
+    widen = allow * unit
     return Scores(
         expected=from_working_scale(kind, expected_y, denominator, scale),
-        lower=from_working_scale(kind, expected_y - half, denominator, scale),
-        upper=from_working_scale(kind, expected_y + half, denominator, scale),
+        lower=from_working_scale(
+            kind, expected_y - half - np.where(sign < 0, widen, 0.0), denominator, scale
+        ),
+        upper=from_working_scale(
+            kind, expected_y + half + np.where(sign > 0, widen, 0.0), denominator, scale
+        ),
         score=score,
         is_anomaly=is_anomaly,
         sign=np.where(is_anomaly, np.sign(np.nan_to_num(score)), 0).astype(np.int8),

@@ -16,7 +16,8 @@ def test_demo_generates_computes_detects_and_writes_the_digest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     workdir = tmp_path / "demo"
-    # As of a day inside the planted proactive-model outage (2026-09-05 .. 09-08).
+    # As of a day inside the planted repeat-offender ring (2026-10-08 .. 10-22), which at
+    # this small size moves the whole platform's repeat-offender rate.
     args = [
         "demo",
         "--workdir",
@@ -27,7 +28,7 @@ def test_demo_generates_computes_detects_and_writes_the_digest(
         "--days",
         "120",
         "--date",
-        "2026-09-07",
+        "2026-10-16",
     ]
     assert cli.main(args) == 0
     out = capsys.readouterr().out
@@ -42,7 +43,7 @@ def test_demo_generates_computes_detects_and_writes_the_digest(
     message = email.message_from_bytes(emls[0].read_bytes(), policy=policy.default)
     assert message["To"] == "governance-team@example.com"
     html = message.get_body(("html",)).get_content()
-    assert "http://localhost:8501/indicator?metric=" in html
+    assert "http://localhost:8501/indicator?metric=repeat_offender_rate" in html
 
     # A second run reuses the sample and recomputes only the recent days.
     assert cli.main(args) == 0
