@@ -24,7 +24,12 @@ class InvalidExportError(UserError):
     def __init__(self, findings: list[str]) -> None:
         self.findings = findings
         first = findings[0] if findings else "invalid exports"
-        more = f" (and {len(findings) - 1} more problems)" if len(findings) > 1 else ""
+        extra = len(findings) - 1
+        more = (
+            f" (and {extra} more problem{'s' if extra > 1 else ''}: `govkpi validate` lists all)"
+            if extra
+            else ""
+        )
         super().__init__(first + more)
 
 
