@@ -59,14 +59,14 @@ def _stored_since(store: MetricStore, catalogue_version: str, tz: str) -> date |
 
 def exports_fingerprint(data: str) -> str:
     """Changes when any export file changes (path, size, modification time)."""
+    if is_remote(data):
+        return ""  # object storage: always validate
     parts = []
     for name, source in sorted(locate_all(data).items()):
         for path in source.files:
             st = os.stat(path)
             parts.append(f"{name}:{path}:{st.st_size}:{st.st_mtime_ns}")
-    if not parts or is_remote(data):
-        return ""  # unknown: always validate
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest() if parts else ""
 
 
 def _already_validated(store: MetricStore, fingerprint: str) -> bool:

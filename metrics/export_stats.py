@@ -3,12 +3,11 @@ alert lifecycle (a market with no complaint rows on a day is an incomplete day).
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 
 import duckdb
 
-from metrics.exports import locate_all
+from metrics.exports import locate_all, modified_at
 from metrics.facts import DataWindow
 
 # (table, relation, day column, whether the relation has a market column)
@@ -44,7 +43,8 @@ def write_export_stats(
     target.execute("DELETE FROM export_files")
     for name, src in locate_all(data).items():
         rows = source.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
-        modified = max((os.path.getmtime(f) for f in src.files), default=None)
+        stamps = [m for f in src.files if (m := modified_at(f)) is not None]
+        modified = max(stamps, default=None)
         target.execute(
             "INSERT INTO export_files VALUES (?, ?, ?, ?, ?, ?)",
             [
