@@ -10,14 +10,17 @@ For one kind of indicator, many series at once (rows = days, columns = series):
   residuals' own lag-1 autocorrelation (learned over 56 days ending two weeks back, so an
   incident's own run does not inflate it), because real governance series drift in runs. It
   catches 14-21 day ramps, and runs of days at ~3 sd in small slices, that never make a
-  single day extreme.
-- Score: the point z, or the accumulator statistic rescaled so that its control limit maps to
-  the same threshold, whichever is larger in size. A day is anomalous when |score| reaches the
-  threshold of `alerts.false_alarm_control` and it is testable: a baseline from at least 14
-  observed days of the last 28, a learned spread, and enough volume -- shares and rates need
-  `min_events` events observed or expected on their rarer side (non-events for a share near
-  1), durations `min_events` cases. An untestable day gets a band but no score and no verdict:
-  one complaint among 20 listings is not evidence.
+  single day extreme. Beside it, a two-sided CUSUM of the same residuals (de-correlated by
+  the same lag-1 autocorrelation) catches a lasting shift of 1.5-2.5 sd -- a share that
+  triples on ~100 cases a day -- which the EWMA, discounting old days, can miss for good.
+- Score: the point z, or the accumulator statistic (EWMA or CUSUM, the larger) rescaled so
+  that its control limit maps to the same threshold, whichever is larger in size. A day is
+  anomalous when |score| reaches the threshold of `alerts.false_alarm_control` and it is
+  testable: a baseline from at least 14 observed days of the last 28, a learned spread, and
+  enough volume -- shares and rates need `min_events` events observed or expected on their
+  rarer side (non-events for a share near 1), durations `min_events` cases. An untestable
+  day gets a band but no score and no verdict: one complaint among 20 listings is not
+  evidence.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from alerts.detection_scales import (
     overdispersion_unit,
     to_working_scale,
 )
-from alerts.false_alarm_control import DEFAULT_THRESHOLD, accumulator_limit
+from alerts.false_alarm_control import DEFAULT_THRESHOLD, accumulator_limit, cusum_limit
 from alerts.known_events import KnownEvents, packaged_known_events
 
 
@@ -43,6 +46,8 @@ class DetectorParams:
     threshold: float = DEFAULT_THRESHOLD
     ewma_lambda: float = 0.15
     accumulator_clip: float = 3.0
+    cusum_k: float = 0.75  # reference: most sensitive to shifts of about 1.5 sd
+    cusum_cap: float = 1.25  # each side's ceiling, in limits: how fast it forgets a run
     min_events: float = 5.0
     min_history: int = 14
     # Without a known sampling variance (no denominator), a flat series still has to move
@@ -100,7 +105,34 @@ def _accumulator(
     carry = rho * (1 - lam)
     # Stationary sd of an EWMA of AR(1) noise with unit variance.
     ewma_sd = np.sqrt(lam / (2 - lam) * (1 + carry) / (1 - carry))
-    return ewma / ewma_sd
+    ewma_stat = ewma / ewma_sd
+    # The same residuals, de-correlated to unit long-run variance, feed the CUSUM.
+    cusum_stat = _cusum(z_long.to_numpy() / np.sqrt((1 + rho) / (1 - rho)), p)
+    return np.where(np.abs(np.nan_to_num(cusum_stat)) > np.abs(ewma_stat), cusum_stat, ewma_stat)
+
+
+def _cusum(z: np.ndarray, p: DetectorParams) -> np.ndarray:
+    """Two-sided tabular CUSUM of standardised residuals, in units of the EWMA's limit.
+
+    Page's CUSUM with reference k is the most efficient test of a sustained shift of 2k sd:
+    a run of days at 1.5-2.5 sd -- a small slice whose share triples, where no day is extreme
+    -- reaches its limit in about a week, before the EWMA (which discounts old evidence).
+    Each side is capped a little above its limit, so it falls back within days once the run
+    ends; a missing or point-flagged day holds it. Signed: + for the upper side.
+    """
+    k, h = p.cusum_k, cusum_limit()
+    cap = p.cusum_cap * h
+    up = np.zeros(z.shape[1])
+    down = np.zeros(z.shape[1])
+    out = np.full(z.shape, np.nan)
+    for t in range(z.shape[0]):
+        row = z[t]
+        seen = ~np.isnan(row)
+        x = np.where(seen, row, 0.0)
+        up = np.where(seen, np.clip(up + x - k, 0.0, cap), up)
+        down = np.where(seen, np.clip(down - x - k, 0.0, cap), down)
+        out[t] = np.where(up >= down, up, -down)
+    return out / h * accumulator_limit()
 
 
 def _volume_ok(
