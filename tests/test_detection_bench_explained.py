@@ -1,0 +1,54 @@
+"""The sample suite's explained class: alerts an incident is known to cause beside its label."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bench.detect_sample_suite import Cause, SampleSuite, explained_mask, slices_overlap
+from bench.detect_scoring import Window, score_events
+
+T = pd.Timestamp
+
+
+def suite() -> SampleSuite:
+    return SampleSuite(
+        frame=pd.DataFrame(),
+        specs={},
+        windows=[Window("sla_compliance/market=FR", T("2026-09-21"), T("2026-10-05"))],
+        good_direction={},
+        since=T("2026-01-01"),
+        festival_days=set(),
+        causes=[Cause("review_backlog", "market=FR", T("2026-09-20"), T("2026-10-07"))],
+    )
+
+
+def flags(*rows: tuple[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["series_id", "date"])
+
+
+def test_slices_overlap_parent_child_and_shared_value() -> None:
+    assert slices_overlap("all", "market=FR")
+    assert slices_overlap("market=FR,channel=app", "market=FR")
+    assert slices_overlap("market=FR,channel=app", "market=FR,category_l1=toys")
+    assert slices_overlap("channel=app", "market=FR")  # holds FR's app complaints
+    assert not slices_overlap("market=ES,channel=app", "market=FR,category_l1=toys")
+
+
+def test_explained_needs_a_moved_metric_an_overlapping_slice_and_the_window() -> None:
+    f = flags(
+        ("sla_compliance/market=FR", "2026-09-23"),  # true positive: not explained
+        ("overdue_backlog/market=FR", "2026-09-25"),  # moved metric, same slice
+        ("sla_compliance/market=FR,channel=app", "2026-10-09"),  # child, within the slack
+        ("time_to_decision/all", "2026-09-30"),  # parent
+        ("overdue_backlog/market=FR", "2026-11-20"),  # long after: false
+        ("takedown_rate/market=FR", "2026-09-25"),  # not moved by a backlog: false
+        ("overdue_backlog/market=ES", "2026-09-25"),  # another market: false
+    )
+    mask = explained_mask(f, suite())
+    assert mask.tolist() == [False, True, True, True, False, False, False]
+    s = suite()
+    strict = score_events(f, s.windows, 3650, 0.0)
+    aware = score_events(f[~mask], s.windows, 3650, 0.0)
+    assert (strict.events, strict.true_events) == (7, 1)
+    assert (aware.events, aware.true_events) == (4, 1)
+    assert aware.recall == strict.recall == 1.0
