@@ -8,21 +8,49 @@ previous detections or the new ones, never a mix.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
+from importlib import resources
 
 import pandas as pd
 import pyarrow as pa
 
 from alerts.detection import SeriesSpec, score_frame
 from alerts.detectors import DetectorParams
-from metrics.metric_store import MetricStore
+from metrics.metric_store import MetricStore, set_meta
 
 log = logging.getLogger(__name__)
 
 DETECTION_COLUMNS = (
     "metric_id, slice, date, value, expected, lower, upper, score, is_anomaly, direction, is_alert"
 )
+
+
+# The modules whose code decides a verdict: a change to any of them is a new detector.
+_DETECTOR_MODULES = (
+    "detectors.py",
+    "baselines.py",
+    "detection_scales.py",
+    "false_alarm_control.py",
+)
+
+
+def detector_version(params: DetectorParams | None = None, fdr: float | None = None) -> str:
+    """A short stable tag of the detector: parameters, known-events calendar and code.
+
+    Written to the store's meta (`detector_version`) with the detections, so the alert
+    evaluation log can tell verdicts of one detector from those of the next.
+    """
+    params = params or DetectorParams()
+    digest = hashlib.sha256()
+    digest.update(repr(params).encode())
+    digest.update(params.known_events.calendar.model_dump_json().encode())
+    digest.update(repr(fdr).encode())
+    package = resources.files("alerts")
+    for name in _DETECTOR_MODULES:
+        digest.update(package.joinpath(name).read_bytes())
+    return "detector-" + digest.hexdigest()[:8]
 
 
 def read_store_series(store: MetricStore) -> pd.DataFrame:
@@ -91,6 +119,7 @@ def detect_store(
             f"SELECT {DETECTION_COLUMNS} FROM new_detections"
         )
         con.unregister("new_detections")
+        set_meta(con, "detector_version", detector_version(params, fdr))
     log.info(
         "wrote %d detections (%d alerts) in %.1f s",
         len(out),
