@@ -9,8 +9,11 @@ on a day (which depends on that day's volume) and the way back to the indicator'
 - rate (k events per exposure n, Poisson): y = sqrt((k + 3/8) / n), v = 1 / (4 n).
 - count (Poisson-like): y = sqrt(k + 3/8), v = 1/4.
 - duration (median hours of n cases): y = log(median). The median of n log-normal cases has
-  variance (pi/2) sigma^2 / n, sigma estimated from that day's p90 (log p90 - log p50 = 1.2816
-  sigma); without a p90, v = 0 and the day-to-day spread is learned from history alone.
+  variance (pi/2) sigma^2 / n. sigma is the series' own, learned from the p90 and median of
+  the days before (log p90 - log p50 = 1.2816 sigma, corrected for the small-sample
+  shrinkage of both quantiles; see `pooled_log_sigma`); without a p90, v = 0 and the
+  day-to-day spread is learned from history alone. What the case count does not explain
+  (channel mix, weekday, backlogs, heavy tails) is learned as overdispersion, as for rates.
 
 Because v shrinks when the volume grows, a festival day with three times the listings and the
 same rate is held to a tighter sampling band but the same value -- no alert -- and a
@@ -26,12 +29,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+from scipy.stats import norm
 
 KINDS = ("share", "rate", "count", "duration")
 
 # log p90 - log p50 of a log-normal, in units of its sigma: norm.ppf(0.9).
 _Z90 = 1.2815515655446004
 _MEDIAN_VARIANCE_FACTOR = np.pi / 2
+# Days of p90 / median pairs pooled into a duration series' spread (as the baseline's scale).
+SIGMA_WINDOW = 56
+_GAP_MAX_CASES = 500.0
 
 
 @dataclass
@@ -54,7 +62,10 @@ def to_working_scale(
     scale: np.ndarray,
     p90: np.ndarray | None = None,
 ) -> WorkingScale:
-    """Transforms arrays of one kind (any shape, broadcast together) to the working scale."""
+    """Transforms arrays of one kind (broadcast together) to the working scale.
+
+    Any shape, except that a duration's spread is learned down the rows: rows are days.
+    """
     value = np.asarray(value, dtype=float)
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
@@ -81,15 +92,66 @@ def to_working_scale(
             if p90 is None:
                 v = np.zeros(value.shape)
             else:
-                p90 = np.asarray(p90, dtype=float)
-                sigma = np.clip((np.log(np.maximum(p90, 1e-3)) - y) / _Z90, 0.05, 3.0)
-                v = np.where(
-                    np.isnan(den) | np.isnan(p90), 0.0, _MEDIAN_VARIANCE_FACTOR * sigma**2 / den
-                )
+                sigma = pooled_log_sigma(value, np.asarray(p90, dtype=float), den)
+                v = np.where(np.isnan(den) | np.isnan(sigma), 0.0, median_variance(sigma, den))
         else:
             raise ValueError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
     y = np.where(np.isnan(value), np.nan, y)
     return WorkingScale(y=y, v=np.where(np.isnan(y), np.nan, v), events=num, volume=den)
+
+
+def sample_quantile_gap(n: np.ndarray) -> np.ndarray:
+    """E[q90 - q50] of n standard normal cases, with DuckDB's `quantile_cont` (type 7).
+
+    Blom's scores Phi^-1((i - 3/8) / (n + 1/4)) approximate the expected order statistics;
+    the interpolated quantiles of a small sample sit much closer together than the
+    population's (0.37 z90 for two cases, 0.82 z90 for ten), so a sigma read from one day's
+    p90 and median without this correction is far too small on small slices.
+    """
+    # Beyond a few hundred cases the shrinkage is under 0.5 %: sizes are capped there.
+    n = np.minimum(np.asarray(n, dtype=float), _GAP_MAX_CASES)
+    out = np.full(n.shape, np.nan)
+    for size in np.unique(n[np.isfinite(n) & (n >= 2)]):
+        size_i = int(size)
+        scores = norm.ppf((np.arange(1, size_i + 1) - 0.375) / (size_i + 0.25))
+        positions = np.arange(size_i) / (size_i - 1)
+        gap = np.interp(0.9, positions, scores) - np.interp(0.5, positions, scores)
+        out[n == size] = gap
+    return out
+
+
+def pooled_log_sigma(value: np.ndarray, p90: np.ndarray, cases: np.ndarray) -> np.ndarray:
+    """Spread (sigma of log hours) of a duration series' cases, learned from past days.
+
+    Rows are days (a 1-D array is one series). Each day gives sigma = (log p90 - log p50)
+    / E[q90 - q50 | n]; the estimate used on a day is the case-weighted mean over the
+    `SIGMA_WINDOW` days before it (that day's own until there are none): a mean, because
+    the corrected gap is unbiased while its median on small days is not. Never today's
+    own: on a small slice a high median pulls towards the p90, so today's gap shrinks
+    exactly when the median rises -- a band that narrows on the days it must not.
+    """
+    value = np.asarray(value, dtype=float)
+    flat = value.ndim == 1
+    p90 = np.broadcast_to(np.asarray(p90, dtype=float), value.shape)
+    cases = np.broadcast_to(np.asarray(cases, dtype=float), value.shape)
+    if flat:
+        value, p90, cases = (a.reshape(-1, 1) for a in (value, p90, cases))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = np.log(np.maximum(p90, 1e-3)) - np.log(np.maximum(value, 1e-3))
+        day = np.clip(gap / sample_quantile_gap(cases), 0.05, 3.0)
+        weight = np.where(np.isnan(day), 0.0, cases)
+        frame = pd.DataFrame(np.where(weight > 0, day * weight, 0.0))
+        total = frame.rolling(SIGMA_WINDOW, min_periods=1).sum().shift(1).to_numpy()
+        weights = (
+            pd.DataFrame(weight).rolling(SIGMA_WINDOW, min_periods=1).sum().shift(1).to_numpy()
+        )
+        pooled = np.where(weights > 0, total / weights, day)
+    return pooled.reshape(-1) if flat else pooled
+
+
+def median_variance(sigma: np.ndarray, cases: np.ndarray) -> np.ndarray:
+    """Sampling variance of the log median of n cases with log-sd sigma: (pi/2) sigma^2 / n."""
+    return _MEDIAN_VARIANCE_FACTOR * np.asarray(sigma) ** 2 / np.asarray(cases)
 
 
 def from_working_scale(
