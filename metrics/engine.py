@@ -152,8 +152,7 @@ def compute_store(
                 log.warning("skipping %s: it needs the %s export", metric.id, missing[0])
                 continue
             t0 = time.perf_counter()
-            known = stored.get(metric.id) if start > window.first_day else None
-            series = build_series(con, metric, start, window.last_day, known)
+            series = build_series(con, metric, start, window.last_day, stored.get(metric.id))
             if metric.aggregation == "running_sum" and start > window.first_day:
                 series = add_running_base(series, _stored_base(store, metric.id, start))
             frames.append(series)
