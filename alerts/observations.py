@@ -152,8 +152,14 @@ def _threshold_observations(
     breach = level.isin(["warning", "critical"])
     rated.loc[breach, "verdict"] = "breach"
     rated.loc[level.isna() | rated["value"].isna(), "verdict"] = "no_data"
+    # Too few cases to judge and no breach that survives the guard: no evidence of a breach,
+    # so the day counts as ok (a held no_data state would pin small slices for weeks).
+    low = rated["low_volume"].fillna(False).astype(bool) if "low_volume" in rated else False
+    quiet = low & level.isna() & rated["value"].notna()
+    rated.loc[quiet, "verdict"] = "ok"
     rated["breach_severity"] = level.where(breach & rated["value"].notna(), None)
     rated["data_status"] = "ok"
     rated.loc[rated["verdict"] == "no_data", "data_status"] = "no value"
+    rated.loc[quiet, "data_status"] = "low volume"
     rated["metric_fingerprint"] = None
     return rated[OBS_COLUMNS]
