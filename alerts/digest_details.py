@@ -82,13 +82,24 @@ def top_slices(
                 "slice": str(rec.get("child_slice", "")),
                 "value": format_value(definition.kind, rec.get("value")),
                 "baseline": format_value(definition.kind, rec.get("baseline_value")),
-                "share": _percent(rec.get("share_of_change")),
+                # The signed contribution in the metric's unit: shares of the change exceed
+                # 100% when children move in opposite directions, which reads as an error.
+                "share": _signed_contribution(definition.kind, rec.get("contribution")),
             }
         )
     return rows
 
 
-def _percent(share: object) -> str:
-    if share is None or pd.isna(share):  # type: ignore[arg-type]
+def _signed_contribution(kind: str, value: object) -> str:
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
         return "n/a"
-    return f"{round(float(share) * 100)}%"  # type: ignore[arg-type]  # an int: never "-0%"
+    v = float(value)  # type: ignore[arg-type]
+    if kind == "share":
+        text = f"{v * 100:+.1f} pp"
+    elif kind == "duration":
+        text = f"{v:+.1f} h"
+    elif kind == "count":
+        text = f"{v:+,.0f}"
+    else:
+        text = f"{v:+.2f}"
+    return text.replace("+0.0 ", "0.0 ").replace("-0.0 ", "0.0 ")  # never "-0.0 pp"
