@@ -55,6 +55,9 @@ PAGES = {
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if CHROMIUM is None:
+        # .ci/run sets GOVKPI_REQUIRE_BROWSER: in CI a missing browser is a failure.
+        if os.environ.get("GOVKPI_REQUIRE_BROWSER"):
+            pytest.fail("GOVKPI_REQUIRE_BROWSER is set but Chromium is not installed")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     root = tmp_path_factory.mktemp("browser")
     store = build_store(root / "store.duckdb", data_dir=write_rows_exports(root / "data"))
