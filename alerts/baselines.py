@@ -62,7 +62,8 @@ class BaselineParams:
     min_level_points: int = 14
     min_scale_points: int = 14
     # A series whose day-to-day changes vary less than this fraction (in variance) of its
-    # residuals around the level is a stock (live listings, a backlog): see _stock_baseline.
+    # residuals around the level -- typically over its past days, or on the day -- is a stock
+    # (live listings, a backlog): see _stock_baseline.
     stock_ratio: float = 0.25
 
 
@@ -228,7 +229,15 @@ def compute_baseline(
     level_spread = (
         MAD_TO_SD * _past((y - expected).abs(), p.scale_window, "median", p.min_scale_points)
     ) ** 2
-    stock = (var_change < p.stock_ratio * level_spread) & s_expected.notna()
+    # Being a stock is a property of the series, not of the day: the median ratio over all
+    # past days decides (the day's own ratio until two weeks of them exist). Day by day, a
+    # steady ramp that the trending level happens to follow closely (ratio 0.3 on a series
+    # whose median is 0.03) flipped to the level model, which then could not follow a
+    # festival's step and alerted for weeks. The day's own ratio still counts too: right
+    # after a level shift of any series, yesterday's value is the better expectation.
+    ratio = (var_change / level_spread).where(level_spread > 0)
+    typical_ratio = ratio.expanding(min_periods=p.min_scale_points).median().fillna(ratio)
+    stock = ((typical_ratio < p.stock_ratio) | (ratio < p.stock_ratio)) & s_expected.notna()
     expected = expected.mask(stock, s_expected)
     variance = variance.mask(stock, s_variance)
     expected_long = expected_long.mask(stock, s_long)
