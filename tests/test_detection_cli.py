@@ -236,3 +236,16 @@ def test_help_explains_every_option(capsys) -> None:
     for option in ("--store", "--input", "--output", "--threshold", "--fdr"):
         assert option in text
     assert "series_id, kind" in text and "is_anomaly" in text
+
+
+def test_known_events_file_replaces_the_packaged_calendar(tmp_path, capsys) -> None:
+    from govkpi import cli
+
+    bad = tmp_path / "events.toml"
+    bad.write_text("[[nonsense]]\nx = 1\n")
+    code = cli.main(
+        ["detect", "--input", str(tmp_path / "in.parquet"), "--output", str(tmp_path / "o"),
+         "--known-events", str(bad)]
+    )  # fmt: skip
+    assert code == 2
+    assert "events.toml" in capsys.readouterr().err

@@ -26,6 +26,7 @@ DEFAULT_THRESHOLD = 4.0
 
 log = logging.getLogger(__name__)
 STORE_ENV = "GOVKPI_STORE"
+KNOWN_EVENTS_ENV = "GOVKPI_KNOWN_EVENTS"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -75,6 +76,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="additionally keep only anomalies that are Benjamini-Hochberg discoveries at "
         "level Q among all series tested that day (default: off)",
     )
+    parser.add_argument(
+        "--known-events",
+        metavar="FILE",
+        default=None,
+        help="TOML calendar of known event days (festivals, holidays) that replaces the "
+        "packaged one; default: $GOVKPI_KNOWN_EVENTS or the packaged calendar "
+        "(alerts/known_events.toml)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -85,6 +94,11 @@ def _params(args: argparse.Namespace) -> DetectorParams:
         raise UserError("--threshold must be a positive number of standard deviations")
     if args.fdr is not None and not 0 < args.fdr < 1:
         raise UserError("--fdr must be between 0 and 1, e.g. 0.05")
+    from alerts.known_events import load_known_events
+
+    calendar = getattr(args, "known_events", None) or os.environ.get(KNOWN_EVENTS_ENV)
+    if calendar:
+        return DetectorParams(threshold=args.threshold, known_events=load_known_events(calendar))
     return DetectorParams(threshold=args.threshold)
 
 
