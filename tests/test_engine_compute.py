@@ -4,7 +4,6 @@ and bad exports. Real Parquet exports, real DuckDB store; expectations worked ou
 from __future__ import annotations
 
 import hashlib
-import math
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from metrics.catalogue import Catalogue, load_catalogue
 from metrics.engine import compute_store
 from metrics.errors import InvalidExportError
 from metrics.metric_store import MetricStore, get_meta
+from tests.engine_support import check, point, read_series, subset
 from tests.export_fixtures import write_exports
 
 NULL = None
@@ -46,35 +45,6 @@ def cmp(n: int, listing: int, channel: str, received: str, decided: str | None,
         "outcome": outcome if decided else None,
         "complainant_informed_at": None,
     }
-
-
-def subset(*ids: str) -> Catalogue:
-    full = load_catalogue()
-    return Catalogue(metrics={i: full.get(i) for i in ids}, shared_sql=full.shared_sql)
-
-
-def read_series(store: MetricStore) -> pd.DataFrame:
-    with store.read() as con:
-        return con.execute("SELECT * FROM series ORDER BY metric_id, slice, date").df()
-
-
-def point(series: pd.DataFrame, metric: str, slice_: str, day: str) -> dict[str, Any]:
-    rows = series[
-        (series["metric_id"] == metric)
-        & (series["slice"] == slice_)
-        & (series["date"] == pd.Timestamp(day))
-    ]
-    assert len(rows) == 1, f"{metric}/{slice_} on {day}: {len(rows)} rows"
-    return rows.iloc[0].to_dict()
-
-
-def check(row: dict[str, Any], value: float | None, num: float | None, den: float | None) -> None:
-    for name, want in (("value", value), ("numerator", num), ("denominator", den)):
-        got = row[name]
-        if want is None:
-            assert got is None or math.isnan(got), f"{name}: expected NULL, got {got}"
-        else:
-            assert got == pytest.approx(want, rel=1e-9), f"{name}: expected {want}, got {got}"
 
 
 def file_hash(path: Path) -> str:

@@ -24,6 +24,7 @@ import pytest
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.engine import compute_store
 from metrics.metric_store import MetricStore
+from tests.engine_support import check, point, subset
 from tests.export_fixtures import write_exports
 
 NULL = None  # an expected value of NULL: no value on a day with a zero denominator
@@ -65,32 +66,6 @@ def compute(data: Path, store_path: Path, catalogue: Catalogue | None = None) ->
     compute_store(str(data), store, full=True, validate=True, catalogue=catalogue)
     with store.read() as con:
         return con.execute("SELECT * FROM series").df()
-
-
-def subset(*ids: str) -> Catalogue:
-    full = load_catalogue()
-    return Catalogue(metrics={i: full.get(i) for i in ids}, shared_sql=full.shared_sql)
-
-
-def point(series: pd.DataFrame, metric: str, slice_: str, day: str) -> dict[str, Any]:
-    """The one stored row of (metric, slice, date)."""
-    rows = series[
-        (series["metric_id"] == metric)
-        & (series["slice"] == slice_)
-        & (series["date"] == pd.Timestamp(day))
-    ]
-    assert len(rows) == 1, f"{metric}/{slice_} on {day}: {len(rows)} rows"
-    return rows.iloc[0].to_dict()
-
-
-def check(row: dict[str, Any], value: float | None, num: float | None, den: float | None) -> None:
-    """value, numerator, denominator as stored; None means SQL NULL (NaN in the frame)."""
-    for name, want in (("value", value), ("numerator", num), ("denominator", den)):
-        got = row[name]
-        if want is None:
-            assert got is None or math.isnan(got), f"{name}: expected NULL, got {got}"
-        else:
-            assert got == pytest.approx(want, rel=1e-9), f"{name}: expected {want}, got {got}"
 
 
 # --------------------------------------------------------------------------------------------
