@@ -24,6 +24,7 @@ from metrics.facts import DataWindow, prepare_facts, prepare_live_exposure
 from metrics.metric_store import MetricStore, get_meta, set_meta
 from metrics.series_builder import add_running_base, build_series
 from metrics.sla import SlaPolicy
+from metrics.validation import require_valid
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +118,6 @@ def compute_store(
     validate: bool = True,
     memory_limit: str | None = None,
 ) -> ComputeSummary:
-    from metrics.validation import require_valid
-
     started = time.perf_counter()
     catalogue = catalogue or load_catalogue()
     version = catalogue_version(catalogue)

@@ -190,7 +190,7 @@ def _complaint_facts(
     window: DataWindow,
     since: date | None,
 ) -> None:
-    _recent_events(con, since)
+    _recent_events(con, since, has_appeals="appeals" in window.tables)
     markets = [
         r[0]
         for r in con.execute(
@@ -254,14 +254,11 @@ def _complaint_facts(
     )
 
 
-def _recent_events(con: duckdb.DuckDBPyConnection, since: date | None) -> None:
+def _recent_events(
+    con: duckdb.DuckDBPyConnection, since: date | None, *, has_appeals: bool
+) -> None:
     """Complaints and appeals that can change the days computed, and the market, category
     and tier of their listings (one semi-join scan of listings, not one per table)."""
-    has_appeals = bool(
-        con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'appeals'").fetchall()[
-            0
-        ][0]
-    )
     if since is None:
         con.execute("CREATE OR REPLACE VIEW complaints_in_window AS SELECT * FROM complaints")
         if has_appeals:
