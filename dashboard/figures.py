@@ -228,39 +228,25 @@ def contribution_figure(contributors: pd.DataFrame, kind: str) -> go.Figure:
     df = contributors.iloc[::-1]
     labels = [describe_slice(s) for s in df["child_slice"]]
     fmt = hover_format(kind)
-    fig = go.Figure()
     if df["rate_effect"].isna().all():  # counts: no rate/mix split, just the change
+        bars = [("contribution", "Change", VALUE, "change")]
+    else:
+        bars = [
+            ("rate_effect", "Rate effect (its own value moved)", VALUE, "rate effect"),
+            ("mix_effect", "Mix effect (its volume moved)", UNUSUAL, "mix effect"),
+        ]
+    fig = go.Figure()
+    for column, name, color, hover in bars:
         fig.add_trace(
             go.Bar(
                 y=labels,
-                x=df["contribution"],
+                x=df[column],
                 orientation="h",
-                name="Change",
-                marker_color=VALUE,
-                hovertemplate=f"change %{{x:{fmt}}}<extra></extra>",
+                name=name,
+                marker_color=color,
+                hovertemplate=f"{hover} %{{x:{fmt}}}<extra></extra>",
             )
         )
-        return _bar_layout(fig, kind, len(df))
-    fig.add_trace(
-        go.Bar(
-            y=labels,
-            x=df["rate_effect"],
-            orientation="h",
-            name="Rate effect (its own value moved)",
-            marker_color=VALUE,
-            hovertemplate=f"rate effect %{{x:{fmt}}}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Bar(
-            y=labels,
-            x=df["mix_effect"],
-            orientation="h",
-            name="Mix effect (its volume moved)",
-            marker_color=UNUSUAL,
-            hovertemplate=f"mix effect %{{x:{fmt}}}<extra></extra>",
-        )
-    )
     return _bar_layout(fig, kind, len(df))
 
 
