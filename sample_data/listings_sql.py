@@ -38,6 +38,8 @@ BLOCK_HOURS = 0.3
 MODEL_HOURS = 6.0
 REVIEW_HOURS = 36.0
 REPORT_HOURS = 96.0
+# Log-normal sigma of the report delay: a few reports come weeks after publication.
+REPORT_SIGMA = 1.1
 SALE_HOURS = 120.0
 # Share of the model's catches blocked before publication (most missing certificates are).
 BLOCKED_BY_MODEL = 0.55
@@ -199,7 +201,7 @@ def lifecycle_sql(r: SqlRandom, source: str) -> str:
         "CASE WHEN hit THEN 2 ELSE cls END AS cls2, coalesce(prepub AND NOT hit, false) AS prepub2",
         # Reported violations: who reports, when, and when the decision comes.
         f"""CASE WHEN cls2 = 2 THEN pub_us + {
-            lognormal(k, "complaint.delay", f"coalesce(ov_react_h, {REPORT_HOURS})", 1.1)
+            lognormal(k, "complaint.delay", f"coalesce(ov_react_h, {REPORT_HOURS})", REPORT_SIGMA)
         } END AS recv_us,
         CASE cls2 WHEN 0 THEN 0 WHEN 1 THEN 1
                   WHEN 2 THEN 2 + {nested_choice("reason", "u_rch", REACTIVE_CHANNELS)}

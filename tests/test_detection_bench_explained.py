@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
-from bench.detect_sample_suite import Cause, SampleSuite, explained_mask, slices_overlap
-from bench.detect_scoring import Window, score_events
+from bench.detect_sample_suite import (
+    AFTERMATH_DAYS,
+    REPORT_DELAY_P95_DAYS,
+    Cause,
+    SampleSuite,
+    explained_mask,
+    slices_overlap,
+)
+from bench.detect_scoring import SLACK_DAYS, Window, score_events
 
 T = pd.Timestamp
 
@@ -52,3 +61,19 @@ def test_explained_needs_a_moved_metric_an_overlapping_slice_and_the_window() ->
     assert (strict.events, strict.true_events) == (7, 1)
     assert (aware.events, aware.true_events) == (4, 1)
     assert aware.recall == strict.recall == 1.0
+
+
+def test_an_outage_explains_complaint_alerts_for_its_report_delay_after_it() -> None:
+    outage = replace(
+        suite(),
+        windows=[Window("proactive_rate/all", T("2026-09-05"), T("2026-09-08"))],
+        causes=[Cause("proactive_model_outage", "all", T("2026-09-05"), T("2026-09-08"))],
+    )
+    last = T("2026-09-08") + pd.Timedelta(days=SLACK_DAYS + AFTERMATH_DAYS[outage.causes[0].kind])
+    f = flags(
+        ("complaint_rate/channel=rights_holder", "2026-09-14"),  # reports of missed listings
+        ("substantiation_rate/issue_type=product_safety", str(last.date())),
+        ("complaint_rate/channel=authority", str((last + pd.Timedelta(days=1)).date())),
+    )
+    assert REPORT_DELAY_P95_DAYS >= 14  # weeks, not the +/- 2 days of slack
+    assert explained_mask(f, outage).tolist() == [True, True, False]
