@@ -7,7 +7,9 @@ Suites:
                      FILE; see bench/detect_sample_suite.py); skipped with a message otherwise.
                      Scored strictly (every event not on a labelled series or its nested
                      slices is false) and explained-aware (events on metrics and slices a
-                     labelled incident is known to move, during it, count neither way)
+                     labelled incident is known to move, during it, count neither way);
+                     then an oracle lower bound on each incident's delay
+                     (bench/detect_delay_bound.py)
 Each suite is scored for govkpi's detector and two baselines on the same series (rolling
 28-day mean +/- 3 sigma; STL period 7 robust, refitted weekly), all by their alerts (flags in
 the direction that is bad for the indicator; both directions when it has none). Then N
@@ -33,6 +35,7 @@ import pandas as pd
 from alerts.detection import SeriesSpec, score_frame
 from alerts.false_alarm_control import is_bad_direction
 from bench.detect_baselines import rolling_sigma, stl_robust
+from bench.detect_delay_bound import delay_bounds, format_bounds
 from bench.detect_sample_suite import (
     explained_mask,
     festival_false_events,
@@ -40,7 +43,14 @@ from bench.detect_sample_suite import (
     load_sample_suite,
     related,
 )
-from bench.detect_scoring import SLACK_DAYS, EventScore, Window, events_of, score_events
+from bench.detect_scoring import (
+    SLACK_DAYS,
+    EventScore,
+    Window,
+    events_of,
+    score_events,
+    window_delays,
+)
 from bench.labelled_suite import Suite, make_suite
 
 GOALS = "goals: F1 >= 0.85, recall >= 0.9, <= 0.5 false events / series-year, delay <= 1 day"
@@ -159,6 +169,14 @@ def sample_suite(
         f"    {len(suite.specs)} series, scored from {suite.since.date()}; "
         f"{len(suite.windows)} labelled incident effects",
     ]
+    delays = window_delays(flags["govkpi"], suite.windows)
+    notes.append(
+        "    govkpi delay per incident: "
+        + ", ".join(
+            f"{w.series_id} {'missed' if d is None else f'{d} d'}"
+            for w, d in zip(suite.windows, delays, strict=True)
+        )
+    )
     labelled = {w.series_id for w in suite.windows}
     rows = int(suite.frame["series_id"].isin(labelled).sum())
     for name, f in flags.items():
@@ -231,10 +249,12 @@ def main(argv: list[str] | None = None) -> int:
         print_table(f"sample data, strict ({args.store})", results, notes)
         print_table(
             "sample data, explained-aware (events on metrics and slices an incident is known"
-            " to move, during it, count neither way)",
+            " to move, during it or its reporting aftermath, count neither way)",
             explained,
             explained_notes,
         )
+        # How early the data allow at best: the delay goal read against what is possible.
+        print("\n".join(format_bounds(delay_bounds(args.store, args.incidents))))
     else:
         print("\nsample data: skipped (give --store PATH and --incidents FILE: a store computed")
         print("  by `govkpi compute` from `govkpi sample` exports, and their incidents.json)")

@@ -63,6 +63,23 @@ def events_of(flags: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def window_delays(
+    flags: pd.DataFrame, windows: Iterable[Window], slack: int = SLACK_DAYS
+) -> list[int | None]:
+    """Per window: days from its start to the first flag of its series inside it (widened by
+    `slack`; never negative), or None when it is missed."""
+    pad = pd.Timedelta(days=slack)
+    flag_days = flags[["series_id", "date"]].copy()
+    flag_days["date"] = pd.to_datetime(flag_days["date"])
+    days_by_series = {sid: g["date"].to_numpy() for sid, g in flag_days.groupby("series_id")}
+    out: list[int | None] = []
+    for w in windows:
+        days = days_by_series.get(w.series_id, np.array([], dtype="datetime64[ns]"))
+        inside = days[(days >= np.datetime64(w.start - pad)) & (days <= np.datetime64(w.end + pad))]
+        out.append(max(0, (pd.Timestamp(inside.min()) - w.start).days) if len(inside) else None)
+    return out
+
+
 def score_events(
     flags: pd.DataFrame,
     windows: Iterable[Window],
@@ -84,16 +101,9 @@ def score_events(
         candidates = [w for sid, ws in by_series.items() if explains(ev.series_id, sid) for w in ws]
         if any(ev.start <= w.end + pad and ev.end >= w.start - pad for w in candidates):
             true_events += 1
-    flag_days = flags[["series_id", "date"]].copy()
-    flag_days["date"] = pd.to_datetime(flag_days["date"])
-    days_by_series = {sid: g["date"].to_numpy() for sid, g in flag_days.groupby("series_id")}
-    recalled, delays = 0, []
-    for w in windows:
-        days = days_by_series.get(w.series_id, np.array([], dtype="datetime64[ns]"))
-        inside = days[(days >= np.datetime64(w.start - pad)) & (days <= np.datetime64(w.end + pad))]
-        if len(inside):
-            recalled += 1
-            delays.append(max(0, (pd.Timestamp(inside.min()) - w.start).days))
+    found = window_delays(flags, windows, slack)
+    delays = [d for d in found if d is not None]
+    recalled = len(delays)
     false_events = len(events) - true_events
     return EventScore(
         events=len(events),

@@ -14,7 +14,7 @@ from bench.detect_sample_suite import (
     explained_mask,
     slices_overlap,
 )
-from bench.detect_scoring import SLACK_DAYS, Window, score_events
+from bench.detect_scoring import SLACK_DAYS, Window, score_events, window_delays
 
 T = pd.Timestamp
 
@@ -77,3 +77,19 @@ def test_an_outage_explains_complaint_alerts_for_its_report_delay_after_it() -> 
     )
     assert REPORT_DELAY_P95_DAYS >= 14  # weeks, not the +/- 2 days of slack
     assert explained_mask(f, outage).tolist() == [True, True, False]
+
+
+def test_window_delays_count_from_the_start_and_name_the_missed() -> None:
+    windows = [
+        Window("a/all", T("2026-03-10"), T("2026-03-20")),
+        Window("b/all", T("2026-03-10"), T("2026-03-20")),
+        Window("c/all", T("2026-03-10"), T("2026-03-20")),
+    ]
+    f = flags(
+        ("a/all", "2026-03-13"),
+        ("a/all", "2026-03-15"),
+        ("b/all", "2026-03-09"),  # inside the slack before the start: no negative delay
+        ("c/all", "2026-04-30"),  # long after: missed
+    )
+    assert window_delays(f, windows) == [3, 0, None]
+    assert score_events(f, windows, 3650, 0.0).median_delay == 1.5
