@@ -10,14 +10,16 @@ On the working scale of `alerts.detection_scales` (y, with known sampling varian
    three days later) is collected per weekday over the previous `season_weeks` weeks; the
    median per weekday, centred to sum to zero, is shrunk towards zero by its own estimation
    noise (James-Stein style), so series without a weekly pattern do not pay for one.
-2. Robust screen (pass 1). Level = median of the deseasonalised last 28 days; scale = MAD of
-   the one-step residuals over the last 56 days. Points beyond `winsor` (2.5) predictive
-   standard deviations are outliers for the next pass.
-3. Baseline (pass 2). Level = mean of the last 28 days without the pass-1 outliers (the
-   winsorised mean where too few are left): efficient when clean, and an incident does not
-   leak into the days after it. Plus a trend that counts only when two consecutive 4-week
-   slopes agree in sign (the smaller one is used): a real trend is followed, a level shift
-   or a 2-3 week ramp is not mistaken for one.
+2. Robust screen (pass 1). Level = median of the deseasonalised last 56 days (so an incident
+   of up to four weeks stays a minority of it); scale = MAD of the one-step residuals over
+   the last 56 days. Points beyond `winsor` (2.5) predictive standard deviations are
+   outliers for the next pass.
+3. Baseline (pass 2). Level = mean of the last 28 days without the pass-1 outliers (where
+   fewer than 14 are left, outlier days count as the screen's prediction for them):
+   efficient when clean, and an incident does not leak into the days after it. Plus a
+   trend that counts only when two consecutive 4-week slopes agree in sign (the smaller one
+   is used): a real trend is followed, a level shift or a 2-3 week ramp is not mistaken for
+   one.
 4. Predictive variance = v(t) + the series' own extra variance. The extra variance is
    learned from the one-step residuals of the last 56 days, pass-1 outliers left out (so a
    past incident does not widen the band): their truncation-corrected mean square, minus
@@ -27,9 +29,9 @@ On the working scale of `alerts.detection_scales` (y, with known sampling varian
    and scaled back by today's unit, so it follows the level through a trend or a shift.
 5. A long baseline (the same level over days t-42..t-15) for the slow-ramp accumulator.
 
-A lasting level shift is flagged until the pass-1 median has crossed over (about two weeks)
-and the outlier-free level has followed (two to four weeks in all); then it is the new
-normal -- the alert has done its job and the team has decided whether to act.
+A lasting level shift is flagged until the pass-1 median has crossed over and the
+outlier-free level has followed (about four weeks in all); then it is the new normal -- the
+alert has done its job and the team has decided whether to act.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def truncated_variance(c: float) -> float:
 @dataclass(frozen=True)
 class BaselineParams:
     level_window: int = 28
+    screen_window: int = 56
     scale_window: int = 56
     season_weeks: int = 8
     winsor: float = 2.5
@@ -194,8 +197,9 @@ def compute_baseline(
     half = (p.level_window + 1) / 2  # a window mean sits half a window behind today
 
     # Pass 1: median level, MAD scale; marks the outliers.
-    level1 = _past(ys, p.level_window, "median", p.min_level_points)
-    expected1 = level1 + half * _trend(level1, p.level_window) + season
+    level1 = _past(ys, p.screen_window, "median", p.min_level_points)
+    half1 = (p.screen_window + 1) / 2
+    expected1 = level1 + half1 * _trend(level1, p.level_window) + season
     resid1 = y - expected1
     unit1 = unit_of(expected1)
     var1 = v + _extra_variance(resid1, v, unit1, None, p) * unit1**2
@@ -212,6 +216,12 @@ def compute_baseline(
     )
     kept = ys.where(~outlier)
     level = _past(kept, p.level_window, "mean", p.min_level_points)
+    # Too few clean days left (an incident of more than two weeks): outlier days count as the
+    # screen's own prediction for them. Clipped to the screen's band instead, they dragged
+    # the level along (and, through the residuals of the days after, widened the band for
+    # the next eight weeks).
+    imputed = ys.where(~outlier, centre1)
+    level = level.fillna(_past(imputed, p.level_window, "mean", p.min_level_points))
     level = level.fillna(_past(clipped, p.level_window, "mean", p.min_level_points))
     slope = _trend(level, p.level_window)
     expected = level + half * slope + season
