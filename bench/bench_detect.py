@@ -44,7 +44,6 @@ from bench.detect_sample_suite import (
     related,
 )
 from bench.detect_scoring import (
-    SLACK_DAYS,
     EventScore,
     Window,
     events_of,
@@ -109,18 +108,13 @@ def run_methods(
 def breakdown(suite: Suite, flags: pd.DataFrame) -> list[str]:
     """Recall and median delay per incident kind; false events per series-year by feature."""
     lines = []
-    pad = pd.Timedelta(days=SLACK_DAYS)
-    days = flags.assign(date=pd.to_datetime(flags["date"])).groupby("series_id")["date"]
-    by_series = {sid: g.to_numpy() for sid, g in days}
-    found: dict[str, list[float]] = {}
-    for inc in suite.incidents:
-        d = by_series.get(inc.series_id, np.array([], dtype="datetime64[ns]"))
-        inside = d[(d >= np.datetime64(inc.start - pad)) & (d <= np.datetime64(inc.end + pad))]
-        delay = max(0, (pd.Timestamp(inside.min()) - inc.start).days) if len(inside) else np.nan
+    windows = [Window(i.series_id, i.start, i.end) for i in suite.incidents]
+    found: dict[str, list[int | None]] = {}
+    for inc, delay in zip(suite.incidents, window_delays(flags, windows), strict=True):
         found.setdefault(inc.kind, []).append(delay)
     parts = []
     for kind, delays in sorted(found.items()):
-        hit = [x for x in delays if not np.isnan(x)]
+        hit = [x for x in delays if x is not None]
         med = f"{np.median(hit):.0f}d" if hit else "-"
         parts.append(f"{kind} {len(hit)}/{len(delays)} (delay {med})")
     lines.append("    recalled by kind: " + ", ".join(parts))
