@@ -10,9 +10,11 @@ For one kind of indicator, many series at once (rows = days, columns = series):
   residuals' own lag-1 autocorrelation (learned over 56 days ending two weeks back, so an
   incident's own run does not inflate it), because real governance series drift in runs. It
   catches 14-21 day ramps, and runs of days at ~3 sd in small slices, that never make a
-  single day extreme. Beside it, a two-sided CUSUM of the same residuals (de-correlated by
-  the same lag-1 autocorrelation) catches a lasting shift of 1.5-2.5 sd -- a share that
-  triples on ~100 cases a day -- which the EWMA, discounting old days, can miss for good.
+  single day extreme. Both accumulators start (from zero) once that autocorrelation can be
+  learned: a series' first ~9 weeks are judged by the point test alone. Beside it, a
+  two-sided CUSUM of the same residuals (de-correlated by the same lag-1 autocorrelation)
+  catches a lasting shift of 1.5-2.5 sd -- a share that triples on ~100 cases a day -- which
+  the EWMA, discounting old days, can miss for good.
 - Score: the point z, or the accumulator statistic (EWMA or CUSUM, the larger) rescaled so
   that its control limit maps to the same threshold, whichever is larger in size. A day is
   anomalous when |score| reaches the threshold of `alerts.false_alarm_control` and it is
@@ -39,6 +41,9 @@ from alerts.detection_scales import (
 )
 from alerts.false_alarm_control import DEFAULT_THRESHOLD, accumulator_limit, cusum_limit
 from alerts.known_events import KnownEvents, packaged_known_events
+
+# Day pairs the residuals' lag-1 autocorrelation is learned from, at least.
+RHO_MIN_PAIRS = 21
 
 
 @dataclass(frozen=True)
@@ -96,10 +101,21 @@ def _accumulator(
     z_long = ((y - base.expected_long) / sd).clip(-p.accumulator_clip, p.accumulator_clip)
     # Days the point test already flags are held out: a spike must not leave a tail.
     z_long = z_long.where(~flagged)
-    ewma = _ewma(z_long.to_numpy(), p.ewma_lambda)
     # Learned before the long baseline's gap, so an incident's own run does not inflate it.
     z_short = ((y - base.expected) / sd).clip(-2.5, 2.5)
-    rho = z_short.rolling(56, min_periods=21).corr(z_short.shift(1)).shift(1 + p.baseline.long_lag)
+    rho = (
+        z_short.rolling(56, min_periods=RHO_MIN_PAIRS)
+        .corr(z_short.shift(1))
+        .shift(1 + p.baseline.long_lag)
+    )
+    # Until the autocorrelation can be learned (about nine weeks into a series) a run cannot
+    # be told from the series' own drift: a backlog filling up from zero after the data start,
+    # its residuals against a lagging level same-signed for weeks, read as white noise and
+    # alerted. Both accumulators start from zero once there are as many scored days as the
+    # autocorrelation needs (counted, not consecutive: a sparse series gets there too).
+    learnable = z_short.notna().cumsum() > RHO_MIN_PAIRS + 1 + p.baseline.long_lag
+    z_long = z_long.where(learnable)
+    ewma = _ewma(z_long.to_numpy(), p.ewma_lambda)
     rho = rho.clip(0.0, 0.8).fillna(0.0).to_numpy()
     lam = p.ewma_lambda
     carry = rho * (1 - lam)

@@ -45,3 +45,28 @@ def test_a_mass_removal_from_a_smooth_stock_alerts_that_day() -> None:
     alerts = pd.to_datetime(out.loc[out["is_alert"], "date"])
     assert dates[cut] in set(alerts)
     assert alerts.min() >= dates[cut]
+
+
+def _overdue_backlog(seed: int, days: int = 300) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """A small overdue backlog from the data start: it fills up from zero (warm-up), then
+    stock_t = Binomial(stock_{t-1}, 0.7) + Poisson(lambda), lambda rising 60 % over two
+    months -- a slow change of the inflow, not an incident."""
+    rng = np.random.default_rng(seed)
+    lam = 2.0 * (1 + 0.6 * np.clip((np.arange(days) - 150) / 60, 0.0, 1.0))
+    stock = np.zeros(days)
+    held = 0
+    for t in range(days):
+        held = rng.binomial(held, 0.7) + rng.poisson(lam[t])
+        stock[t] = held
+    return pd.date_range(START, periods=days, freq="D"), stock
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_backlog_filling_up_then_rising_slowly_is_not_an_alert(seed: int) -> None:
+    # Before the accumulators waited for the residuals' autocorrelation to be learned, seeds
+    # 3, 7 and 9 alerted on 2, 19 and 2 days (days 51-92): a dip and recovery of the stock,
+    # which the accumulators summed as white noise while its autocorrelation was unknown.
+    dates, stock = _overdue_backlog(seed)
+    out = score_series(pd.DataFrame({"date": dates.date, "value": stock}), "count", None)
+    assert out["score"].notna().sum() > 200
+    assert not out["is_alert"].any()
