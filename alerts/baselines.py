@@ -78,6 +78,10 @@ class Baseline:
     variance: pd.DataFrame
     expected_long: pd.DataFrame
     history: pd.DataFrame  # observed days in the level window: the "enough history" guard
+    # The parts of `expected`, for tests that freeze the baseline at a candidate change
+    # point (`alerts.shift_test`): the weekday effect and the daily trend (NaN for stocks).
+    season: pd.DataFrame
+    trend: pd.DataFrame
 
 
 def _past(frame: pd.DataFrame, window: int, how: str, min_periods: int) -> pd.DataFrame:
@@ -252,5 +256,10 @@ def compute_baseline(
     variance = variance.mask(stock, s_variance)
     expected_long = expected_long.mask(stock, s_long)
     return Baseline(
-        expected=expected, variance=variance, expected_long=expected_long, history=history
+        expected=expected,
+        variance=variance,
+        expected_long=expected_long,
+        history=history,
+        season=season,
+        trend=slope.mask(stock),
     )

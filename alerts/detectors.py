@@ -15,8 +15,15 @@ For one kind of indicator, many series at once (rows = days, columns = series):
   two-sided CUSUM of the same residuals (de-correlated by the same lag-1 autocorrelation)
   catches a lasting shift of 1.5-2.5 sd -- a share that triples on ~100 cases a day -- which
   the EWMA, discounting old days, can miss for good.
-- Score: the point z, or the accumulator statistic (EWMA or CUSUM, the larger) rescaled so
-  that its control limit maps to the same threshold, whichever is larger in size. A day is
+- Shift GLR (`alerts.shift_test`), for shares and rates in slices where sampling noise is
+  most of the variance: the largest standardised window of the last 2-14 days, each window
+  against the baseline frozen on its first day and, where counts are known, tested exactly
+  on its pooled counts. The accumulators' references keep learning and re-learn a small
+  slice's shift as extra variance; this one does not (a tripled share on ~130 cases a day:
+  caught in 5-6 days instead of 14).
+- Score: the point z, the accumulator statistic (EWMA or CUSUM, the larger) or the GLR, the
+  latter two rescaled so that their control limits map to the same threshold, whichever is
+  largest in size. A day is
   anomalous when |score| reaches the threshold of `alerts.false_alarm_control` and it is
   testable: a baseline from at least 14 observed days of the last 28, a learned spread, and
   enough volume -- shares and rates need `min_events` events observed or expected on their
@@ -39,8 +46,14 @@ from alerts.detection_scales import (
     overdispersion_unit,
     to_working_scale,
 )
-from alerts.false_alarm_control import DEFAULT_THRESHOLD, accumulator_limit, cusum_limit
+from alerts.false_alarm_control import (
+    DEFAULT_THRESHOLD,
+    accumulator_limit,
+    cusum_limit,
+    shift_limit,
+)
 from alerts.known_events import KnownEvents, packaged_known_events
+from alerts.shift_test import shift_glr
 
 # Day pairs the residuals' lag-1 autocorrelation is learned from, at least.
 RHO_MIN_PAIRS = 21
@@ -53,6 +66,10 @@ class DetectorParams:
     accumulator_clip: float = 3.0
     cusum_k: float = 0.75  # reference: most sensitive to shifts of about 1.5 sd
     cusum_cap: float = 1.25  # each side's ceiling, in limits: how fast it forgets a run
+    # The shift GLR (`alerts.shift_test`): its longest window (days; below 2, none) and the
+    # least share of a window's first-day variance that must be known sampling variance.
+    shift_windows: int = 14
+    shift_min_sampling_share: float = 0.5
     min_events: float = 5.0
     min_history: int = 14
     # Without a known sampling variance (no denominator), a flat series still has to move
@@ -94,29 +111,43 @@ def _ewma(x: np.ndarray, lam: float) -> np.ndarray:
     return out
 
 
-def _accumulator(
-    y: pd.DataFrame, base: Baseline, sd: pd.DataFrame, flagged: np.ndarray, p: DetectorParams
+def _lag1_correlation(
+    y: pd.DataFrame, base: Baseline, sd: pd.DataFrame, p: DetectorParams
 ) -> np.ndarray:
-    """EWMA of clipped long-baseline residuals in units of its own control limit."""
-    z_long = ((y - base.expected_long) / sd).clip(-p.accumulator_clip, p.accumulator_clip)
-    # Days the point test already flags are held out: a spike must not leave a tail.
-    z_long = z_long.where(~flagged)
-    # Learned before the long baseline's gap, so an incident's own run does not inflate it.
+    """The residuals' lag-1 autocorrelation, clipped to 0..0.8.
+
+    Learned before the long baseline's gap, so an incident's own run does not inflate it.
+    """
     z_short = ((y - base.expected) / sd).clip(-2.5, 2.5)
     rho = (
         z_short.rolling(56, min_periods=RHO_MIN_PAIRS)
         .corr(z_short.shift(1))
         .shift(1 + p.baseline.long_lag)
     )
+    return rho.clip(0.0, 0.8).fillna(0.0).to_numpy()
+
+
+def _accumulator(
+    y: pd.DataFrame,
+    base: Baseline,
+    sd: pd.DataFrame,
+    flagged: np.ndarray,
+    rho: np.ndarray,
+    p: DetectorParams,
+) -> np.ndarray:
+    """EWMA of clipped long-baseline residuals in units of its own control limit."""
+    z_long = ((y - base.expected_long) / sd).clip(-p.accumulator_clip, p.accumulator_clip)
+    # Days the point test already flags are held out: a spike must not leave a tail.
+    z_long = z_long.where(~flagged)
     # Until the autocorrelation can be learned (about nine weeks into a series) a run cannot
     # be told from the series' own drift: a backlog filling up from zero after the data start,
     # its residuals against a lagging level same-signed for weeks, read as white noise and
     # alerted. Both accumulators start from zero once there are as many scored days as the
     # autocorrelation needs (counted, not consecutive: a sparse series gets there too).
-    learnable = z_short.notna().cumsum() > RHO_MIN_PAIRS + 1 + p.baseline.long_lag
+    scored = ((y - base.expected) / sd).notna()
+    learnable = scored.cumsum() > RHO_MIN_PAIRS + 1 + p.baseline.long_lag
     z_long = z_long.where(learnable)
     ewma = _ewma(z_long.to_numpy(), p.ewma_lambda)
-    rho = rho.clip(0.0, 0.8).fillna(0.0).to_numpy()
     lam = p.ewma_lambda
     carry = rho * (1 - lam)
     # Stationary sd of an EWMA of AR(1) noise with unit variance.
@@ -230,8 +261,22 @@ def score_matrix(
         allow = np.where(on_event[:, None], _event_allowance(r, events, p), 0.0)
         excess = np.where(r > allow, r - allow, np.where(r > 0, 0.0, r))
         z = np.where(on_event[:, None], sign * excess * unit / sd, z)
-        acc = _accumulator(y, base, sd_frame, flagged, p) * (p.threshold / accumulator_limit())
+        rho = _lag1_correlation(y, base, sd_frame, p)
+        acc = _accumulator(y, base, sd_frame, flagged, rho, p) * (p.threshold / accumulator_limit())
         score = np.where(np.abs(np.nan_to_num(acc)) > np.abs(np.nan_to_num(z)), acc, z)
+        glr = shift_glr(
+            kind,
+            y.to_numpy(),
+            work.v,
+            (work.events, work.volume),
+            base,
+            rho,
+            flagged,
+            p.shift_windows,
+            p.shift_min_sampling_share,
+            p.baseline.level_window,
+        ) * (p.threshold / shift_limit())
+        score = np.where(np.abs(np.nan_to_num(glr)) > np.abs(np.nan_to_num(score)), glr, score)
         testable = (
             ~np.isnan(work.y)
             & ~np.isnan(expected_y)

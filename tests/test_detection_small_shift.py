@@ -16,7 +16,8 @@ from alerts.detection import score_series
 from alerts.detectors import DetectorParams
 
 START = pd.Timestamp("2025-01-05")
-NO_CUSUM = DetectorParams(cusum_k=1e9)  # the CUSUM never moves: the detector without it
+# The CUSUM never moves and the shift GLR is off: the EWMA alone.
+NO_CUSUM = DetectorParams(cusum_k=1e9, shift_windows=0)
 
 
 def small_share(
