@@ -33,6 +33,7 @@ _DETECTOR_MODULES = (
     "baselines.py",
     "detection_scales.py",
     "false_alarm_control.py",
+    "shift_test.py",
 )
 
 
