@@ -1,4 +1,5 @@
-"""The anomaly detector: a point test and a slow-ramp accumulator on the working scale.
+"""The anomaly detector: a point test, slow-shift accumulators and a shift test, on the
+working scale.
 
 For one kind of indicator, many series at once (rows = days, columns = series):
 
@@ -23,13 +24,12 @@ For one kind of indicator, many series at once (rows = days, columns = series):
   caught in 5-6 days instead of 14).
 - Score: the point z, the accumulator statistic (EWMA or CUSUM, the larger) or the GLR, the
   latter two rescaled so that their control limits map to the same threshold, whichever is
-  largest in size. A day is
-  anomalous when |score| reaches the threshold of `alerts.false_alarm_control` and it is
-  testable: a baseline from at least 14 observed days of the last 28, a learned spread, and
-  enough volume -- shares and rates need `min_events` events observed or expected on their
-  rarer side (non-events for a share near 1), durations `min_events` cases. An untestable
-  day gets a band but no score and no verdict: one complaint among 20 listings is not
-  evidence.
+  largest in size. A day is anomalous when |score| reaches the threshold of
+  `alerts.false_alarm_control` and it is testable: a baseline from at least 14 observed days
+  of the last 28, a learned spread, and enough volume -- shares and rates need `min_events`
+  events observed or expected on their rarer side (non-events for a share near 1), durations
+  `min_events` cases. An untestable day gets a band but no score and no verdict: one
+  complaint among 20 listings is not evidence.
 """
 
 from __future__ import annotations
