@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.alert_access import pick
 from dashboard.periods import value_on
 from dashboard.status import Status, rag_status
 
@@ -82,9 +81,6 @@ def split_firing(firing: pd.DataFrame, day: date) -> tuple[pd.DataFrame, pd.Data
     """Alert ledger: (started firing with the evaluation of `day`, firing since earlier)."""
     if firing.empty:
         return firing, firing
-    since = pick(firing, "firing_since", "started_at", "since", "first_fired_at", "fired_at")
-    if since is None:
-        return firing.iloc[0:0], firing
-    started = pd.to_datetime(firing[since], errors="coerce").dt.date
+    started = pd.to_datetime(firing["firing_since"], errors="coerce").dt.date
     new = started.notna() & (started >= day)
     return firing[new], firing[~new]

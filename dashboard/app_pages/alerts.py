@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
+from alerts import alert_store
 from dashboard import alert_access
 from dashboard.context import PageContext, page_context
 from dashboard.formatting import describe_slice, format_value
@@ -96,7 +97,7 @@ def _acknowledge_form(ctx: PageContext, firing: pd.DataFrame) -> None:
     row = firing.iloc[int(choice or 0)]
     metric_id, slice_key, rule_id = row["metric_id"], row["slice"], row["rule_id"]
     try:
-        alert_access.acknowledge(
+        alert_store.acknowledge(
             ctx.store, metric_id, slice_key, rule_id, author.strip(), note.strip()
         )
     except UserError as exc:
@@ -138,7 +139,7 @@ def _silence_form(ctx: PageContext) -> None:
         return
     until = datetime.combine(until_day + timedelta(days=1), time(0), tzinfo=UTC)
     try:
-        silence_id = alert_access.add_silence(
+        silence_id = alert_store.add_silence(
             ctx.store,
             metric_pattern.strip(),
             slice_pattern.strip(),
@@ -168,7 +169,7 @@ def _expire_form(ctx: PageContext, silences: pd.DataFrame) -> None:
         st.error("Please give your name.")
         return
     try:
-        alert_access.expire_silence(ctx.store, str(choice), author.strip())
+        alert_store.expire_silence(ctx.store, str(choice), author.strip())
     except UserError as exc:
         st.error(str(exc))
         return
@@ -224,10 +225,6 @@ st.caption(
 )
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
-if not alert_access.available():
-    st.info("Alert tracking is not available in this installation yet.")
-    st.stop()
-
 firing = alert_access.firing(ctx.store)
 history = alert_access.history(ctx.store)
 silences = alert_access.silences(ctx.store)
