@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import queries, raw_rows
@@ -156,27 +157,23 @@ def _rows(ctx: PageContext, definition: MetricDefinition, view: View) -> None:
         st.session_state.pop(page_key, None)  # a new view starts on its first page
         st.session_state["drill_rows_view"] = signature
     page = int(st.session_state.get(page_key, 1))
-    rows, total = raw_rows.rows_page(
-        ctx.meta["data_dir"],
-        ctx.store.version(),
-        definition.id,
-        view.slice,
-        view.day,
-        ctx.freshness.timezone,
-        page,
-    )
-    pages = max(1, -(-total // raw_rows.PAGE_SIZE))
-    if page > pages:
-        page = pages
-        rows, total = raw_rows.rows_page(
+
+    def fetch(number: int) -> tuple[pd.DataFrame, int]:
+        return raw_rows.rows_page(
             ctx.meta["data_dir"],
             ctx.store.version(),
             definition.id,
             view.slice,
             view.day,
             ctx.freshness.timezone,
-            page,
+            number,
         )
+
+    rows, total = fetch(page)
+    pages = max(1, -(-total // raw_rows.PAGE_SIZE))
+    if page > pages:  # the rows behind the view shrank since the page was chosen
+        page = pages
+        rows, total = fetch(page)
     left, right = st.columns([1, 3])
     with left:
         st.number_input(
