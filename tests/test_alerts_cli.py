@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,12 @@ from metrics.metric_store import MetricStore
 from tests.alerts_support import (
     FakeRules,
     Mailbox,
-    Server,
     add_export_stats,
     add_series,
     day,
     fake_contributors,
     free_port,
     read,
-    serve_smtp,
     start_server,
 )
 
@@ -51,11 +48,6 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
     if "alerts" not in cli.COMMAND_MODULES:
         monkeypatch.setattr(cli, "COMMAND_MODULES", [*cli.COMMAND_MODULES, "alerts"])
     return store
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Server]:
-    yield from serve_smtp()
 
 
 def govkpi(*args: str) -> int:

@@ -4,7 +4,6 @@ missing data, re-runs and past dates."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from alerts.alert_store import acknowledge, add_silence, expire_silence, firing_
 from metrics.catalogue import load_catalogue
 from metrics.metric_store import MetricStore
 from tests.alerts_support import (
-    Server,
     add_export_stats,
     add_series,
     day,
@@ -22,7 +20,6 @@ from tests.alerts_support import (
     make_config,
     read,
     run,
-    serve_smtp,
 )
 
 N = 45
@@ -31,11 +28,6 @@ N = 45
 @pytest.fixture
 def store(tmp_path: Path) -> MetricStore:
     return MetricStore(tmp_path / "store.duckdb")
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Server]:
-    yield from serve_smtp()
 
 
 ES = "market=ES"

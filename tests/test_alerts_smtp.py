@@ -7,7 +7,6 @@ import logging
 import shutil
 import ssl
 import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,7 +21,6 @@ from metrics.metric_store import MetricStore
 from tests.alerts_support import (
     PASSWORD,
     Mailbox,
-    Server,
     add_export_stats,
     add_series,
     authenticator,
@@ -31,7 +29,6 @@ from tests.alerts_support import (
     make_config,
     read,
     run,
-    serve_smtp,
     start_server,
 )
 
@@ -42,11 +39,6 @@ EVIL = "market=<script>alert(1)</script>"
 @pytest.fixture
 def store(tmp_path: Path) -> MetricStore:
     return MetricStore(tmp_path / "store.duckdb")
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Server]:
-    yield from serve_smtp()
 
 
 def firing_store(store: MetricStore, slice_key: str = "market=ES") -> None:
