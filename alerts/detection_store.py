@@ -34,6 +34,7 @@ _DETECTOR_MODULES = (
     "detection_scales.py",
     "false_alarm_control.py",
     "shift_test.py",
+    "volume_bias.py",
 )
 
 

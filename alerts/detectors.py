@@ -5,6 +5,8 @@ For one kind of indicator, many series at once (rows = days, columns = series):
 
 - Point test: z = (y - expected) / sqrt(predictive variance) against the causal robust
   baseline of `alerts.baselines`; catches spikes, drops to zero and the start of level shifts.
+  For shares and rates the baseline's level is read at the day's own volume
+  (`alerts.volume_bias`): on a small slice the scale's mean depends on the cases a day.
 - Accumulator: an EWMA (lambda 0.15) of the residuals against the *long* baseline (days
   t-42..t-15), each clipped to +/-3 and held on days the point test already flags, so a
   one-to-three-day spike leaves no tail. Its control limit (4.5 sd) is widened by the
@@ -54,6 +56,7 @@ from alerts.false_alarm_control import (
 )
 from alerts.known_events import KnownEvents, packaged_known_events
 from alerts.shift_test import shift_glr
+from alerts.volume_bias import at_volume, expected_value, reference_volume
 
 # Day pairs the residuals' lag-1 autocorrelation is learned from, at least.
 RHO_MIN_PAIRS = 21
@@ -244,7 +247,10 @@ def score_matrix(
     base = compute_baseline(
         y, v, p.baseline, lambda e: overdispersion_unit(kind, e), pd.DataFrame(work.y, index=index)
     )
-    expected_y = base.expected.to_numpy()
+    # The level was learned at the past days' volume; today's may differ (alerts.volume_bias).
+    level = base.expected.to_numpy()
+    learned_at = reference_volume(work.volume, ~np.isnan(y.to_numpy()), p.baseline.level_window)
+    expected_y = at_volume(kind, level, learned_at, work.volume)
     floor = np.where(work.v > 0, 0.0, (p.min_relative_sd * np.abs(expected_y)) ** 2) + 1e-12
     learned = base.variance.to_numpy()
     # No band (NaN) until the spread has been learned; then never below the floor.
@@ -269,6 +275,7 @@ def score_matrix(
             y.to_numpy(),
             work.v,
             (work.events, work.volume),
+            learned_at,
             base,
             rho,
             flagged,
@@ -289,7 +296,7 @@ def score_matrix(
     half = p.threshold * sd
     widen = allow * unit
     return Scores(
-        expected=from_working_scale(kind, expected_y, denominator, scale),
+        expected=expected_value(kind, level, learned_at, denominator, scale),
         lower=from_working_scale(
             kind, expected_y - half - np.where(sign < 0, widen, 0.0), denominator, scale
         ),

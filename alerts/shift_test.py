@@ -32,34 +32,15 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import betainc, gammainc, gammaincc
-from scipy.stats import norm, poisson
+from scipy.stats import norm
 
 from alerts.baselines import Baseline
+from alerts.volume_bias import true_rate
 
 KINDS = ("share", "rate")
 # The exact tail is computed only where the normal approximation reaches this |z|; below it
 # the exact z of these windows stays well under the limit, and skipping keeps scoring fast.
 _EXACT_FROM = 2.0
-
-# E[sqrt(X + 3/8)] for X ~ Poisson(lam): inverts a rate's working-scale expectation.
-_LAM = np.concatenate([[0.0], np.geomspace(1e-3, 400.0, 400)])
-_SUPPORT = np.arange(0, 900)
-_G = np.array([np.sum(poisson.pmf(_SUPPORT, lam) * np.sqrt(_SUPPORT + 0.375)) for lam in _LAM])
-
-
-def expected_count(kind: str, y: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Expected events on a day of volume n whose expected working-scale value is y.
-
-    The working scale is a mean of transformed counts, not a transform of the mean. For a
-    share, Anscombe's arcsine keeps the two within 1-3 % of p down to three events a day,
-    so n sin^2(y). For a rate, sqrt(lam) is 0.3 events off below one event a day, where
-    small slices live: y is inverted through the Poisson expectation of sqrt(X + 3/8).
-    """
-    with np.errstate(invalid="ignore"):
-        if kind == "share":
-            return n * np.sin(np.clip(y, 0.0, np.pi / 2)) ** 2
-        u = np.sqrt(n) * np.maximum(y, 0.0)
-        return np.where(u > _G[-1], u**2, np.interp(u, _G, _LAM))
 
 
 def exact_z(kind: str, k: np.ndarray, n: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -115,6 +96,7 @@ def shift_glr(
     y: np.ndarray,
     v: np.ndarray,
     counts: tuple[np.ndarray, np.ndarray],
+    learned_at: np.ndarray,
     base: Baseline,
     rho: np.ndarray,
     held: np.ndarray,
@@ -125,9 +107,11 @@ def shift_glr(
     """Signed GLR z (the largest over windows of 2..`windows` days ending today).
 
     y and v are the working-scale values and sampling variances (days x series), counts the
-    day's events and volume, rho the residuals' lag-1 autocorrelation, held the days left
-    out. `level_window` is the baseline's (for the error of the frozen level and trend).
-    NaN where no window of at least two observed days qualifies, and for other kinds.
+    day's events and volume, learned_at the volume each day's baseline was learned at (the
+    frozen level is read as a true share or rate there: `alerts.volume_bias`), rho the
+    residuals' lag-1 autocorrelation, held the days left out. `level_window` is the
+    baseline's (for the error of the frozen level and trend). NaN where no window of at
+    least two observed days qualifies, and for other kinds.
     """
     if kind not in KINDS:
         return np.full(y.shape, np.nan)
@@ -182,7 +166,8 @@ def shift_glr(
                 for j in range(m):
                     day = start + j
                     e_y = centre[start, cols] + trend[start, cols] * j + season[day, cols]
-                    e_k = expected_count(kind, e_y, volume[day, cols])
+                    rate = true_rate(kind, e_y, learned_at[start, cols])
+                    e_k = rate * volume[day, cols]
                     expected += np.where(seen[day, cols], e_k, 0.0)
                 deff = np.fmax(total[rows, cols] / sampling[rows, cols], 1.0)
                 k_w = _window_sum(cum_k, m)[rows, cols]

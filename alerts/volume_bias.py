@@ -1,0 +1,165 @@
+"""A level learned at one volume, read at another: the working scale's small-volume bias.
+
+The working scales of `alerts.detection_scales` stabilise the variance, but their mean
+depends on the volume when events are few: for a share of 0.26, Anscombe's arcsine of k of 6
+cases averages sin^2 = 0.27, of k of 18 cases 0.26 (a third of the gap), and the square root
+of a rate behaves the same way. A baseline learned on a small slice's usual 6 cases a day
+then expects a fifth too many events on a day of 18 -- exactly the day a ring of new sellers
+or a batch of listings makes testable -- and a drop test the other way finds a drop that is
+not there. So a level is turned back into the true share or rate through the transform's
+exact expectation at the volume it was learned on (`reference_volume`), and from there into
+the expectation at the day's own volume.
+
+- share: E[asin sqrt((X + 3/8) / (n + 3/4))], X ~ Binomial(n, p), tabulated for n up to
+  `_TABLE_MAX`; above it the rarer side is close to Poisson and uses the rate's expectation.
+- rate: E[sqrt((X + 3/8) / n)] = G(r n) / sqrt(n), X ~ Poisson(r n), G(lam) = E sqrt(X + 3/8).
+Other kinds, and days without a volume, are returned unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binom, poisson
+
+from alerts.detection_scales import from_working_scale
+
+# Volumes up to here are tabulated exactly; beyond, a share's rarer side counts as Poisson.
+_TABLE_MAX = 300
+# Shares on an arcsine grid (dense where the transform is steep, near 0 and 1).
+_THETA = np.linspace(0.0, np.pi / 2, 721)
+_P = np.sin(_THETA) ** 2
+
+# G(lam) = E[sqrt(X + 3/8)] for X ~ Poisson(lam); beyond the grid G(lam)^2 ~ lam.
+_LAM = np.concatenate([[0.0], np.geomspace(1e-3, 400.0, 400)])
+_SUPPORT = np.arange(0, 900)
+_G = np.array([np.sum(poisson.pmf(_SUPPORT, lam) * np.sqrt(_SUPPORT + 0.375)) for lam in _LAM])
+
+
+def poisson_root_mean(lam: np.ndarray) -> np.ndarray:
+    """G(lam) = E[sqrt(X + 3/8)], X ~ Poisson(lam)."""
+    lam = np.asarray(lam, dtype=float)
+    return np.where(lam > _LAM[-1], np.sqrt(np.maximum(lam, 0.0)), np.interp(lam, _LAM, _G))
+
+
+def poisson_root_inverse(u: np.ndarray) -> np.ndarray:
+    """The lam whose G(lam) is u (0 below G(0))."""
+    u = np.asarray(u, dtype=float)
+    return np.where(u > _G[-1], u**2, np.interp(u, _G, _LAM))
+
+
+@cache
+def _share_table(n: int) -> np.ndarray:
+    """E of the Anscombe arcsine of k of n cases, for each share of `_P`."""
+    k = np.arange(n + 1)
+    values = np.arcsin(np.sqrt((k + 0.375) / (n + 0.75)))
+    return binom.pmf(k[None, :], n, _P[:, None]) @ values
+
+
+def _share_mean_large(p: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """E of the arcsine for large n: the rarer side as Poisson, by symmetry for p > 1/2."""
+    rare = np.minimum(p, 1.0 - p)
+    s = np.clip(poisson_root_mean(rare * n) / np.sqrt(n + 0.75), 0.0, 1.0)
+    mean = np.arcsin(s)
+    return np.where(p > 0.5, np.pi / 2 - mean, mean)
+
+
+def _share_from_mean_large(y: np.ndarray, n: np.ndarray) -> np.ndarray:
+    folded = np.minimum(y, np.pi / 2 - y)
+    rare = poisson_root_inverse(np.sin(np.clip(folded, 0.0, np.pi / 2)) * np.sqrt(n + 0.75)) / n
+    rare = np.clip(rare, 0.0, 0.5)
+    return np.where(y > np.pi / 4, 1.0 - rare, rare)
+
+
+def _by_volume(
+    n: np.ndarray,
+    x: np.ndarray,
+    small: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    large: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """Applies small(x, table) per tabulated whole volume and large(x, n) above the table."""
+    out = np.full(x.shape, np.nan)
+    ok = np.isfinite(n) & np.isfinite(x) & (n >= 1)
+    whole = np.where(ok, np.rint(n), 0).astype(int)
+    big = ok & (whole > _TABLE_MAX)
+    out[big] = large(x[big], n[big])
+    for size in np.unique(whole[ok & ~big]):
+        at = ok & (whole == size)
+        out[at] = small(x[at], _share_table(int(size)))
+    return out
+
+
+def true_rate(kind: str, y: np.ndarray, volume: np.ndarray) -> np.ndarray:
+    """The share (or events per unit of exposure) whose working-scale mean at `volume` is y."""
+    y, volume = np.broadcast_arrays(np.asarray(y, dtype=float), np.asarray(volume, dtype=float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if kind == "share":
+            return _by_volume(
+                volume,
+                np.clip(y, 0.0, np.pi / 2),
+                lambda x, table: np.interp(x, table, _P),
+                _share_from_mean_large,
+            )
+        if kind == "rate":
+            return poisson_root_inverse(np.sqrt(volume) * np.maximum(y, 0.0)) / volume
+    raise ValueError(f"only shares and rates have a sampling model, not {kind!r}")
+
+
+def working_mean(kind: str, rate: np.ndarray, volume: np.ndarray) -> np.ndarray:
+    """The working-scale mean of a day of `volume` whose true share or rate is `rate`."""
+    rate, volume = np.broadcast_arrays(
+        np.asarray(rate, dtype=float), np.asarray(volume, dtype=float)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if kind == "share":
+            return _by_volume(
+                volume,
+                np.clip(rate, 0.0, 1.0),
+                lambda x, table: np.interp(x, _P, table),
+                _share_mean_large,
+            )
+        if kind == "rate":
+            return poisson_root_mean(np.maximum(rate, 0.0) * volume) / np.sqrt(volume)
+    raise ValueError(f"only shares and rates have a sampling model, not {kind!r}")
+
+
+def at_volume(kind: str, y: np.ndarray, learned_at: np.ndarray, volume: np.ndarray) -> np.ndarray:
+    """A working-scale level learned at volume `learned_at`, as it reads at `volume`.
+
+    Unchanged for other kinds and wherever either volume is unknown.
+    """
+    if kind not in ("share", "rate"):
+        return y
+    moved = working_mean(kind, true_rate(kind, y, learned_at), volume)
+    return np.where(np.isnan(moved), y, moved)
+
+
+def expected_value(
+    kind: str, level: np.ndarray, learned_at: np.ndarray, denominator: np.ndarray, scale: np.ndarray
+) -> np.ndarray:
+    """The indicator value a working-scale level stands for, in the indicator's unit.
+
+    For shares and rates with a learned volume, the true share or rate (the transform's
+    plain inverse of a mean of small-volume days reads high: 0.055 for a share of 0.05 on 6
+    cases a day); otherwise the plain inverse at the day's denominator.
+    """
+    plain = from_working_scale(kind, level, denominator, scale)
+    if kind not in ("share", "rate"):
+        return plain
+    rate = true_rate(kind, level, learned_at) * scale
+    return np.where(np.isnan(rate), plain, rate)
+
+
+def reference_volume(volume: np.ndarray, observed: np.ndarray, window: int) -> np.ndarray:
+    """The volume a level of the last `window` days (before today) was learned at.
+
+    The transform's bias falls roughly as 1/n, so the harmonic mean of the observed days'
+    volumes gives a mean of their biases. Rows are days.
+    """
+    with np.errstate(divide="ignore"):
+        inverse = np.where(observed & (volume > 0), 1.0 / volume, np.nan)
+    mean_inverse = pd.DataFrame(inverse).rolling(window, min_periods=1).mean().shift(1)
+    return 1.0 / mean_inverse.to_numpy()
