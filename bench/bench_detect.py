@@ -28,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ from alerts.false_alarm_control import is_bad_direction
 from bench.detect_baselines import rolling_sigma, stl_robust
 from bench.detect_delay_bound import delay_bounds, format_bounds
 from bench.detect_sample_suite import (
+    SampleSuite,
     explained_mask,
     festival_false_events,
     flags_for_scoring,
@@ -143,11 +145,18 @@ def synthetic_suite(seed: int, n_series: int, baselines: bool) -> tuple[dict, li
     return results, breakdown(suite, flags["govkpi"])
 
 
-def sample_suite(
-    store: str, incidents: str, baselines: bool
-) -> tuple[dict, list[str], dict, list[str]]:
-    """Strict results and notes, then the explained-aware ones (detect_sample_suite)."""
-    suite = load_sample_suite(store, incidents)
+class SampleRun(NamedTuple):
+    """The sample suite scored strictly and explained-aware (detect_sample_suite)."""
+
+    results: dict[str, EventScore]
+    notes: list[str]
+    explained: dict[str, EventScore]
+    explained_notes: list[str]
+    delays: list[int | None]  # govkpi's per labelled window, in suite.windows' order
+
+
+def sample_suite(suite: SampleSuite, baselines: bool) -> SampleRun:
+    """Scores a loaded sample suite; loading is separate so it can be scored more than once."""
     results, flags = run_methods(
         suite.frame,
         suite.specs,
@@ -192,7 +201,7 @@ def sample_suite(
             f"    {name}: {n} of its {results[name].events} events are explained (neither true"
             " nor false: a metric and slice its incident is known to move, during it)"
         )
-    return results, notes, explained, explained_notes
+    return SampleRun(results, notes, explained, explained_notes, delays)
 
 
 def speed(n_series: int) -> tuple[float, float]:
@@ -237,15 +246,13 @@ def main(argv: list[str] | None = None) -> int:
             f"synthetic suite, seed {seed} ({label}, {args.n_series} series)", results, notes
         )
     if args.store and args.incidents and Path(args.store).is_file():
-        results, notes, explained, explained_notes = sample_suite(
-            args.store, args.incidents, baselines
-        )
-        print_table(f"sample data, strict ({args.store})", results, notes)
+        run = sample_suite(load_sample_suite(args.store, args.incidents), baselines)
+        print_table(f"sample data, strict ({args.store})", run.results, run.notes)
         print_table(
             "sample data, explained-aware (events on metrics and slices an incident is known"
             " to move, during it or its reporting aftermath, count neither way)",
-            explained,
-            explained_notes,
+            run.explained,
+            run.explained_notes,
         )
         # How early the data allow at best: the delay goal read against what is possible.
         print("\n".join(format_bounds(delay_bounds(args.store, args.incidents))))
