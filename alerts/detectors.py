@@ -10,14 +10,16 @@ For one kind of indicator, many series at once (rows = days, columns = series):
 - Accumulator: an EWMA (lambda 0.15) of the residuals against the *long* baseline (days
   t-42..t-15), each clipped to +/-3 and held on days the point test already flags, so a
   one-to-three-day spike leaves no tail. Its control limit (4.5 sd) is widened by the
-  residuals' own lag-1 autocorrelation (learned over 56 days ending two weeks back, so an
-  incident's own run does not inflate it), because real governance series drift in runs. It
-  catches 14-21 day ramps, and runs of days at ~3 sd in small slices, that never make a
-  single day extreme. Both accumulators start (from zero) once that autocorrelation can be
-  learned: a series' first ~9 weeks are judged by the point test alone. Beside it, a
-  two-sided CUSUM of the same residuals (de-correlated by the same lag-1 autocorrelation)
-  catches a lasting shift of 1.5-2.5 sd -- a share that triples on ~100 cases a day -- which
-  the EWMA, discounting old days, can miss for good.
+  residuals' own persistence, because real governance series drift in runs: their
+  autocorrelation is read as rho * phi^(h-1) at lag h (ARMA(1,1): a persistent part plus
+  white sampling noise), learned over 56 days ending two weeks back, so an incident's own
+  run does not inflate it (`_persistence`). It catches 14-21 day ramps, and runs of days at
+  ~3 sd in small slices, that never make a single day extreme. Both accumulators start
+  (from zero) once that autocorrelation can be learned: a series' first ~9 weeks are judged
+  by the point test alone. Beside it, a two-sided CUSUM of the same residuals
+  (de-correlated by the same persistence) catches a lasting shift of 1.5-2.5 sd -- a share
+  that triples on ~100 cases a day -- which the EWMA, discounting old days, can miss for
+  good.
 - Shift GLR (`alerts.shift_test`), for shares and rates in slices where sampling noise is
   most of the variance: the largest standardised window of the last 2-14 days, each window
   against the baseline frozen on its first day and, where counts are known, tested exactly
@@ -60,6 +62,9 @@ from alerts.volume_bias import at_volume, expected_value, reference_volume
 
 # Day pairs the residuals' lag-1 autocorrelation is learned from, at least.
 RHO_MIN_PAIRS = 21
+# The autocorrelation's decay beyond lag 1 is read from lags 1..PERSISTENCE_LAGS, and capped.
+PERSISTENCE_LAGS = 4
+MAX_DECAY = 0.9
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,10 @@ class DetectorParams:
     shift_windows: int = 14
     shift_min_sampling_share: float = 0.5
     min_events: float = 5.0
+    # Days the residuals' persistence is learned from (ending two weeks back). 112 also
+    # quieted backlogs whose last eight weeks happened to be calm, but caught a stock's
+    # change of trend (its flow stopping) only after three weeks.
+    persistence_window: int = 56
     min_history: int = 14
     # Without a known sampling variance (no denominator), a flat series still has to move
     # by a little (0.2 % of the working-scale value) before it counts.
@@ -114,20 +123,37 @@ def _ewma(x: np.ndarray, lam: float) -> np.ndarray:
     return out
 
 
-def _lag1_correlation(
+def _persistence(
     y: pd.DataFrame, base: Baseline, sd: pd.DataFrame, p: DetectorParams
-) -> np.ndarray:
-    """The residuals' lag-1 autocorrelation, clipped to 0..0.8.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The residuals' autocorrelation as rho * phi^(h-1) at lag h: returns (rho, phi).
 
-    Learned before the long baseline's gap, so an incident's own run does not inflate it.
+    rho is the lag-1 autocorrelation (clipped to 0..0.8), phi how slowly it decays after
+    (the ratio of the sums over lags 2..4 and 1..3, between rho and `MAX_DECAY`). AR(1) is
+    phi = rho. A persistent part plus white noise -- a small overdue backlog, whose stuck
+    items stay for weeks among items decided a day or two late; a share whose true rate
+    drifts under binomial noise -- has a low lag-1 autocorrelation that decays slowly
+    (0.55, 0.46, 0.39, 0.30 at lags 1, 2, 3, 5 on the sample's backlogs): its two-week EWMA
+    varies 1.5 times, its CUSUM sums 2 times as much as AR(1) at rho says, and the
+    accumulators read its wander as a run. Learned over `persistence_window` days before the
+    long baseline's gap, so an incident's own run does not inflate it.
     """
     z_short = ((y - base.expected) / sd).clip(-2.5, 2.5)
-    rho = (
-        z_short.rolling(56, min_periods=RHO_MIN_PAIRS)
-        .corr(z_short.shift(1))
-        .shift(1 + p.baseline.long_lag)
-    )
-    return rho.clip(0.0, 0.8).fillna(0.0).to_numpy()
+
+    def autocorrelation(lag: int) -> pd.DataFrame:
+        roll = z_short.rolling(p.persistence_window, min_periods=RHO_MIN_PAIRS)
+        return roll.corr(z_short.shift(lag)).shift(1 + p.baseline.long_lag)
+
+    acf = [autocorrelation(lag).to_numpy() for lag in range(1, PERSISTENCE_LAGS + 1)]
+    rho = np.clip(np.nan_to_num(acf[0]), 0.0, 0.8)
+    later, earlier = sum(acf[1:]), sum(acf[:-1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        decay = np.where(earlier > 0, later / earlier, 0.0)
+    phi = np.clip(np.nan_to_num(decay), rho, MAX_DECAY)
+    # A stock's day is judged by its change from yesterday, which already carries the
+    # stock's persistence: AR(1) there, or a trend's change would never reach the limit.
+    stock = (base.trend.isna() & base.expected.notna()).to_numpy()
+    return rho, np.where(stock, rho, phi)
 
 
 def _accumulator(
@@ -135,10 +161,14 @@ def _accumulator(
     base: Baseline,
     sd: pd.DataFrame,
     flagged: np.ndarray,
-    rho: np.ndarray,
+    persistence: tuple[np.ndarray, np.ndarray],
     p: DetectorParams,
 ) -> np.ndarray:
-    """EWMA of clipped long-baseline residuals in units of its own control limit."""
+    """EWMA of clipped long-baseline residuals in units of its own control limit.
+
+    `persistence` is (rho, phi) of `_persistence`: the residuals' autocorrelation at lag h
+    is rho * phi^(h-1).
+    """
     z_long = ((y - base.expected_long) / sd).clip(-p.accumulator_clip, p.accumulator_clip)
     # Days the point test already flags are held out: a spike must not leave a tail.
     z_long = z_long.where(~flagged)
@@ -152,12 +182,15 @@ def _accumulator(
     z_long = z_long.where(learnable)
     ewma = _ewma(z_long.to_numpy(), p.ewma_lambda)
     lam = p.ewma_lambda
-    carry = rho * (1 - lam)
-    # Stationary sd of an EWMA of AR(1) noise with unit variance.
-    ewma_sd = np.sqrt(lam / (2 - lam) * (1 + carry) / (1 - carry))
+    rho, phi = persistence
+    # Stationary sd of an EWMA of unit-variance noise with that autocorrelation: its
+    # variance is lam / (2 - lam) * (1 + 2 sum_h (1 - lam)^h acf(h)).
+    carry = phi * (1 - lam)
+    ewma_sd = np.sqrt(lam / (2 - lam) * (1 + 2 * rho * (1 - lam) / (1 - carry)))
     ewma_stat = ewma / ewma_sd
-    # The same residuals, de-correlated to unit long-run variance, feed the CUSUM.
-    cusum_stat = _cusum(z_long.to_numpy() / np.sqrt((1 + rho) / (1 - rho)), p)
+    # The same residuals, de-correlated to unit long-run variance (1 + 2 sum_h acf(h)), feed
+    # the CUSUM.
+    cusum_stat = _cusum(z_long.to_numpy() / np.sqrt(1 + 2 * rho / (1 - phi)), p)
     return np.where(np.abs(np.nan_to_num(cusum_stat)) > np.abs(ewma_stat), cusum_stat, ewma_stat)
 
 
@@ -267,8 +300,10 @@ def score_matrix(
         allow = np.where(on_event[:, None], _event_allowance(r, events, p), 0.0)
         excess = np.where(r > allow, r - allow, np.where(r > 0, 0.0, r))
         z = np.where(on_event[:, None], sign * excess * unit / sd, z)
-        rho = _lag1_correlation(y, base, sd_frame, p)
-        acc = _accumulator(y, base, sd_frame, flagged, rho, p) * (p.threshold / accumulator_limit())
+        persistence = _persistence(y, base, sd_frame, p)
+        rho = persistence[0]  # the shift GLR's windows are short: AR(1) at lag 1 is enough
+        acc = _accumulator(y, base, sd_frame, flagged, persistence, p)
+        acc = acc * (p.threshold / accumulator_limit())
         score = np.where(np.abs(np.nan_to_num(acc)) > np.abs(np.nan_to_num(z)), acc, z)
         glr = shift_glr(
             kind,
