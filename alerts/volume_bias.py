@@ -23,7 +23,8 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom, poisson
+from scipy.special import gammaln, xlog1py, xlogy
+from scipy.stats import poisson
 
 from alerts.detection_scales import from_working_scale
 
@@ -32,6 +33,8 @@ _TABLE_MAX = 300
 # Shares on an arcsine grid (dense where the transform is steep, near 0 and 1).
 _THETA = np.linspace(0.0, np.pi / 2, 721)
 _P = np.sin(_THETA) ** 2
+# Lifts table row n above row n - 1 (every mean lies in 0..pi/2).
+_ROW_LIFT = 2.0
 
 # G(lam) = E[sqrt(X + 3/8)] for X ~ Poisson(lam); beyond the grid G(lam)^2 ~ lam.
 _LAM = np.concatenate([[0.0], np.geomspace(1e-3, 400.0, 400)])
@@ -52,11 +55,43 @@ def poisson_root_inverse(u: np.ndarray) -> np.ndarray:
 
 
 @cache
-def _share_table(n: int) -> np.ndarray:
-    """E of the Anscombe arcsine of k of n cases, for each share of `_P`."""
-    k = np.arange(n + 1)
-    values = np.arcsin(np.sqrt((k + 0.375) / (n + 0.75)))
-    return binom.pmf(k[None, :], n, _P[:, None]) @ values
+def _share_tables() -> np.ndarray:
+    """Row n (1..`_TABLE_MAX`): E of the Anscombe arcsine of k of n cases for each share of
+    `_P`; row 0 unused. Binomial probabilities from log-gamma: scipy's pmf per row is ten
+    times slower, and the tables are built once per process."""
+    tables = np.full((_TABLE_MAX + 1, _P.size), np.nan)
+    for n in range(1, _TABLE_MAX + 1):
+        k = np.arange(n + 1)
+        log_choose = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+        log_pmf = log_choose + xlogy(k, _P[:, None]) + xlog1py(n - k, -_P[:, None])
+        tables[n] = np.exp(log_pmf) @ np.arcsin(np.sqrt((k + 0.375) / (n + 0.75)))
+    return tables
+
+
+@cache
+def _stacked_tables() -> np.ndarray:
+    """The rows of `_share_tables` one after the other, row n lifted by n * `_ROW_LIFT`: one
+    increasing array, so a single searchsorted finds every (volume, mean) pair's place."""
+    rows = np.arange(1, _TABLE_MAX + 1)[:, None]
+    return (_share_tables()[1:] + _ROW_LIFT * rows).ravel()
+
+
+def _share_mean_small(p: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """E of the arcsine at whole volumes n (1..`_TABLE_MAX`), interpolated in the share."""
+    tables = _share_tables()
+    j = np.clip(np.searchsorted(_P, p), 1, _P.size - 1)
+    w = np.clip((p - _P[j - 1]) / (_P[j] - _P[j - 1]), 0.0, 1.0)
+    return tables[n, j - 1] * (1.0 - w) + tables[n, j] * w
+
+
+def _share_from_mean_small(y: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The share whose arcsine mean at whole volume n (1..`_TABLE_MAX`) is y; 0 or 1 beyond."""
+    tables = _share_tables()
+    at = np.searchsorted(_stacked_tables(), y + _ROW_LIFT * n) - (n - 1) * _P.size
+    j = np.clip(at, 1, _P.size - 1)
+    low, high = tables[n, j - 1], tables[n, j]
+    w = np.clip((y - low) / (high - low), 0.0, 1.0)
+    return _P[j - 1] + w * (_P[j] - _P[j - 1])
 
 
 def _share_mean_large(p: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -80,15 +115,14 @@ def _by_volume(
     small: Callable[[np.ndarray, np.ndarray], np.ndarray],
     large: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> np.ndarray:
-    """Applies small(x, table) per tabulated whole volume and large(x, n) above the table."""
+    """small(x, whole n) where the volume is tabulated, large(x, n) above the table."""
     out = np.full(x.shape, np.nan)
     ok = np.isfinite(n) & np.isfinite(x) & (n >= 1)
     whole = np.where(ok, np.rint(n), 0).astype(int)
     big = ok & (whole > _TABLE_MAX)
     out[big] = large(x[big], n[big])
-    for size in np.unique(whole[ok & ~big]):
-        at = ok & (whole == size)
-        out[at] = small(x[at], _share_table(int(size)))
+    few = ok & ~big
+    out[few] = small(x[few], whole[few])
     return out
 
 
@@ -100,7 +134,7 @@ def true_rate(kind: str, y: np.ndarray, volume: np.ndarray) -> np.ndarray:
             return _by_volume(
                 volume,
                 np.clip(y, 0.0, np.pi / 2),
-                lambda x, table: np.interp(x, table, _P),
+                _share_from_mean_small,
                 _share_from_mean_large,
             )
         if kind == "rate":
@@ -118,7 +152,7 @@ def working_mean(kind: str, rate: np.ndarray, volume: np.ndarray) -> np.ndarray:
             return _by_volume(
                 volume,
                 np.clip(rate, 0.0, 1.0),
-                lambda x, table: np.interp(x, _P, table),
+                _share_mean_small,
                 _share_mean_large,
             )
         if kind == "rate":
