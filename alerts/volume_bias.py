@@ -1,14 +1,15 @@
 """A level learned at one volume, read at another: the working scale's small-volume bias.
 
 The working scales of `alerts.detection_scales` stabilise the variance, but their mean
-depends on the volume when events are few: for a share of 0.26, Anscombe's arcsine of k of 6
-cases averages sin^2 = 0.27, of k of 18 cases 0.26 (a third of the gap), and the square root
-of a rate behaves the same way. A baseline learned on a small slice's usual 6 cases a day
-then expects a fifth too many events on a day of 18 -- exactly the day a ring of new sellers
-or a batch of listings makes testable -- and a drop test the other way finds a drop that is
-not there. So a level is turned back into the true share or rate through the transform's
-exact expectation at the volume it was learned on (`reference_volume`), and from there into
-the expectation at the day's own volume.
+depends on the volume when events are few: a share of 0.05 averages like 0.090 on the
+arcsine scale over days of 6 cases, like 0.060 over days of 18 and 0.052 over days of 60
+(0.26 averages like 0.271, 0.263, 0.261), and the square root of a rate behaves the same way.
+A level learned on a small slice's usual 6 cases a day, read at face value, expected 1.8
+times the events on a day of 60 -- the day a ring of new sellers or a batch of listings
+makes the slice testable -- so an increase went unseen and a drop test found a drop that
+was not there. So a level is turned back into the true share or rate through the
+transform's exact expectation at the volume it was learned on (`reference_volume`), and
+from there into the expectation at the day's own volume.
 
 - share: E[asin sqrt((X + 3/8) / (n + 3/4))], X ~ Binomial(n, p), tabulated for n up to
   `_TABLE_MAX`; above it the rarer side is close to Poisson and uses the rate's expectation.
