@@ -6,8 +6,8 @@ arcsine scale over days of 6 cases, like 0.060 over days of 18 and 0.052 over da
 (0.26 averages like 0.271, 0.263, 0.261), and the square root of a rate behaves the same way.
 A level learned on a small slice's usual 6 cases a day, read at face value, expected 1.8
 times the events on a day of 60 -- the day a ring of new sellers or a batch of listings
-makes the slice testable -- so an increase went unseen and a drop test found a drop that
-was not there. So a level is turned back into the true share or rate through the
+makes the slice testable -- so an increase had to be far larger to be seen, and a decrease
+looked larger than it was. So a level is turned back into the true share or rate through the
 transform's exact expectation at the volume it was learned on (`reference_volume`), and
 from there into the expectation at the day's own volume.
 
