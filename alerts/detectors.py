@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from alerts.autocorrelation import rolling_autocorrelation
 from alerts.baselines import Baseline, BaselineParams, compute_baseline
 from alerts.detection_scales import (
     expected_events,
@@ -138,13 +139,16 @@ def _persistence(
     accumulators read its wander as a run. Learned over `persistence_window` days before the
     long baseline's gap, so an incident's own run does not inflate it.
     """
-    z_short = ((y - base.expected) / sd).clip(-2.5, 2.5)
+    z_short = ((y - base.expected) / sd).clip(-2.5, 2.5).to_numpy()
+    gap = 1 + p.baseline.long_lag
 
-    def autocorrelation(lag: int) -> pd.DataFrame:
-        roll = z_short.rolling(p.persistence_window, min_periods=RHO_MIN_PAIRS)
-        return roll.corr(z_short.shift(lag)).shift(1 + p.baseline.long_lag)
+    def autocorrelation(lag: int) -> np.ndarray:
+        acf = rolling_autocorrelation(z_short, lag, p.persistence_window, RHO_MIN_PAIRS)
+        before_gap = np.full(acf.shape, np.nan)
+        before_gap[gap:] = acf[:-gap]
+        return before_gap
 
-    acf = [autocorrelation(lag).to_numpy() for lag in range(1, PERSISTENCE_LAGS + 1)]
+    acf = [autocorrelation(lag) for lag in range(1, PERSISTENCE_LAGS + 1)]
     rho = np.clip(np.nan_to_num(acf[0]), 0.0, 0.8)
     later, earlier = sum(acf[1:]), sum(acf[:-1])
     with np.errstate(invalid="ignore", divide="ignore"):
