@@ -82,6 +82,11 @@ class Baseline:
     # point (`alerts.shift_test`): the weekday effect and the daily trend (NaN for stocks).
     season: pd.DataFrame
     trend: pd.DataFrame
+    # The level model's expected value and variance on every day, stock days included (where
+    # `expected` is the stock model's): the residuals the accumulators' persistence is
+    # learned from (`alerts.detectors._persistence`).
+    level_expected: pd.DataFrame
+    level_variance: pd.DataFrame
 
 
 def _past(frame: pd.DataFrame, window: int, how: str, min_periods: int) -> pd.DataFrame:
@@ -252,6 +257,7 @@ def compute_baseline(
     ratio = (var_change / level_spread).where(level_spread > 0)
     typical_ratio = ratio.expanding(min_periods=p.min_scale_points).median().fillna(ratio)
     stock = ((typical_ratio < p.stock_ratio) | (ratio < p.stock_ratio)) & s_expected.notna()
+    level_expected, level_variance = expected, variance
     expected = expected.mask(stock, s_expected)
     variance = variance.mask(stock, s_variance)
     expected_long = expected_long.mask(stock, s_long)
@@ -262,4 +268,6 @@ def compute_baseline(
         history=history,
         season=season,
         trend=slope.mask(stock),
+        level_expected=level_expected,
+        level_variance=level_variance,
     )

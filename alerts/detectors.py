@@ -140,15 +140,31 @@ def _persistence(
     long baseline's gap, so an incident's own run does not inflate it.
     """
     z_short = ((y - base.expected) / sd).clip(-2.5, 2.5).to_numpy()
+    stock = (base.trend.isna() & base.expected.notna()).to_numpy()
     gap = 1 + p.baseline.long_lag
 
-    def autocorrelation(lag: int) -> np.ndarray:
-        acf = rolling_autocorrelation(z_short, lag, p.persistence_window, RHO_MIN_PAIRS)
+    def autocorrelation(z: np.ndarray, lag: int) -> np.ndarray:
+        acf = rolling_autocorrelation(z, lag, p.persistence_window, RHO_MIN_PAIRS)
         before_gap = np.full(acf.shape, np.nan)
         before_gap[gap:] = acf[:-gap]
         return before_gap
 
-    acf = [autocorrelation(lag) for lag in range(1, PERSISTENCE_LAGS + 1)]
+    acf = [autocorrelation(z_short, lag) for lag in range(1, PERSISTENCE_LAGS + 1)]
+    # A series that switches between the models day by day (a small backlog, whose discrete
+    # changes drop the day's own ratio under the stock threshold): its mixed residuals --
+    # changes from yesterday on some days, deviations from the level on others -- hide the
+    # persistence the accumulators meet on its level days, run against the long level. There
+    # it is learned from the level model's residuals on every day. Only series with days of
+    # both kinds differ (elsewhere these are the same residuals), so only they are recomputed.
+    both = stock.any(axis=0) & (~stock & base.expected.notna().to_numpy()).any(axis=0)
+    if both.any():
+        level_sd = np.fmax(np.sqrt(base.level_variance.to_numpy()[:, both]), sd.to_numpy()[:, both])
+        resid = y.to_numpy()[:, both] - base.level_expected.to_numpy()[:, both]
+        z_level = (resid / level_sd).clip(-2.5, 2.5)
+        on_level = ~stock[:, both]
+        for lag in range(1, PERSISTENCE_LAGS + 1):
+            mixed = acf[lag - 1][:, both]
+            acf[lag - 1][:, both] = np.where(on_level, autocorrelation(z_level, lag), mixed)
     rho = np.clip(np.nan_to_num(acf[0]), 0.0, 0.8)
     later, earlier = sum(acf[1:]), sum(acf[:-1])
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -156,7 +172,6 @@ def _persistence(
     phi = np.clip(np.nan_to_num(decay), rho, MAX_DECAY)
     # A stock's day is judged by its change from yesterday, which already carries the
     # stock's persistence: AR(1) there, or a trend's change would never reach the limit.
-    stock = (base.trend.isna() & base.expected.notna()).to_numpy()
     return rho, np.where(stock, rho, phi)
 
 

@@ -82,8 +82,11 @@ def test_persistence_unchanged(rows: int) -> None:
     x = _residuals(rows, seed=rows) + rng.normal(size=(rows, 40))
     expected = pd.DataFrame(np.zeros(x.shape))
     trend = pd.DataFrame(np.where(rng.random(x.shape) < 0.3, np.nan, 0.0))
-    base = SimpleNamespace(expected=expected, trend=trend)
     sd = pd.DataFrame(np.full(x.shape, 1.0))
+    # The level model's residuals equal the mixed ones here: the pandas formulation holds.
+    base = SimpleNamespace(
+        expected=expected, trend=trend, level_expected=expected, level_variance=sd**2
+    )
     p = DetectorParams()
     rho, phi = _persistence(pd.DataFrame(x), base, sd, p)  # type: ignore[arg-type]
 
