@@ -32,8 +32,8 @@ overlapping windows come in runs, so per series-year it adds fewer events than d
 only run where the window's variance is mostly known sampling variance (see that module).
 Measured when it was added: false events per series-year unchanged on both synthetic seeds,
 one more false event in the sample store's 4,569 series. `bench.detect_tradeoff` prints the
-trade-off: on the sample store 4.25 adds 3 false events (21 -> 24; counterfeit wave caught 2
-days sooner), 4.0 adds 21 and 3.75 adds 54, and the median delay is 1.5 days at all of them.
+trade-off: on the sample store 4.25 adds 3 false events (18 -> 21; counterfeit wave caught 2
+days sooner), 4.0 adds 22 and 3.75 adds 54, and the median delay is 1.5 days at all of them.
 
 For stores where a day's false discoveries matter more than per-series rates, `fdr_screen`
 additionally applies Benjamini-Hochberg (statsmodels `multipletests`, fdr_bh) to each day's
