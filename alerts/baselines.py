@@ -87,6 +87,8 @@ class Baseline:
     # learned from (`alerts.detectors._persistence`).
     level_expected: pd.DataFrame
     level_variance: pd.DataFrame
+    # True on the days judged by the stock model (see _stock_baseline).
+    stock: pd.DataFrame
 
 
 def _past(frame: pd.DataFrame, window: int, how: str, min_periods: int) -> pd.DataFrame:
@@ -270,4 +272,5 @@ def compute_baseline(
         trend=slope.mask(stock),
         level_expected=level_expected,
         level_variance=level_variance,
+        stock=stock,
     )

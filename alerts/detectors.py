@@ -140,7 +140,7 @@ def _persistence(
     long baseline's gap, so an incident's own run does not inflate it.
     """
     z_short = ((y - base.expected) / sd).clip(-2.5, 2.5).to_numpy()
-    stock = (base.trend.isna() & base.expected.notna()).to_numpy()
+    stock = base.stock.to_numpy()
     gap = 1 + p.baseline.long_lag
 
     def autocorrelation(z: np.ndarray, lag: int) -> np.ndarray:

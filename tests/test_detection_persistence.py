@@ -85,7 +85,11 @@ def test_persistence_unchanged(rows: int) -> None:
     sd = pd.DataFrame(np.full(x.shape, 1.0))
     # The level model's residuals equal the mixed ones here: the pandas formulation holds.
     base = SimpleNamespace(
-        expected=expected, trend=trend, level_expected=expected, level_variance=sd**2
+        expected=expected,
+        trend=trend,
+        stock=trend.isna(),
+        level_expected=expected,
+        level_variance=sd**2,
     )
     p = DetectorParams()
     rho, phi = _persistence(pd.DataFrame(x), base, sd, p)  # type: ignore[arg-type]
