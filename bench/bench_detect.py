@@ -55,6 +55,10 @@ from bench.detect_scoring import (
 from bench.labelled_suite import Suite, make_suite
 
 GOALS = "goals: F1 >= 0.85, recall >= 0.9, <= 0.5 false events / series-year, delay <= 1 day"
+SAMPLE_SKIPPED = (
+    "\nsample data: skipped (give --store PATH and --incidents FILE: a store computed\n"
+    "  by `govkpi compute` from `govkpi sample` exports, and their incidents.json)"
+)
 Flagger = Callable[[pd.DataFrame], pd.DataFrame]
 
 
@@ -257,8 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         # How early the data allow at best: the delay goal read against what is possible.
         print("\n".join(format_bounds(delay_bounds(args.store, args.incidents))))
     else:
-        print("\nsample data: skipped (give --store PATH and --incidents FILE: a store computed")
-        print("  by `govkpi compute` from `govkpi sample` exports, and their incidents.json)")
+        print(SAMPLE_SKIPPED)
     if args.speed_series:
         seconds, rate = speed(args.speed_series)
         print(f"\nspeed: {args.speed_series} series x 400 days in {seconds:.1f} s ({rate:.0f}/s)")

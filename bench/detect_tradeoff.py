@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from alerts import false_alarm_control
-from bench.bench_detect import GOALS, sample_suite, synthetic_suite
+from bench.bench_detect import GOALS, SAMPLE_SKIPPED, sample_suite, synthetic_suite
 from bench.detect_sample_suite import SampleSuite, load_sample_suite
 from bench.detect_scoring import EventScore, Window
 
@@ -216,8 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("\n".join(format_table(results, seeds, shipped)))
     if suite is None:
-        print("\nsample data: skipped (give --store PATH and --incidents FILE: a store computed")
-        print("  by `govkpi compute` from `govkpi sample` exports, and their incidents.json)")
+        print(SAMPLE_SKIPPED)
     else:
         print("\n".join(format_delays(results, suite.windows, shipped)))
     return 0
