@@ -1,7 +1,7 @@
 """The daily job: compute -> detect -> evaluate -> notify -> deliver. Safe to re-run.
 
 1. compute the metric series incrementally (metrics.engine.compute_store);
-2. run the detector (alerts.detection_store.detect_store);
+2. run the detector (alerts.detection.store_scoring.detect_store);
 3. in one store write: step the lifecycle to the as-of day, log every evaluation, work out the
    due notifications, render one digest per recipient and queue it with its items logged;
 4. outside the write: send everything queued (this run's and earlier runs'), then record
@@ -23,16 +23,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
-from alerts.alert_store import ensure_schema, has_table
 from alerts.config import AlertsConfig
-from alerts.digest import ContributorsFn, build_digests
-from alerts.email_render import build_message
-from alerts.evaluation import evaluate, persist
-from alerts.events import due_items
-from alerts.observations import RuleBookLike, load_rulebook
-from alerts.outbox import log_silenced, queue_digest, queued, record_delivery, write_eml
-from alerts.silences import active_silences
-from alerts.smtp_delivery import deliver
+from alerts.detection.store_scoring import detect_store
+from alerts.notify.digest import ContributorsFn, build_digests
+from alerts.notify.due_items import due_items
+from alerts.notify.email_render import build_message
+from alerts.notify.outbox import log_silenced, queue_digest, queued, record_delivery, write_eml
+from alerts.notify.smtp_delivery import deliver
+from alerts.rules.rulebook import RuleBook, load_rules
+from alerts.state.alert_store import ensure_schema, has_table
+from alerts.state.evaluation import evaluate, persist
+from alerts.state.silences import active_silences
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.errors import ConfigError, DeliveryQueuedError
 from metrics.metric_store import MetricStore
@@ -73,7 +74,7 @@ def run_daily(
     scheduled_for: datetime | None = None,
     now: datetime | None = None,
     catalogue: Catalogue | None = None,
-    rulebook: RuleBookLike | None = None,
+    rulebook: RuleBook | None = None,
     contributors: ContributorsFn | None = None,
 ) -> RunReport:
     if not config.store:
@@ -92,7 +93,7 @@ def run_daily(
         _detect(store)
     catalogue = catalogue or load_catalogue()
     if rulebook is None:
-        rulebook = load_rulebook(config.rules_file)
+        rulebook = load_rules(config.rules_file)
     messages = []
     with store.write() as con:
         ensure_schema(con)
@@ -174,10 +175,6 @@ def _compute(config: AlertsConfig, store: MetricStore) -> None:
 
 
 def _detect(store: MetricStore) -> None:
-    try:
-        from alerts.detection_store import detect_store
-    except ImportError as exc:
-        raise RuntimeError(f"anomaly detection unavailable: alerts.detection_store: {exc}") from exc
     log.info("detecting anomalies")
     detect_store(store)
 

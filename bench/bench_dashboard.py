@@ -63,7 +63,7 @@ def _slices(dimensions: tuple[str, ...]) -> list[dict[str, str]]:
 
 def build_synthetic_store(path: Path, days: int = 400) -> str:
     """A store of benchmark size, written with DuckDB SQL (a few seconds)."""
-    from alerts.alert_store import ensure_schema
+    from alerts.state.alert_store import ensure_schema
     from metrics.catalogue import load_catalogue
     from metrics.metric_store import DIMENSIONS, MetricStore, set_meta, slice_key
 

@@ -33,8 +33,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from alerts.detection import SeriesSpec, score_frame
-from alerts.false_alarm_control import is_bad_direction
+from alerts.detection.false_alarm_control import is_bad_direction
+from alerts.detection.scoring import SeriesSpec, score_frame
 from bench.detect_baselines import rolling_sigma, stl_robust
 from bench.detect_delay_bound import delay_bounds, format_bounds
 from bench.detect_sample_suite import (

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.seasonal import STL
 
-from alerts.baselines import MAD_TO_SD
+from alerts.detection.baselines import MAD_TO_SD
 
 
 def _daily(frame: pd.DataFrame) -> pd.DataFrame:

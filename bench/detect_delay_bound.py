@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import binom, norm, poisson
 
-from alerts.false_alarm_control import DEFAULT_THRESHOLD
+from alerts.detection.false_alarm_control import DEFAULT_THRESHOLD
 from bench.detect_scoring import SLACK_DAYS
 
 PRIOR_DAYS = 56

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alerts.detection import SeriesSpec
+from alerts.detection.scoring import SeriesSpec
 from bench.detect_scoring import SLACK_DAYS, Window, events_of
 from sample_data.listings_sql import REPORT_HOURS, REPORT_SIGMA
 

@@ -1,6 +1,6 @@
 """Detection delay against precision as the shift test's decision limit moves.
 
-For each limit the shift GLR's decision limit (alerts.false_alarm_control.SHIFT_LIMIT) is set,
+For each limit the shift GLR's decision limit (false_alarm_control.SHIFT_LIMIT) is set,
 govkpi's detector alone is scored on the tuning and held-out synthetic suites and, given
 --store and --incidents, on the sample store (bench/bench_detect.py explains the suites and
 the scoring). One table compares the limits; then each sample incident's delay per limit.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alerts import false_alarm_control
+from alerts.detection import false_alarm_control
 from bench.bench_detect import GOALS, SAMPLE_SKIPPED, sample_suite, synthetic_suite
 from bench.detect_sample_suite import SampleSuite, load_sample_suite
 from bench.detect_scoring import EventScore, Window
@@ -110,7 +110,7 @@ def format_table(results: list[LimitResult], seeds: tuple[int, int], shipped: fl
             )
         lines.append(line)
     if shipped in {r.limit for r in results}:
-        lines.append(f"  * shipped: alerts.false_alarm_control.SHIFT_LIMIT = {shipped}")
+        lines.append(f"  * shipped: alerts.detection.false_alarm_control.SHIFT_LIMIT = {shipped}")
     else:
         lines.append(f"  the shipped limit ({shipped}) is not among these")
     if sample:

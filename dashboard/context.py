@@ -12,9 +12,9 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import queries
-from dashboard.freshness import Freshness, compute_freshness
-from dashboard.store_access import STORE_ENV, configured_store
+from dashboard.data import queries
+from dashboard.data.freshness import Freshness, compute_freshness
+from dashboard.data.store import STORE_ENV, configured_store
 from metrics.catalogue import Catalogue, MetricDefinition, load_catalogue
 from metrics.metric_store import MetricStore
 

@@ -149,7 +149,7 @@ def _export_tables(con, series: pd.DataFrame) -> None:  # type: ignore[no-untype
 
 
 def _alert_tables(con) -> None:  # type: ignore[no-untyped-def]
-    from alerts.alert_store import ensure_schema
+    from alerts.state.alert_store import ensure_schema
 
     ensure_schema(con)
     now = dt.datetime(2026, 3, 30, 7, 0, tzinfo=dt.UTC)

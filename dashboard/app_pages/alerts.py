@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from alerts import alert_store
-from dashboard import alert_access
+from alerts.state import alert_store
+from dashboard.builders.formatting import describe_slice, format_value
 from dashboard.context import PageContext, page_context
-from dashboard.formatting import describe_slice, format_value
+from dashboard.data import ledger as alert_access
 from metrics.errors import UserError
 
 FLASH = "alerts_flash"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.builders.formatting import humanize_area
+from dashboard.builders.status import describe_target
+from dashboard.builders.view import first_value
 from dashboard.context import PageContext, page_context
-from dashboard.formatting import humanize_area
-from dashboard.rules_access import rule_versions, threshold
-from dashboard.status import describe_target
-from dashboard.view import first_value
+from dashboard.data.rules import rule_versions, threshold
 from metrics.catalogue import MetricDefinition
 
 BETTER = {"higher": "higher is better", "lower": "lower is better", None: "no good direction"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import queries
+from dashboard.builders.figures import export_rows_figure
 from dashboard.context import page_context
-from dashboard.figures import export_rows_figure
+from dashboard.data import queries
 
 ctx = page_context()
 st.title("Data freshness and quality")

@@ -7,14 +7,19 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries, raw_rows
+from dashboard.builders.figures import contribution_figure, heatmap_figure
+from dashboard.builders.formatting import describe_slice, format_value, sentence
+from dashboard.builders.periods import period_note, pooled_series_value
+from dashboard.builders.tables import (
+    change_is_material,
+    contribution_table,
+    grid_table,
+    to_csv_bytes,
+)
+from dashboard.builders.view import View, first_value
 from dashboard.context import PageContext, page_context
-from dashboard.drivers_access import BASELINE_DAYS, contributors, dimensions
-from dashboard.figures import contribution_figure, heatmap_figure
-from dashboard.formatting import describe_slice, format_value, sentence
-from dashboard.periods import period_note, pooled_series_value
-from dashboard.tables import change_is_material, contribution_table, grid_table, to_csv_bytes
-from dashboard.view import View, first_value
+from dashboard.data import queries, raw_rows
+from dashboard.data.drivers import BASELINE_DAYS, contributors, dimensions
 from dashboard.view_state import metric_select, resolve_view, slice_select, write_view
 from metrics.catalogue import MetricDefinition
 

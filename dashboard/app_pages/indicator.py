@@ -8,14 +8,14 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries
+from dashboard.builders.figures import trend_figure
+from dashboard.builders.formatting import describe_slice, format_value
+from dashboard.builders.periods import previous_period, shift_previous
+from dashboard.builders.status import describe_target
+from dashboard.builders.view import View
 from dashboard.context import PageContext, page_context
-from dashboard.figures import trend_figure
-from dashboard.formatting import describe_slice, format_value
-from dashboard.periods import previous_period, shift_previous
-from dashboard.rules_access import thresholds_over
-from dashboard.status import describe_target
-from dashboard.view import View
+from dashboard.data import queries
+from dashboard.data.rules import thresholds_over
 from dashboard.view_state import (
     metric_select,
     period_select,

@@ -8,25 +8,26 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard import alert_access, queries
-from dashboard.context import PageContext, page_context
-from dashboard.formatting import (
+from dashboard.builders.formatting import (
     describe_slice,
     format_delta,
     format_value,
     humanize_area,
     sentence,
 )
-from dashboard.overview_data import (
+from dashboard.builders.overview_data import (
     SPARK_DAYS,
     denominator_on,
     headline_card,
     split_firing,
     split_flagged,
 )
-from dashboard.periods import value_on
-from dashboard.rules_access import judged_level, threshold
-from dashboard.status import BADGE_COLOR, badge_markdown, describe_target
+from dashboard.builders.periods import value_on
+from dashboard.builders.status import BADGE_COLOR, badge_markdown, describe_target
+from dashboard.context import PageContext, page_context
+from dashboard.data import ledger as alert_access
+from dashboard.data import queries
+from dashboard.data.rules import judged_level, threshold
 
 CARDS_PER_ROW = 4
 MAX_ROWS = 15

@@ -149,7 +149,7 @@ def parse_until(text: str, config: AlertsConfig) -> datetime:
 
 
 def silence_command(args: argparse.Namespace) -> int:
-    from alerts.alert_store import add_silence
+    from alerts.state.alert_store import add_silence
 
     config = _config(args)
     until = parse_until(args.until, config)
@@ -161,7 +161,7 @@ def silence_command(args: argparse.Namespace) -> int:
 
 
 def unsilence_command(args: argparse.Namespace) -> int:
-    from alerts.alert_store import expire_silence
+    from alerts.state.alert_store import expire_silence
 
     expire_silence(_store(_config(args)), args.silence_id, args.author)
     print(f"silence {args.silence_id} expired")
@@ -169,7 +169,7 @@ def unsilence_command(args: argparse.Namespace) -> int:
 
 
 def ack_command(args: argparse.Namespace) -> int:
-    from alerts.alert_store import acknowledge
+    from alerts.state.alert_store import acknowledge
 
     acknowledge(
         _store(_config(args)), args.metric_id, args.slice, args.rule_id, args.author, args.note
@@ -179,7 +179,7 @@ def ack_command(args: argparse.Namespace) -> int:
 
 
 def status_command(args: argparse.Namespace) -> int:
-    from alerts.alert_store import firing_alerts, list_silences
+    from alerts.state.alert_store import firing_alerts, list_silences
 
     store = _store(_config(args))
     with store.read() as con:

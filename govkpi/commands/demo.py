@@ -74,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from alerts.config import load_config
     from alerts.daily_job import run_daily
-    from alerts.detection_store import detect_store
+    from alerts.detection.store_scoring import detect_store
     from govkpi.commands.common import parse_day
     from govkpi.commands.dashboard import serve
     from metrics.engine import compute_store

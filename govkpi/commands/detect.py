@@ -18,9 +18,9 @@ from metrics.errors import UserError
 from metrics.metric_store import MetricStore
 
 if TYPE_CHECKING:
-    from alerts.detectors import DetectorParams
+    from alerts.detection.detectors import DetectorParams
 
-# Same as alerts.false_alarm_control.DEFAULT_THRESHOLD (a test checks); the detector, which
+# Same as false_alarm_control.DEFAULT_THRESHOLD (a test checks); the detector, which
 # pulls in scipy and statsmodels, is imported only when the command runs.
 DEFAULT_THRESHOLD = 4.0
 
@@ -88,13 +88,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _params(args: argparse.Namespace) -> DetectorParams:
-    from alerts.detectors import DetectorParams
+    from alerts.detection.detectors import DetectorParams
 
     if not args.threshold > 0:
         raise UserError("--threshold must be a positive number of standard deviations")
     if args.fdr is not None and not 0 < args.fdr < 1:
         raise UserError("--fdr must be between 0 and 1, e.g. 0.05")
-    from alerts.known_events import load_known_events
+    from alerts.detection.known_events import load_known_events
 
     calendar = getattr(args, "known_events", None) or os.environ.get(KNOWN_EVENTS_ENV)
     if calendar:
@@ -103,7 +103,7 @@ def _params(args: argparse.Namespace) -> DetectorParams:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alerts.detection_store import detect_store
+    from alerts.detection.store_scoring import detect_store
 
     params = _params(args)
     if args.input or args.output:
@@ -120,8 +120,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_file(input_path: str, output_path: str, params: DetectorParams, fdr: float | None) -> int:
-    from alerts.detection import score_frame
-    from alerts.detection_input import read_series_file, write_detections
+    from alerts.detection.scoring import score_frame
+    from alerts.detection.series_input import read_series_file, write_detections
 
     frame, specs = read_series_file(input_path)
     log.info("scoring %d series (%d rows) from %s", len(specs), len(frame), input_path)

@@ -1,0 +1,363 @@
+"""The anomaly detector: a point test, slow-shift accumulators and a shift test, on the
+working scale.
+
+For one kind of indicator, many series at once (rows = days, columns = series):
+
+- Point test: z = (y - expected) / sqrt(predictive variance) against the causal robust
+  baseline of `baselines`; catches spikes, drops to zero and the start of level shifts.
+  For shares and rates the baseline's level is read at the day's own volume
+  (`alerts.detection.volume_bias`): on a small slice the scale's mean depends on the cases a day.
+- Accumulator: an EWMA (lambda 0.15) of the residuals against the *long* baseline (days
+  t-42..t-15), each clipped to +/-3 and held on days the point test already flags, so a
+  one-to-three-day spike leaves no tail. Its control limit (4.5 sd) is widened by the
+  residuals' own persistence, because real governance series drift in runs: their
+  autocorrelation is read as rho * phi^(h-1) at lag h (ARMA(1,1): a persistent part plus
+  white sampling noise), learned over 56 days ending two weeks back, so an incident's own
+  run does not inflate it (`_persistence`). It catches 14-21 day ramps, and runs of days at
+  ~3 sd in small slices, that never make a single day extreme. Both accumulators start
+  (from zero) once that autocorrelation can be learned: a series' first ~9 weeks are judged
+  by the point test alone. Beside it, a two-sided CUSUM of the same residuals
+  (de-correlated by the same persistence) catches a lasting shift of 1.5-2.5 sd -- a share
+  that triples on ~100 cases a day -- which the EWMA, discounting old days, can miss for
+  good.
+- Shift GLR (`alerts.detection.level_shift`), for shares and rates in slices where sampling noise is
+  most of the variance: the largest standardised window of the last 2-14 days, each window
+  against the baseline frozen on its first day and, where counts are known, tested exactly
+  on its pooled counts. The accumulators' references keep learning and re-learn a small
+  slice's shift as extra variance; this one does not (a tripled share on ~130 cases a day:
+  caught in 5-6 days instead of 14).
+- Score: the point z, the accumulator statistic (EWMA or CUSUM, the larger) or the GLR, the
+  latter two rescaled so that their control limits map to the same threshold, whichever is
+  largest in size. A day is anomalous when |score| reaches the threshold of
+  `false_alarm_control` and it is testable: a baseline from at least 14 observed days
+  of the last 28, a learned spread, and enough volume -- shares and rates need `min_events`
+  events observed or expected on their rarer side (non-events for a share near 1), durations
+  `min_events` cases. An untestable day gets a band but no score and no verdict: one
+  complaint among 20 listings is not evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from alerts.detection.autocorrelation import rolling_autocorrelation
+from alerts.detection.baselines import Baseline, BaselineParams, compute_baseline
+from alerts.detection.false_alarm_control import (
+    DEFAULT_THRESHOLD,
+    accumulator_limit,
+    cusum_limit,
+    shift_limit,
+)
+from alerts.detection.known_events import KnownEvents, packaged_known_events
+from alerts.detection.level_shift import shift_glr
+from alerts.detection.scales import (
+    expected_events,
+    from_working_scale,
+    overdispersion_unit,
+    to_working_scale,
+)
+from alerts.detection.volume_bias import at_volume, expected_value, reference_volume
+
+# Day pairs the residuals' lag-1 autocorrelation is learned from, at least.
+RHO_MIN_PAIRS = 21
+# The autocorrelation's decay beyond lag 1 is read from lags 1..PERSISTENCE_LAGS, and capped.
+PERSISTENCE_LAGS = 4
+MAX_DECAY = 0.9
+
+
+@dataclass(frozen=True)
+class DetectorParams:
+    threshold: float = DEFAULT_THRESHOLD
+    ewma_lambda: float = 0.15
+    accumulator_clip: float = 3.0
+    cusum_k: float = 0.75  # reference: most sensitive to shifts of about 1.5 sd
+    cusum_cap: float = 1.25  # each side's ceiling, in limits: how fast it forgets a run
+    # The shift GLR (`level_shift`): its longest window (days; below 2, none) and the
+    # least share of a window's first-day variance that must be known sampling variance.
+    shift_windows: int = 14
+    shift_min_sampling_share: float = 0.5
+    min_events: float = 5.0
+    # Days the residuals' persistence is learned from (ending two weeks back). 112 also
+    # quieted backlogs whose last eight weeks happened to be calm, but caught a stock's
+    # change of trend (its flow stopping) only after three weeks.
+    persistence_window: int = 56
+    min_history: int = 14
+    # Without a known sampling variance (no denominator), a flat series still has to move
+    # by a little (0.2 % of the working-scale value) before it counts.
+    min_relative_sd: float = 0.002
+    baseline: BaselineParams = field(default_factory=BaselineParams)
+    # Known-event days (festivals, holidays; `alerts.detection.known_events`): the calendar, the
+    # allowance before a series has `event_min_history` past event days of the same
+    # direction (log 4: volumes up to 4x), and the margin on the largest effect learned.
+    known_events: KnownEvents = field(default_factory=packaged_known_events)
+    event_prior: float = float(np.log(4.0))
+    event_margin: float = 1.5
+    event_min_history: int = 2
+
+
+@dataclass
+class Scores:
+    """Per day and series, in the indicator's unit (band) and in z units (score)."""
+
+    expected: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    score: np.ndarray
+    is_anomaly: np.ndarray
+    sign: np.ndarray  # +1 up, -1 down, 0 none
+
+
+def _ewma(x: np.ndarray, lam: float) -> np.ndarray:
+    """EWMA down the rows; a missing day holds the previous value."""
+    out = np.full(x.shape, np.nan)
+    state = np.zeros(x.shape[1])
+    started = np.zeros(x.shape[1], dtype=bool)
+    for t in range(x.shape[0]):
+        row = x[t]
+        seen = ~np.isnan(row)
+        state = np.where(seen, lam * np.where(seen, row, 0.0) + (1 - lam) * state, state)
+        started |= seen
+        out[t] = np.where(started, state, np.nan)
+    return out
+
+
+def _persistence(
+    y: pd.DataFrame, base: Baseline, sd: pd.DataFrame, p: DetectorParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """The residuals' autocorrelation as rho * phi^(h-1) at lag h: returns (rho, phi).
+
+    rho is the lag-1 autocorrelation (clipped to 0..0.8), phi how slowly it decays after
+    (the ratio of the sums over lags 2..4 and 1..3, between rho and `MAX_DECAY`). AR(1) is
+    phi = rho. A persistent part plus white noise -- a small overdue backlog, whose stuck
+    items stay for weeks among items decided a day or two late; a share whose true rate
+    drifts under binomial noise -- has a low lag-1 autocorrelation that decays slowly
+    (0.55, 0.46, 0.39, 0.30 at lags 1, 2, 3, 5 on the sample's backlogs): its two-week EWMA
+    varies 1.5 times, its CUSUM sums 2 times as much as AR(1) at rho says, and the
+    accumulators read its wander as a run. Learned over `persistence_window` days before the
+    long baseline's gap, so an incident's own run does not inflate it.
+    """
+    z_short = ((y - base.expected) / sd).clip(-2.5, 2.5).to_numpy()
+    stock = base.stock.to_numpy()
+    gap = 1 + p.baseline.long_lag
+
+    def autocorrelation(z: np.ndarray, lag: int) -> np.ndarray:
+        acf = rolling_autocorrelation(z, lag, p.persistence_window, RHO_MIN_PAIRS)
+        before_gap = np.full(acf.shape, np.nan)
+        before_gap[gap:] = acf[:-gap]
+        return before_gap
+
+    acf = [autocorrelation(z_short, lag) for lag in range(1, PERSISTENCE_LAGS + 1)]
+    # A series that switches between the models day by day (a small backlog, whose discrete
+    # changes drop the day's own ratio under the stock threshold): its mixed residuals --
+    # changes from yesterday on some days, deviations from the level on others -- hide the
+    # persistence the accumulators meet on its level days, run against the long level. There
+    # it is learned from the level model's residuals on every day. Only series with days of
+    # both kinds differ (elsewhere these are the same residuals), so only they are recomputed.
+    both = stock.any(axis=0) & (~stock & base.expected.notna().to_numpy()).any(axis=0)
+    if both.any():
+        level_sd = np.fmax(np.sqrt(base.level_variance.to_numpy()[:, both]), sd.to_numpy()[:, both])
+        resid = y.to_numpy()[:, both] - base.level_expected.to_numpy()[:, both]
+        z_level = (resid / level_sd).clip(-2.5, 2.5)
+        on_level = ~stock[:, both]
+        for lag in range(1, PERSISTENCE_LAGS + 1):
+            mixed = acf[lag - 1][:, both]
+            acf[lag - 1][:, both] = np.where(on_level, autocorrelation(z_level, lag), mixed)
+    rho = np.clip(np.nan_to_num(acf[0]), 0.0, 0.8)
+    later, earlier = sum(acf[1:]), sum(acf[:-1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        decay = np.where(earlier > 0, later / earlier, 0.0)
+    phi = np.clip(np.nan_to_num(decay), rho, MAX_DECAY)
+    # A stock's day is judged by its change from yesterday, which already carries the
+    # stock's persistence: AR(1) there, or a trend's change would never reach the limit.
+    return rho, np.where(stock, rho, phi)
+
+
+def _accumulator(
+    y: pd.DataFrame,
+    base: Baseline,
+    sd: pd.DataFrame,
+    flagged: np.ndarray,
+    persistence: tuple[np.ndarray, np.ndarray],
+    p: DetectorParams,
+) -> np.ndarray:
+    """EWMA of clipped long-baseline residuals in units of its own control limit.
+
+    `persistence` is (rho, phi) of `_persistence`: the residuals' autocorrelation at lag h
+    is rho * phi^(h-1).
+    """
+    z_long = ((y - base.expected_long) / sd).clip(-p.accumulator_clip, p.accumulator_clip)
+    # Days the point test already flags are held out: a spike must not leave a tail.
+    z_long = z_long.where(~flagged)
+    # Until the autocorrelation can be learned (about nine weeks into a series) a run cannot
+    # be told from the series' own drift: a backlog filling up from zero after the data start,
+    # its residuals against a lagging level same-signed for weeks, read as white noise and
+    # alerted. Both accumulators start from zero once there are as many scored days as the
+    # autocorrelation needs (counted, not consecutive: a sparse series gets there too).
+    scored = ((y - base.expected) / sd).notna()
+    learnable = scored.cumsum() > RHO_MIN_PAIRS + 1 + p.baseline.long_lag
+    z_long = z_long.where(learnable)
+    ewma = _ewma(z_long.to_numpy(), p.ewma_lambda)
+    lam = p.ewma_lambda
+    rho, phi = persistence
+    # Stationary sd of an EWMA of unit-variance noise with that autocorrelation: its
+    # variance is lam / (2 - lam) * (1 + 2 sum_h (1 - lam)^h acf(h)).
+    carry = phi * (1 - lam)
+    ewma_sd = np.sqrt(lam / (2 - lam) * (1 + 2 * rho * (1 - lam) / (1 - carry)))
+    ewma_stat = ewma / ewma_sd
+    # The same residuals, de-correlated to unit long-run variance (1 + 2 sum_h acf(h)), feed
+    # the CUSUM.
+    cusum_stat = _cusum(z_long.to_numpy() / np.sqrt(1 + 2 * rho / (1 - phi)), p)
+    return np.where(np.abs(np.nan_to_num(cusum_stat)) > np.abs(ewma_stat), cusum_stat, ewma_stat)
+
+
+def _cusum(z: np.ndarray, p: DetectorParams) -> np.ndarray:
+    """Two-sided tabular CUSUM of standardised residuals, in units of the EWMA's limit.
+
+    Page's CUSUM with reference k is the most efficient test of a sustained shift of 2k sd:
+    a run of days at 1.5-2.5 sd -- a small slice whose share triples, where no day is extreme
+    -- reaches its limit in about a week, before the EWMA (which discounts old evidence).
+    Each side is capped a little above its limit, so it falls back within days once the run
+    ends; a missing or point-flagged day holds it. Signed: + for the upper side.
+    """
+    k, h = p.cusum_k, cusum_limit()
+    cap = p.cusum_cap * h
+    up = np.zeros(z.shape[1])
+    down = np.zeros(z.shape[1])
+    out = np.full(z.shape, np.nan)
+    for t in range(z.shape[0]):
+        row = z[t]
+        seen = ~np.isnan(row)
+        x = np.where(seen, row, 0.0)
+        up = np.where(seen, np.clip(up + x - k, 0.0, cap), up)
+        down = np.where(seen, np.clip(down - x - k, 0.0, cap), down)
+        out[t] = np.where(up >= down, up, -down)
+    return out / h * accumulator_limit()
+
+
+def _volume_ok(
+    kind: str, events: np.ndarray, volume: np.ndarray, expected_y: np.ndarray, min_events: float
+) -> np.ndarray:
+    """Enough events, observed or expected, on the rarer side to call a day unusual."""
+    if kind == "duration":
+        return np.isnan(volume) | (volume >= min_events)
+    expected = expected_events(kind, expected_y, volume)
+    unknown = np.isnan(events) | np.isnan(expected)
+    with np.errstate(invalid="ignore"):
+        if kind == "share":
+            # For a share near 1 the rare side is the non-events (e.g. non-proactive removals).
+            flip = expected > volume - expected
+            events = np.where(flip, volume - events, events)
+            expected = np.where(flip, volume - expected, expected)
+        ok = np.fmax(events, expected) >= min_events
+    return unknown | ok
+
+
+def _event_allowance(r: np.ndarray, events: np.ndarray, p: DetectorParams) -> np.ndarray:
+    """Allowed effect (relative units, in the event's direction) on each known-event day.
+
+    `r` is the relative residual signed in the day's event direction. The allowance is
+    `event_margin` x the largest effect of the same direction on that series' earlier event
+    days (never below zero), or `event_prior` until there are `event_min_history` of them.
+    """
+    allow = np.zeros(r.shape)
+    for sign in (1, -1):
+        rows = events == sign
+        if not rows.any():
+            continue
+        past = np.where(rows[:, None], r, np.nan)
+        seen = np.cumsum(~np.isnan(past), axis=0)
+        top = np.fmax.accumulate(np.where(np.isnan(past), -np.inf, past), axis=0)
+        # Shift by one row: an event day's allowance comes from the event days before it.
+        seen = np.vstack([np.zeros((1, r.shape[1])), seen[:-1]])
+        top = np.vstack([np.full((1, r.shape[1]), -np.inf), top[:-1]])
+        learned = p.event_margin * np.maximum(top, 0.0)
+        allow[rows] = np.where(seen >= p.event_min_history, learned, p.event_prior)[rows]
+    return allow
+
+
+def score_matrix(
+    kind: str,
+    index: pd.DatetimeIndex,
+    value: np.ndarray,
+    numerator: np.ndarray,
+    denominator: np.ndarray,
+    scale: np.ndarray,
+    p90: np.ndarray | None = None,
+    params: DetectorParams | None = None,
+) -> Scores:
+    """Scores a days x series matrix of one kind; index holds consecutive days."""
+    p = params or DetectorParams()
+    work = to_working_scale(kind, value, numerator, denominator, scale, p90)
+    events = p.known_events.directions(index)
+    on_event = events != 0
+    # Known-event days stay out of the baseline, like missing days (see known_events).
+    y = pd.DataFrame(np.where(on_event[:, None], np.nan, work.y), index=index)
+    v = pd.DataFrame(work.v, index=index)
+    base = compute_baseline(
+        y, v, p.baseline, lambda e: overdispersion_unit(kind, e), pd.DataFrame(work.y, index=index)
+    )
+    # The level was learned at the past days' volume; today's may differ (volume_bias).
+    level = base.expected.to_numpy()
+    learned_at = reference_volume(work.volume, ~np.isnan(y.to_numpy()), p.baseline.level_window)
+    expected_y = at_volume(kind, level, learned_at, work.volume)
+    floor = np.where(work.v > 0, 0.0, (p.min_relative_sd * np.abs(expected_y)) ** 2) + 1e-12
+    learned = base.variance.to_numpy()
+    # No band (NaN) until the spread has been learned; then never below the floor.
+    sd = np.sqrt(np.where(np.isnan(learned), np.nan, np.fmax(learned, floor)))
+    sd_frame = pd.DataFrame(sd, index=index)
+
+    with np.errstate(invalid="ignore"):
+        z = (work.y - expected_y) / sd
+        flagged = np.abs(np.nan_to_num(z)) >= p.threshold
+        # Event days: only the part of the move beyond the allowed event effect counts.
+        unit = np.fmax(overdispersion_unit(kind, expected_y), np.sqrt(work.v))
+        sign = events[:, None].astype(float)
+        r = (work.y - expected_y) / unit * sign
+        allow = np.where(on_event[:, None], _event_allowance(r, events, p), 0.0)
+        excess = np.where(r > allow, r - allow, np.where(r > 0, 0.0, r))
+        z = np.where(on_event[:, None], sign * excess * unit / sd, z)
+        persistence = _persistence(y, base, sd_frame, p)
+        rho = persistence[0]  # the shift GLR's windows are short: AR(1) at lag 1 is enough
+        acc = _accumulator(y, base, sd_frame, flagged, persistence, p)
+        acc = acc * (p.threshold / accumulator_limit())
+        score = np.where(np.abs(np.nan_to_num(acc)) > np.abs(np.nan_to_num(z)), acc, z)
+        glr = shift_glr(
+            kind,
+            y.to_numpy(),
+            work.v,
+            (work.events, work.volume),
+            learned_at,
+            base,
+            rho,
+            flagged,
+            p.shift_windows,
+            p.shift_min_sampling_share,
+            p.baseline.level_window,
+        ) * (p.threshold / shift_limit())
+        score = np.where(np.abs(np.nan_to_num(glr)) > np.abs(np.nan_to_num(score)), glr, score)
+        testable = (
+            ~np.isnan(work.y)
+            & ~np.isnan(expected_y)
+            & ~np.isnan(sd)
+            & (base.history.to_numpy() >= p.min_history)
+            & _volume_ok(kind, work.events, work.volume, expected_y, p.min_events)
+        )
+        score = np.where(testable, score, np.nan)
+        is_anomaly = np.abs(np.nan_to_num(score)) >= p.threshold
+    half = p.threshold * sd
+    widen = allow * unit
+    return Scores(
+        expected=expected_value(kind, level, learned_at, denominator, scale),
+        lower=from_working_scale(
+            kind, expected_y - half - np.where(sign < 0, widen, 0.0), denominator, scale
+        ),
+        upper=from_working_scale(
+            kind, expected_y + half + np.where(sign > 0, widen, 0.0), denominator, scale
+        ),
+        score=score,
+        is_anomaly=is_anomaly,
+        sign=np.where(is_anomaly, np.sign(np.nan_to_num(score)), 0).astype(np.int8),
+    )

@@ -1,0 +1,102 @@
+"""Scores every series of the metric store and replaces its `detections` table.
+
+Each metric's kind, direction and scale come from the indicator catalogue; a series whose
+metric the catalogue does not know is skipped with a warning (it cannot be judged without
+its kind). The table is replaced through `MetricStore.write()`, so readers see either the
+previous detections or the new ones, never a mix.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pandas as pd
+import pyarrow as pa
+
+from alerts.detection.detectors import DetectorParams
+from alerts.detection.scoring import SeriesSpec, score_frame
+from alerts.detection.version import detector_version
+from metrics.metric_store import MetricStore, set_meta
+
+log = logging.getLogger(__name__)
+
+DETECTION_COLUMNS = (
+    "metric_id, slice, date, value, expected, lower, upper, score, is_anomaly, direction, is_alert"
+)
+
+
+def read_store_series(store: MetricStore) -> pd.DataFrame:
+    with store.read() as con:
+        con.execute("SET enable_progress_bar = false")  # progress goes through logging
+        return con.execute(
+            "SELECT metric_id, slice, date, value, numerator, denominator, p90 FROM series"
+            " ORDER BY metric_id, slice, date"
+        ).df()
+
+
+def catalogue_specs() -> dict[str, SeriesSpec]:
+    """Kind, direction and scale of each catalogue metric, by metric id."""
+    from metrics.catalogue import load_catalogue
+
+    return {
+        m.id: SeriesSpec(m.kind, m.better, float(m.scale))
+        for m in load_catalogue().metrics.values()
+    }
+
+
+def score_store_series(
+    series: pd.DataFrame,
+    metric_specs: dict[str, SeriesSpec],
+    params: DetectorParams | None = None,
+    fdr: float | None = None,
+) -> pd.DataFrame:
+    """Detections (metric_id, slice, ...) for the store's series rows."""
+    known = series["metric_id"].isin(metric_specs)
+    for metric in sorted(series.loc[~known, "metric_id"].unique()):
+        log.warning("metric %s is not in the catalogue; its series are not scored", metric)
+    series = series[known].reset_index(drop=True)
+    series_id = series["metric_id"] + "/" + series["slice"]
+    frame = series.drop(columns=["metric_id", "slice"]).assign(series_id=series_id)
+    specs = {
+        sid: metric_specs[metric]
+        for sid, metric in zip(series_id, series["metric_id"], strict=True)
+    }
+    out = score_frame(frame, specs, params, fdr)
+    out.insert(0, "slice", series["slice"].to_numpy())
+    out.insert(0, "metric_id", series["metric_id"].to_numpy())
+    return out.drop(columns="series_id")
+
+
+def detect_store(
+    store: MetricStore,
+    metric_specs: dict[str, SeriesSpec] | None = None,
+    params: DetectorParams | None = None,
+    fdr: float | None = None,
+) -> pd.DataFrame:
+    """Scores the store's series and replaces its detections table; returns the detections."""
+    started = time.perf_counter()
+    series = read_store_series(store)
+    if series.empty:
+        log.warning("the store %s has no series; run `govkpi compute` first", store.path)
+    metric_specs = metric_specs if metric_specs is not None else catalogue_specs()
+    n_series = series[["metric_id", "slice"]].drop_duplicates().shape[0]
+    log.info("scoring %d series (%d rows) from %s", n_series, len(series), store.path)
+    out = score_store_series(series, metric_specs, params, fdr)
+    table = pa.Table.from_pandas(out, preserve_index=False)
+    with store.write() as con:
+        con.register("new_detections", table)
+        con.execute("DELETE FROM detections")
+        con.execute(
+            f"INSERT INTO detections ({DETECTION_COLUMNS}) "
+            f"SELECT {DETECTION_COLUMNS} FROM new_detections"
+        )
+        con.unregister("new_detections")
+        set_meta(con, "detector_version", detector_version(params, fdr))
+    log.info(
+        "wrote %d detections (%d alerts) in %.1f s",
+        len(out),
+        int(out["is_alert"].sum()) if len(out) else 0,
+        time.perf_counter() - started,
+    )
+    return out

@@ -1,0 +1,320 @@
+"""The data of each recipient's digest: due items grouped by indicator area and market, one
+card per series (metric x slice) listing the rules that speak about it, with the series'
+figures, chart, top contributing slices and a deep link into the dashboard.
+
+Charts and contributors are computed once per series and shared by every recipient.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import duckdb
+
+from alerts.config import AlertsConfig
+from alerts.notify.digest_details import ContributorsFn, add_details
+from alerts.notify.due_items import Item
+from alerts.notify.formatting import area_label, deep_link, format_time, format_value, market_label
+from alerts.notify.routing import recipients
+from alerts.rules.observations import ANOMALY_RULE, market_of
+from alerts.rules.rulebook import RuleBook
+from alerts.state.evaluation import Evaluation
+from metrics.catalogue import Catalogue, MetricDefinition
+
+log = logging.getLogger(__name__)
+
+SeriesKey = tuple[str, str]
+EVENT_ORDER = {"escalated": 0, "new": 1, "reminder": 2, "resolved": 3}
+EVENT_LABEL = {"new": "New", "escalated": "Escalated", "reminder": "Still firing",
+               "resolved": "Resolved"}  # fmt: skip
+SEVERITY_ORDER = {"critical": 0, "warning": 1, None: 2}
+
+
+@dataclass
+class SeriesView:
+    metric_id: str
+    slice: str
+    label: str
+    kind: str
+    unit: str
+    area: str
+    market: str | None
+    fingerprint: str
+    observed: str
+    link: str
+    chart_cid: str
+    # The day the contributors explain: the last breached day (the as-of day while breached).
+    focus_day: date
+    chart_png: bytes = b""
+    contributors: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class RuleLine:
+    rule_id: str
+    rule_label: str
+    rule_version: str
+    event: str
+    event_label: str
+    severity: str | None
+    comparison: str
+    firing_since: date | None
+    data_status: str | None
+    acknowledged: dict | None
+    recovering: bool = False
+
+
+@dataclass
+class Card:
+    series: SeriesView
+    lines: list[RuleLine]
+    detailed: bool = False  # shown with its chart and contributors
+
+    @property
+    def event(self) -> str:
+        return min((line.event for line in self.lines), key=EVENT_ORDER.__getitem__)
+
+    @property
+    def severity(self) -> str | None:
+        firing = [line.severity for line in self.lines if line.event != "resolved"]
+        return min(firing, key=SEVERITY_ORDER.__getitem__) if firing else None
+
+
+@dataclass
+class Group:
+    area: str
+    area_label: str
+    market: str
+    cards: list[Card]
+
+
+@dataclass
+class StillFiring:
+    label: str
+    slice: str
+    rule_label: str
+    severity: str | None
+    firing_since: date | None
+    link: str
+
+
+@dataclass
+class Digest:
+    recipient: str
+    run_date: date
+    generated: str
+    groups: list[Group]
+    counts: dict[str, int]
+    still_firing: list[StillFiring]
+    items: list[Item]
+    content_key: str
+    dashboard_url: str | None
+
+    @property
+    def compact_cards(self) -> int:
+        """Cards shown without chart and contributors (past digest.max_charts)."""
+        return sum(1 for g in self.groups for c in g.cards if not c.detailed)
+
+    @property
+    def images(self) -> dict[str, bytes]:
+        return {
+            c.series.chart_cid: c.series.chart_png
+            for g in self.groups
+            for c in g.cards
+            if c.detailed and c.series.chart_png
+        }
+
+
+def build_digests(
+    con: duckdb.DuckDBPyConnection,
+    evaluation: Evaluation,
+    items: list[Item],
+    config: AlertsConfig,
+    catalogue: Catalogue,
+    rulebook: RuleBook | None,
+    contributors: ContributorsFn | None,
+    now: datetime,
+) -> list[Digest]:
+    """One digest per recipient with due (unsilenced) items."""
+    items = [i for i in items if i.silence is None]
+    if not items:
+        return []
+    as_of = evaluation.as_of
+    series = {(i.key[0], i.key[1]) for i in items}
+    views = {s: _series_view(s, evaluation, catalogue, config) for s in sorted(series)}
+    generated = format_time(now, config.zone)
+    by_person: dict[str, list[Item]] = {}
+    for item in items:
+        by_person.setdefault(item.recipient, []).append(item)
+    digests = []
+    for person, mine in sorted(by_person.items()):
+        counts = {e: sum(1 for i in mine if i.event == e) for e in EVENT_ORDER}
+        counts["critical"] = sum(1 for i in mine if i.severity == "critical")
+        key = hashlib.sha256("\n".join(sorted(i.item_key for i in mine)).encode()).hexdigest()
+        digests.append(
+            Digest(
+                recipient=person,
+                run_date=as_of,
+                generated=generated,
+                groups=_groups(mine, views, evaluation, catalogue),
+                counts=counts,
+                still_firing=_still_firing(person, mine, evaluation, catalogue, config),
+                items=mine,
+                content_key=key[:24],
+                dashboard_url=config.dashboard_url,
+            )
+        )
+    detailed = _choose_detailed(digests, config.digest.max_charts)
+    add_details(con, [views[s] for s in sorted(detailed)], as_of, config, catalogue, rulebook,
+                contributors)  # fmt: skip
+    return digests
+
+
+def _choose_detailed(digests: list[Digest], limit: int) -> set[SeriesKey]:
+    """The most important cards of each digest get a chart and contributors, up to `limit`."""
+    chosen: set[SeriesKey] = set()
+    for digest in digests:
+        cards = [c for g in digest.groups for c in g.cards]
+        cards.sort(key=lambda c: (EVENT_ORDER[c.event], SEVERITY_ORDER[c.severity]))
+        for card in cards[:limit]:
+            card.detailed = True
+            chosen.add((card.series.metric_id, card.series.slice))
+    return chosen
+
+
+def rule_label(rule_id: str) -> str:
+    return "Statistical detector" if rule_id == ANOMALY_RULE else f"Threshold {rule_id}"
+
+
+def _series_view(
+    s: SeriesKey, evaluation: Evaluation, catalogue: Catalogue, config: AlertsConfig
+) -> SeriesView:
+    metric_id, slice_key = s
+    definition = catalogue.metrics[metric_id]
+    contexts = [c for k, c in sorted(evaluation.context.items()) if k[:2] == s]
+    observed = next((c.get("observed") for c in contexts if c.get("observed") is not None), None)
+    as_of = evaluation.as_of
+    start = as_of - timedelta(days=config.digest.chart_days - 1)
+    cid = hashlib.sha256(f"{metric_id}|{slice_key}".encode()).hexdigest()[:16]
+    breached = [
+        st.last_breach
+        for k, st in evaluation.states.items()
+        if k[:2] == s and st.active and st.last_breach is not None
+    ]
+    return SeriesView(
+        metric_id=metric_id,
+        slice=slice_key,
+        label=definition.label,
+        kind=definition.kind,
+        unit=definition.unit,
+        area=definition.owner_area,
+        market=market_of(slice_key),
+        fingerprint=definition.fingerprint,
+        observed=format_value(definition.kind, observed),
+        link=deep_link(config.dashboard_url, metric_id, slice_key, start, as_of),
+        chart_cid=f"chart-{cid}@govkpi",
+        focus_day=min(max(breached), as_of) if breached else as_of,
+    )
+
+
+def _line(item: Item, evaluation: Evaluation, definition: MetricDefinition) -> RuleLine:
+    state, ctx = evaluation.states[item.key], evaluation.context[item.key]
+    status = ctx.get("data_status")
+    return RuleLine(
+        rule_id=item.key[2],
+        rule_label=rule_label(item.key[2]),
+        rule_version=str(ctx.get("rule_version") or ""),
+        event=item.event,
+        event_label=EVENT_LABEL[item.event],
+        severity=item.severity,
+        comparison=_comparison(definition, ctx),
+        firing_since=item.episode,
+        data_status=None if state.state != "no_data" else _why_no_data(status),
+        acknowledged=item.acknowledged,
+        recovering=state.state == "recovering",
+    )
+
+
+def _why_no_data(status: object) -> str:
+    text = str(status or "")
+    if not text or text.startswith("no value"):
+        return "the slice has no value that day (no cases)"
+    return text
+
+
+def _comparison(definition: MetricDefinition, ctx: dict) -> str:
+    fmt = definition.kind
+    if ctx.get("rule_kind") == "threshold":
+        side = str(ctx.get("side") or "")
+        if side not in ("above", "below"):
+            side = "below" if definition.better == "higher" else "above"
+        parts = [
+            f"{name} {side} {format_value(fmt, ctx.get(name))}"
+            for name in ("warning", "critical")
+            if ctx.get(name) is not None
+        ]
+        return "; ".join(parts) or "threshold in force"
+    if ctx.get("expected") is None:
+        return "no expected value"
+    band = ""
+    if ctx.get("lower") is not None and ctx.get("upper") is not None:
+        band = f" (band {format_value(fmt, ctx['lower'])} to {format_value(fmt, ctx['upper'])})"
+    return f"expected {format_value(fmt, ctx['expected'])}{band}"
+
+
+def _groups(
+    items: list[Item],
+    views: dict[SeriesKey, SeriesView],
+    evaluation: Evaluation,
+    catalogue: Catalogue,
+) -> list[Group]:
+    cards: dict[SeriesKey, Card] = {}
+    for item in sorted(
+        items, key=lambda i: (EVENT_ORDER[i.event], SEVERITY_ORDER[i.severity], i.key)
+    ):
+        s = (item.key[0], item.key[1])
+        card = cards.setdefault(s, Card(views[s], []))
+        card.lines.append(_line(item, evaluation, catalogue.metrics[s[0]]))
+    grouped: dict[tuple[str, str], list[Card]] = {}
+    for card in cards.values():
+        grouped.setdefault((card.series.area, card.series.market or ""), []).append(card)
+    groups = []
+    for (area, market), members in sorted(grouped.items()):
+        members.sort(
+            key=lambda c: (
+                EVENT_ORDER[c.event], SEVERITY_ORDER[c.severity], c.series.label, c.series.slice
+            )
+        )  # fmt: skip
+        groups.append(Group(area, area_label(area), market_label(market or None), members))
+    return groups
+
+
+def _still_firing(
+    person: str,
+    mine: list[Item],
+    evaluation: Evaluation,
+    catalogue: Catalogue,
+    config: AlertsConfig,
+) -> list[StillFiring]:
+    """Active alerts routed to this person that have no news in this digest."""
+    mentioned = {i.key for i in mine}
+    out = []
+    for key, state in sorted(evaluation.states.items()):
+        if key in mentioned or not state.active or key[0] not in catalogue.metrics:
+            continue
+        definition = catalogue.metrics[key[0]]
+        people = recipients(config, definition.owner_area, market_of(key[1]))
+        if person.lower() not in (p.lower() for p in people):
+            continue
+        start = evaluation.as_of - timedelta(days=config.digest.chart_days - 1)
+        out.append(
+            StillFiring(
+                definition.label, key[1], rule_label(key[2]), state.severity,
+                state.firing_since, deep_link(config.dashboard_url, key[0], key[1], start,
+                                              evaluation.as_of),
+            )
+        )  # fmt: skip
+    return out

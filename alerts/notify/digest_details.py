@@ -1,0 +1,98 @@
+"""The detail of the most urgent digest cards: the chart and the top contributing slices.
+
+Both are computed once per series, whoever receives it. Contributors explain the last breached
+day (detection.drivers.top_contributors: that day against the 28 days before it), so a recovering
+alert still shows why it fired.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from alerts.config import AlertsConfig
+from alerts.detection.drivers import top_contributors
+from alerts.notify.chart_data import chart_history
+from alerts.notify.charts import render_chart
+from alerts.notify.formatting import format_value
+from alerts.rules.rulebook import RuleBook
+from metrics.catalogue import Catalogue
+from metrics.errors import UserError
+
+log = logging.getLogger(__name__)
+
+# top_contributors(con, metric_definition, slice, day, *, n=5) -> DataFrame
+ContributorsFn = Callable[..., object]
+
+
+def add_details(
+    con: duckdb.DuckDBPyConnection,
+    views: list,  # list[SeriesView]; untyped to avoid a cycle with alerts.notify.digest
+    as_of: date,
+    config: AlertsConfig,
+    catalogue: Catalogue,
+    rulebook: RuleBook | None,
+    contributors: ContributorsFn | None,
+) -> None:
+    if not views:
+        return
+    keys = [(v.metric_id, v.slice) for v in views]
+    histories = chart_history(con, keys, as_of, config.digest.chart_days, rulebook)
+    for view, key in zip(views, keys, strict=True):
+        view.chart_png = render_chart(histories[key], view.kind, as_of)
+    if config.digest.contributors:
+        fn = contributors or top_contributors
+        for view in views:
+            view.contributors = top_slices(con, fn, view, catalogue, config.digest.contributors)
+
+
+def top_slices(
+    con: duckdb.DuckDBPyConnection,
+    fn: ContributorsFn,
+    view,  # type: ignore[no-untyped-def]  # a SeriesView
+    catalogue: Catalogue,
+    n: int,
+) -> list[dict]:
+    definition = catalogue.metrics[view.metric_id]
+    try:
+        frame = fn(con, definition, view.slice, view.focus_day, n=n)
+    except UserError as exc:  # e.g. the finest slice has no children to break it down by
+        log.debug("no contributors for %s / %s: %s", view.metric_id, view.slice, exc)
+        return []
+    except Exception:  # an email without contributors beats no email
+        log.exception("top contributors failed for %s / %s", view.metric_id, view.slice)
+        return []
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        return []
+    rows = []
+    for rec in frame.head(n).to_dict("records"):
+        rows.append(
+            {
+                "slice": str(rec.get("child_slice", "")),
+                "value": format_value(definition.kind, rec.get("value")),
+                "baseline": format_value(definition.kind, rec.get("baseline_value")),
+                # The signed contribution in the metric's unit: shares of the change exceed
+                # 100% when children move in opposite directions, which reads as an error.
+                "share": _signed_contribution(definition.kind, rec.get("contribution")),
+            }
+        )
+    return rows
+
+
+def _signed_contribution(kind: str, value: object) -> str:
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
+        return "n/a"
+    v = float(value)  # type: ignore[arg-type]
+    if kind == "share":
+        text = f"{v * 100:+.1f} pp"
+    elif kind == "duration":
+        text = f"{v:+.1f} h"
+    elif kind == "count":
+        text = f"{v:+,.0f}"
+    else:
+        text = f"{v:+.2f}"
+    return text.replace("+0.0 ", "0.0 ").replace("-0.0 ", "0.0 ")  # never "-0.0 pp"

@@ -1,0 +1,110 @@
+"""Turns a digest into a MIME message: plain text + HTML (Jinja2, autoescaped) with the charts
+as inline images referenced by Content-ID.
+
+The Message-ID is derived from (recipient, run date, content key), so the same digest always
+carries the same id: if a crash between sending and logging makes the next run send it again,
+mail clients see the same message, not a second one.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from alerts.config import AlertsConfig
+from alerts.notify.digest import Digest
+from alerts.notify.formatting import format_day
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@functools.lru_cache(maxsize=1)
+def template_env() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def message_id_for(recipient: str, run_date: object, content_key: str, sender: str | None) -> str:
+    digest = hashlib.sha256(f"{recipient.lower()}|{run_date}|{content_key}".encode()).hexdigest()
+    domain = (sender or "").rpartition("@")[2] or "govkpi.invalid"
+    return f"<govkpi.{digest[:32]}@{domain}>"
+
+
+def summary(digest: Digest) -> list[dict[str, str]]:
+    c = digest.counts
+    parts = []
+    if c.get("escalated"):
+        parts.append({"text": f"{c['escalated']} escalated", "bg": "#fee2e2", "fg": "#b91c1c"})
+    if c.get("new"):
+        parts.append({"text": f"{c['new']} new", "bg": "#fef3c7", "fg": "#92400e"})
+    if c.get("reminder"):
+        parts.append({"text": f"{c['reminder']} still firing", "bg": "#e5e7eb", "fg": "#1f2937"})
+    if c.get("resolved"):
+        parts.append({"text": f"{c['resolved']} resolved", "bg": "#dcfce7", "fg": "#15803d"})
+    if c.get("critical"):
+        parts.append({"text": f"{c['critical']} critical", "bg": "#b91c1c", "fg": "#ffffff"})
+    return parts
+
+
+def subject_for(digest: Digest, prefix: str) -> str:
+    words = [p["text"] for p in summary(digest) if not p["text"].endswith("critical")]
+    critical = digest.counts.get("critical", 0)
+    head = f"{critical} critical, " if critical else ""
+    return f"{prefix} {digest.run_date.isoformat()}: {head}{', '.join(words)}".strip()
+
+
+def render_bodies(digest: Digest, config: AlertsConfig, subject: str) -> tuple[str, str]:
+    env = template_env()
+    context = {
+        "digest": digest,
+        "subject": subject,
+        "summary": summary(digest),
+        "as_of": format_day(digest.run_date),
+        "zone": config.timezone,
+        "chart_days": config.digest.chart_days,
+        "keep_firing_days": config.lifecycle.keep_firing_days,
+        "day": format_day,
+    }
+    text = env.get_template("digest.txt").render(context)
+    html = env.get_template("digest.html").render(context)
+    return text, html
+
+
+def build_message(digest: Digest, config: AlertsConfig, now: datetime) -> EmailMessage:
+    subject = subject_for(digest, config.mail.subject_prefix)
+    text, html = render_bodies(digest, config, subject)
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = config.mail.from_ or "govkpi@localhost"
+    msg["To"] = digest.recipient
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id_for(
+        digest.recipient, digest.run_date, digest.content_key, config.mail.from_
+    )
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Govkpi-Run-Date"] = digest.run_date.isoformat()
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    html_part = msg.get_payload()[1]
+    for cid, png in sorted(digest.images.items()):
+        html_part.add_related(
+            png,
+            maintype="image",
+            subtype="png",
+            cid=f"<{cid}>",
+            disposition="inline",
+            filename=f"{cid.split('@')[0]}.png",
+        )
+    return msg

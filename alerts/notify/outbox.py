@@ -1,0 +1,145 @@
+"""The outbox and the notification log in the store, and .eml files for dry runs.
+
+A digest is queued (outbox row with the full message bytes) in the same store write that
+records its items in the notification log, so an item is either announced-and-queued or
+neither. Delivery then sends whatever is queued, from any run, byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from email import policy
+from email.message import EmailMessage
+
+import duckdb
+
+from alerts.notify.due_items import Item
+
+
+@dataclass(frozen=True)
+class Queued:
+    message_id: str
+    recipient: str
+    run_date: date
+    raw: bytes
+
+
+def message_bytes(msg: EmailMessage) -> bytes:
+    return msg.as_bytes(policy=policy.SMTP)
+
+
+def queue_digest(
+    con: duckdb.DuckDBPyConnection,
+    msg: EmailMessage,
+    items: list[Item],
+    run_date: date,
+    content_key: str,
+    now: datetime,
+) -> bool:
+    """Queues one digest and logs its items; False when that exact message is already known."""
+    message_id = str(msg["Message-ID"])
+    known = con.execute("SELECT count(*) FROM outbox WHERE message_id = ?", [message_id]).fetchone()
+    if known and known[0]:
+        return False
+    con.execute(
+        "INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, NULL, ?, NULL)",
+        [
+            message_id,
+            str(msg["To"]),
+            run_date,
+            content_key,
+            str(msg["Subject"]),
+            message_bytes(msg),
+            now,
+        ],
+    )
+    for item in items:
+        _log(con, item, message_id, run_date, "queued", now)
+    return True
+
+
+def log_silenced(
+    con: duckdb.DuckDBPyConnection, items: list[Item], run_date: date, now: datetime
+) -> None:
+    """Muted resolutions are logged so they are not announced after the silence ends."""
+    for item in items:
+        if item.silence is not None and item.event == "resolved":
+            _log(con, item, None, run_date, "silenced", now)
+
+
+def _log(
+    con: duckdb.DuckDBPyConnection,
+    item: Item,
+    message_id: str | None,
+    run_date: date,
+    status: str,
+    now: datetime,
+) -> None:
+    metric_id, slice_key, rule_id = item.key
+    con.execute(
+        "INSERT INTO notifications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        [
+            item.item_key,
+            item.recipient,
+            message_id,
+            run_date,
+            metric_id,
+            slice_key,
+            rule_id,
+            item.episode,
+            item.event,
+            item.severity,
+            status,
+            item.silence.silence_id if item.silence else None,
+            now,
+        ],
+    )
+
+
+def queued(con: duckdb.DuckDBPyConnection) -> list[Queued]:
+    rows = con.execute(
+        "SELECT message_id, recipient, run_date, message FROM outbox "
+        "WHERE status = 'queued' ORDER BY created_at, message_id"
+    ).fetchall()
+    return [Queued(m, r, d, bytes(raw)) for m, r, d, raw in rows]
+
+
+def record_delivery(
+    con: duckdb.DuckDBPyConnection,
+    sent: list[str],
+    failed: dict[str, str],
+    now: datetime,
+) -> None:
+    for message_id in sent:
+        con.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
+            "last_error = NULL WHERE message_id = ?",
+            [now, message_id],
+        )
+        con.execute(
+            "UPDATE notifications SET status = 'sent', sent_at = ? WHERE message_id = ?",
+            [now, message_id],
+        )
+    for message_id, error in failed.items():
+        con.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE message_id = ?",
+            [error[:500], message_id],
+        )
+
+
+def write_eml(folder: str, messages: list[EmailMessage]) -> list[str]:
+    """Writes each message as <run date>_<recipient>_<id>.eml; returns the paths."""
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for msg in messages:
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", str(msg["To"]))
+        short = re.sub(r"[^a-f0-9]", "", str(msg["Message-ID"]).split("@")[0])[-8:]
+        name = f"{msg['X-Govkpi-Run-Date']}_{safe}_{short}.eml"
+        path = os.path.join(folder, name)
+        with open(path, "wb") as fh:
+            fh.write(message_bytes(msg))
+        paths.append(path)
+    return paths

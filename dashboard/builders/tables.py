@@ -1,0 +1,65 @@
+"""Tables shown (and downloaded as CSV) by the drill-down page: pure frame builders."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.builders.formatting import describe_slice, format_value
+from dashboard.builders.periods import pooled_values
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """What the page shows, as UTF-8 CSV (Excel-friendly: no index, ISO dates)."""
+    return frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S").encode("utf-8")
+
+
+def grid_table(grid: pd.DataFrame, kind: str, scale: float, days: int) -> pd.DataFrame:
+    """market, category_l1, value (pooled over the period), numerator, denominator."""
+    out = grid[["market", "category_l1"]].copy()
+    out["value"] = pooled_values(grid, kind, scale, days).to_numpy()
+    out["numerator"] = grid["numerator"].to_numpy()
+    out["denominator"] = grid["denominator"].to_numpy()
+    return out
+
+
+def change_is_material(info: dict[str, object], tolerance: float = 0.01) -> bool:
+    """Whether the parent moved enough (1% of its baseline) for shares of the change to mean
+    anything; on a flat day a slice can own 3000% of a change that is almost zero."""
+    total = info.get("total_change")
+    before = info.get("parent_baseline_value")
+    if not isinstance(total, int | float) or pd.isna(total):
+        return False
+    if not isinstance(before, int | float) or pd.isna(before) or before == 0:
+        return total != 0
+    return abs(total) >= tolerance * abs(before)
+
+
+def contribution_table(
+    contributors: pd.DataFrame, kind: str, show_share: bool = True
+) -> pd.DataFrame:
+    """The drivers in words: slice, value now and before, effects, share of the change."""
+    df = contributors
+    return pd.DataFrame(
+        {
+            "Slice": [describe_slice(s) for s in df["child_slice"]],
+            "Value": [format_value(v, kind) for v in df["value"]],
+            "Before (baseline)": [format_value(v, kind) for v in df["baseline_value"]],
+            "Volume per day": df["denominator"].round(1),
+            "Volume before": df["baseline_denominator"].round(1),
+            "Rate effect": [_signed(v, kind) for v in df["rate_effect"]],
+            "Mix effect": [_signed(v, kind) for v in df["mix_effect"]],
+            "Contribution": [_signed(v, kind) for v in df["contribution"]],
+            "Share of change": [
+                "–" if pd.isna(v) or not show_share else f"{v * 100:.0f}%"
+                for v in df["share_of_change"]
+            ],
+        }
+    )
+
+
+def _signed(value: float, kind: str) -> str:
+    if pd.isna(value):
+        return "–"
+    if kind == "share":
+        return f"{value * 100:+.2f} pp"
+    return f"{value:+.2f}"

@@ -1,0 +1,159 @@
+"""The view a URL carries: metric, slice, start, end (and day on the drill-down page).
+
+Links are untrusted input (an alert email, a pasted URL): everything is validated here and a
+bad value becomes a friendly warning plus a sensible default, never an exception. Pure
+functions; the pages read `st.query_params` and pass it in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from dashboard.builders.formatting import describe_slice
+from metrics.metric_store import parse_slice
+
+PAGES = ("overview", "indicator", "drilldown", "alerts", "data", "catalogue")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Longer values are not a slice or a date anyone typed; cut before echoing them back.
+_ECHO_LIMIT = 80
+
+
+@dataclass(frozen=True)
+class View:
+    metric: str
+    slice: str
+    start: date
+    end: date
+    day: date | None = None
+
+    def to_params(self, with_day: bool = False) -> dict[str, str]:
+        params = {
+            "metric": self.metric,
+            "slice": self.slice,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+        }
+        if with_day and self.day is not None:
+            params["day"] = self.day.isoformat()
+        return params
+
+
+def first_value(params: Mapping[str, object], key: str) -> str | None:
+    """A query parameter as one string (the last one when repeated), or None."""
+    value = params.get(key)
+    if isinstance(value, list | tuple):
+        value = value[-1] if value else None
+    if value is None:
+        return None
+    return str(value)
+
+
+def parse_date(text: str) -> date | None:
+    if not _DATE.match(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _echo(text: str) -> str:
+    return text if len(text) <= _ECHO_LIMIT else text[:_ECHO_LIMIT] + "…"
+
+
+def parse_view(
+    params: Mapping[str, object],
+    *,
+    metrics: Mapping[str, str],
+    defaults: View,
+    slice_exists: Callable[[str, str], bool] | None = None,
+    use_day: bool = False,
+) -> tuple[View, list[str]]:
+    """The view in `params` (metric id -> label in `metrics`), and a warning per bad value."""
+    warnings: list[str] = []
+    view = defaults
+
+    metric = first_value(params, "metric")
+    if metric is not None and metric not in metrics:
+        warnings.append(
+            f"The link asks for an indicator “{_echo(metric)}” that does not exist; "
+            f"showing {metrics.get(defaults.metric, defaults.metric)} instead."
+        )
+    elif metric is not None:
+        view = replace(view, metric=metric)
+
+    slice_key = first_value(params, "slice")
+    if slice_key is not None:
+        try:
+            parse_slice(slice_key)
+        except ValueError:
+            warnings.append(
+                f"The slice “{_echo(slice_key)}” in the link is not valid (write `all` or "
+                "`dim=value` pairs such as `market=ES,category_l1=toys`); showing the whole "
+                "platform."
+            )
+            view = replace(view, slice="all")
+        else:
+            if slice_exists is not None and not slice_exists(view.metric, slice_key):
+                label = metrics.get(view.metric, view.metric)
+                warnings.append(
+                    f"There is no data for {describe_slice(slice_key)} in {label}; "
+                    "showing the whole platform."
+                )
+                view = replace(view, slice="all")
+            else:
+                view = replace(view, slice=slice_key)
+
+    view, date_warnings = _parse_period(params, view, defaults)
+    warnings.extend(date_warnings)
+
+    if use_day:
+        day_text = first_value(params, "day")
+        if day_text is not None:
+            day = parse_date(day_text)
+            if day is None:
+                warnings.append(
+                    f"The day “{_echo(day_text)}” in the link is not a date (YYYY-MM-DD); "
+                    "showing the latest complete day."
+                )
+            else:
+                view = replace(view, day=day)
+    return view, warnings
+
+
+def _parse_period(
+    params: Mapping[str, object], view: View, defaults: View
+) -> tuple[View, list[str]]:
+    warnings: list[str] = []
+    start, end = defaults.start, defaults.end
+    for key in ("start", "end"):
+        text = first_value(params, key)
+        if text is None:
+            continue
+        parsed = parse_date(text)
+        if parsed is None:
+            warnings.append(
+                f"The {key} date “{_echo(text)}” in the link is not a date (YYYY-MM-DD); "
+                "showing the default period."
+            )
+            continue
+        if key == "start":
+            start = parsed
+        else:
+            end = parsed
+    if start > end:
+        warnings.append(
+            f"The start date {start.isoformat()} is after the end date {end.isoformat()}; "
+            "showing the default period."
+        )
+        start, end = defaults.start, defaults.end
+    return replace(view, start=start, end=end), warnings
+
+
+def ordered_metric_ids(ids: Sequence[str], headline: Sequence[str]) -> list[str]:
+    """Headline indicators first (in catalogue order), then the rest alphabetically."""
+    first = [m for m in headline if m in ids]
+    return first + sorted(m for m in ids if m not in first)

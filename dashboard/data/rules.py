@@ -1,0 +1,123 @@
+"""Threshold rules for the dashboard, read through `alerts.rules.rulebook`.
+
+Rules are versioned: a past day is judged by the threshold in force that day, so a trend's
+threshold line is a step line over the days, not one value.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from alerts.rules.rulebook import load_rules
+
+logger = logging.getLogger(__name__)
+
+THRESHOLD_COLUMNS = ["date", "warning", "critical", "side"]
+RULES_ENV = "GOVKPI_RULES"
+
+
+@st.cache_resource(show_spinner=False, ttl=300)
+def rulebook() -> Any | None:
+    """The RuleBook ($GOVKPI_RULES, else the packaged defaults), or None when unavailable."""
+    try:
+        return load_rules(os.environ.get(RULES_ENV) or None)
+    except Exception as exc:  # a broken rules file must not take the dashboard down
+        logger.warning("threshold rules could not be loaded: %s", exc)
+        return None
+
+
+def threshold(metric: str, slice_key: str, day: date | None) -> Any | None:
+    book = rulebook()
+    if book is None or day is None:
+        return None
+    try:
+        return book.threshold_for(metric, slice_key, day)
+    except Exception as exc:
+        logger.warning("threshold_for(%s, %s, %s) failed: %s", metric, slice_key, day, exc)
+        return None
+
+
+def judged_level(
+    metric: str, slice_key: str, day: date, value: float | None, denominator: float | None
+) -> tuple[str | None, bool]:
+    """The rule level of one day as the alert job judges it (minimum-volume guard included):
+    (level or None, whether the day had too little volume to judge)."""
+    book = rulebook()
+    if book is None or value is None:
+        return None, False
+    row = {
+        "metric_id": [metric],
+        "slice": [slice_key],
+        "date": [day],
+        "value": [value],
+        "denominator": [denominator],
+    }
+    try:
+        judged = book.evaluate(pd.DataFrame(row))
+    except Exception as exc:
+        logger.warning("evaluate(%s, %s, %s) failed: %s", metric, slice_key, day, exc)
+        return None, False
+    level = judged["level"].iloc[0]
+    low = bool(judged["low_volume"].iloc[0]) if "low_volume" in judged else False
+    return (level if isinstance(level, str) else None), low
+
+
+def thresholds_over(metric: str, slice_key: str, start: date, end: date) -> pd.DataFrame:
+    """One row per day with the warning and critical thresholds in force (empty if none)."""
+    rows = []
+    day = start
+    while day <= end:
+        rule = threshold(metric, slice_key, day)
+        if rule is not None:
+            rows.append(
+                {
+                    "date": day,
+                    "warning": getattr(rule, "warning", None),
+                    "critical": getattr(rule, "critical", None),
+                    "side": getattr(rule, "side", None),
+                }
+            )
+        day += timedelta(days=1)
+    return pd.DataFrame(rows, columns=THRESHOLD_COLUMNS)
+
+
+def rule_versions(metric: str, in_force_on: date) -> pd.DataFrame:
+    """Every version of every rule of `metric`: which slices, limits, owner, why, in force."""
+    book = rulebook()
+    rows = []
+    for rule in getattr(book, "rules", ()) if book is not None else ():
+        if rule.metric_id != metric:
+            continue
+        slices = ", ".join(_pattern_text(p) for p in rule.patterns)
+        current = max((d for d, _ in rule.versions if d <= in_force_on), default=None)
+        for effective_from, version in rule.versions:
+            row = {"rule": rule.rule_id, "slices": slices, "in force": effective_from == current}
+            if version is None:
+                row.update({"effective from": effective_from, "rationale": "retired"})
+            else:
+                row.update(rule_details(version))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _pattern_text(pattern: Any) -> str:
+    dims = getattr(pattern, "dims", ())
+    return ",".join(f"{d}={v}" for d, v in dims) or "all"
+
+
+def rule_details(rule: Any) -> dict[str, object]:
+    """A threshold as a table row for the catalogue page."""
+    return {
+        "warning": getattr(rule, "warning", None),
+        "critical": getattr(rule, "critical", None),
+        "bad when": getattr(rule, "side", None),
+        "owner": getattr(rule, "owner", None),
+        "effective from": getattr(rule, "effective_from", None),
+        "rationale": getattr(rule, "rationale", None),
+    }

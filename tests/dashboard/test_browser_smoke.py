@@ -1,0 +1,167 @@
+"""One real-browser smoke test: the served dashboard in headless Chromium, every page.
+
+Starts `govkpi dashboard` (through `serve`) on a free port over a fixture store, opens each
+page by its URL path and checks that it rendered its title and no error. Uses playwright
+driving the system Chromium (never a downloaded browser); without playwright it falls back to
+Chromium's own `--dump-dom`. Skipped only when Chromium is not installed.
+Set GOVKPI_SCREENSHOTS=DIR to keep a screenshot of every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from govkpi.commands.dashboard import serve
+from tests.dashboard.test_dashboard_command import free_port, wait_healthy
+from tests.dashboard_fixtures import REPORT_DAY, build_store, write_rows_exports
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = next(
+    (
+        p
+        for p in (
+            "/usr/bin/chromium",
+            shutil.which("chromium") or "",
+            shutil.which("chromium-browser") or "",
+        )
+        if p and os.path.exists(p)
+    ),
+    None,
+)
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ERROR_WORDS = ("Traceback", "Error", "Exception")
+LINK = f"metric=proactive_rate&slice=market%3DES&start=2026-02-01&end={REPORT_DAY}"
+PAGES = {
+    "": "Governance overview",
+    "overview": "Governance overview",
+    f"indicator?{LINK}": "Indicator trend",
+    f"drilldown?{LINK}&day={REPORT_DAY}": "Drill-down",
+    "alerts": "Alerts",
+    "data": "Data freshness and quality",
+    "catalogue": "Indicator catalogue",
+}
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if CHROMIUM is None:
+        # .ci/run sets GOVKPI_REQUIRE_BROWSER: in CI a missing browser is a failure.
+        if os.environ.get("GOVKPI_REQUIRE_BROWSER"):
+            pytest.fail("GOVKPI_REQUIRE_BROWSER is set but Chromium is not installed")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    root = tmp_path_factory.mktemp("browser")
+    store = build_store(root / "store.duckdb", data_dir=write_rows_exports(root / "data"))
+    port = free_port()
+    process = serve(store.path, port=port, wait=False)
+    assert not isinstance(process, int)
+    try:
+        assert wait_healthy(f"http://127.0.0.1:{port}/_stcore/health"), "dashboard did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _texts_with_playwright(base_url: str, extra: dict[str, str]) -> dict[str, str]:
+    from playwright.sync_api import sync_playwright
+
+    shots = os.environ.get("GOVKPI_SCREENSHOTS")
+    found = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2400})
+            for path, title in {**PAGES, **extra}.items():
+                page.goto(f"{base_url}/{path}")
+                page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+                # The script run has finished when the app root says so.
+                page.wait_for_selector(
+                    '[data-testid="stApp"][data-test-script-state="notRunning"]',
+                    timeout=60_000,
+                )
+                found[path] = page.inner_text("body")
+                found[path + "#url"] = page.url
+                if shots:
+                    name = path.split("?")[0] or "root"
+                    page.screenshot(path=str(Path(shots) / f"{name}.png"))
+        finally:
+            browser.close()
+    return found
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: no script, style or head (asset names contain "Error")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head", "noscript"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head", "noscript") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def _texts_with_dump_dom(base_url: str) -> dict[str, str]:
+    """Chromium's own --dump-dom; a page still running is fetched again with more time."""
+    found = {}
+    for path, title in PAGES.items():
+        for budget in (15_000, 30_000, 60_000):
+            result = subprocess.run(
+                [CHROMIUM or "chromium", "--headless", *ARGS, f"--virtual-time-budget={budget}",
+                 "--dump-dom", f"{base_url}/{path}"],
+                capture_output=True, text=True, timeout=180, check=True,
+            )  # fmt: skip
+            parser = _VisibleText()
+            parser.feed(result.stdout)
+            found[path] = " ".join(parser.parts)
+            if title in found[path]:
+                break
+    return found
+
+
+def _email_link(base_url: str) -> str:
+    """The link an alert digest puts in its email, built by the alerts package itself."""
+    from alerts.notify.formatting import deep_link
+
+    start = REPORT_DAY - dt.timedelta(days=27)
+    return deep_link(base_url, "proactive_rate", "market=ES", start, REPORT_DAY)
+
+
+def test_every_page_renders_in_chromium(base_url: str) -> None:
+    link = _email_link(base_url).removeprefix(base_url + "/")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        texts = _texts_with_dump_dom(base_url)
+    else:
+        texts = _texts_with_playwright(base_url, {link: "Indicator trend"})
+        # The email's link reopens exactly its view, and the address bar keeps it.
+        shown = parse_qs(urlsplit(texts[link + "#url"]).query)
+        assert shown == parse_qs(urlsplit(link).query)
+        assert "Flagged days (2)" in texts[link]
+    for path, title in PAGES.items():
+        text = texts[path]
+        assert title in text, f"{path or '/'}: title {title!r} missing"
+        for word in ERROR_WORDS:
+            assert word not in text, f"{path or '/'}: {word!r} on the page"
+    assert "Page not found" not in texts["overview"]
+    assert "market ES" in texts[f"indicator?{LINK}"]  # the deep link's slice is shown

@@ -1,0 +1,320 @@
+"""Every dashboard page rendered with AppTest over a fixture store, including deep links."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from metrics.metric_store import MetricStore
+from tests.dashboard_fixtures import (
+    REPORT_DAY,
+    build_empty_store,
+    build_store,
+    write_rows_exports,
+)
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    """Streamlit caches are process-global: never let one test see another's results."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def shared_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    root = tmp_path_factory.mktemp("dash")
+    data = write_rows_exports(root / "data")
+    return build_store(root / "store.duckdb", data_dir=data).path
+
+
+@pytest.fixture
+def store(shared_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
+    """A private copy (tests may write to it) named by GOVKPI_STORE."""
+    path = tmp_path / "store.duckdb"
+    shutil.copyfile(shared_store, path)
+    monkeypatch.setenv("GOVKPI_STORE", str(path))
+    return MetricStore(path)
+
+
+def open_page(page: str, params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    if page != "overview":
+        at.switch_page(f"app_pages/{page}.py")
+    at.query_params.clear()
+    at.query_params.update(params or {})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def param(at: AppTest, key: str) -> str:
+    value = at.query_params[key]
+    return value[-1] if isinstance(value, list) else value
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [str(e.value) for e in getattr(at, kind)]
+
+
+def all_text(at: AppTest) -> str:
+    parts = []
+    for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "success"):
+        parts += texts(at, kind)
+    return "\n".join(parts)
+
+
+# Overview
+
+
+def test_overview_shows_headline_cards_status_and_firing(store: MetricStore) -> None:
+    at = open_page("overview")
+    assert texts(at, "title") == ["Governance overview"]
+    labels = [m.label for m in at.metric]
+    assert "share of removals" in labels and "complaints per 10k live listings" in labels
+    values = {m.label: m.value for m in at.metric}
+    assert values["hours (median; p90 beside it)"].endswith(" h")
+    assert any(v.endswith("%") for v in values.values())
+    text = all_text(at)
+    assert "Data as of **2026-03-30 06:00 UTC**" in text
+    assert "**UTC** (the reporting time zone)" in text
+    assert "Sunday 29 March 2026" in text and "Mon 30 Mar" in text  # judged day, incomplete day
+    assert ":red-badge[Critical]" in text  # proactive_rate is below its critical threshold
+    assert "Started firing since yesterday (1)" in text
+    assert "Still firing (1)" in text
+    assert "Not computed: needs the appeals export." in text
+
+
+def test_overview_falls_back_to_detector_flags_without_alert_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = build_store(tmp_path / "store.duckdb", alerts=False)
+    monkeypatch.setenv("GOVKPI_STORE", store.path)
+    at = open_page("overview")
+    text = all_text(at)
+    assert "Still firing" in text
+    assert "No alert run has evaluated this store yet" in text
+    tables = [df.value for df in at.dataframe]
+    assert any("market ES" in set(t["Slice"]) for t in tables)
+
+
+def test_a_new_compute_shows_without_restart(store: MetricStore) -> None:
+    at = open_page("overview")
+    before = [m.value for m in at.metric]
+    with store.write() as con:
+        con.execute(
+            "UPDATE series SET value = 0.5 WHERE metric_id = 'proactive_rate' AND slice = 'all' "
+            "AND date = ?",
+            [REPORT_DAY],
+        )
+    at.run()
+    after = [m.value for m in at.metric]
+    assert "50.0%" not in before and "50.0%" in after
+
+
+# Indicator and its deep links
+
+LINK = {
+    "metric": "proactive_rate",
+    "slice": "market=ES",
+    "start": "2026-02-01",
+    "end": "2026-03-29",
+}
+
+
+def test_indicator_deep_link_reopens_exactly_that_view(store: MetricStore) -> None:
+    at = open_page("indicator", LINK)
+    assert texts(at, "title") == ["Indicator trend"]
+    assert not at.warning
+    assert at.selectbox(key="indicator_metric").value == "proactive_rate"
+    assert at.selectbox(key="indicator_slice").value == "market=ES"
+    start, end = at.date_input(key="indicator_period").value
+    assert (start.isoformat(), end.isoformat()) == ("2026-02-01", "2026-03-29")
+    assert {k: param(at, k) for k in LINK} == LINK
+    assert at.get("plotly_chart")
+    assert "Flagged days (2)" in all_text(at)
+
+
+def test_page_parameter_opens_the_named_page(store: MetricStore) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update({"page": "indicator", **LINK})
+    at.run()
+    assert not at.exception
+    assert texts(at, "title") == ["Indicator trend"]
+    assert at.selectbox(key="indicator_slice").value == "market=ES"
+
+
+@pytest.mark.parametrize(
+    ("params", "warning", "field", "expected"),
+    [
+        ({**LINK, "metric": "no_such_metric"}, "does not exist", "metric", "complaint_rate"),
+        ({**LINK, "slice": "market=ES,,bad"}, "is not valid", "slice", "all"),
+        ({**LINK, "slice": "category_l1=toys,market=ES"}, "is not valid", "slice", "all"),
+        ({**LINK, "slice": "market=ZZ"}, "no data for market ZZ", "slice", "all"),
+        ({**LINK, "start": "2026-02-30"}, "is not a date", "start", "2026-01-30"),
+        ({**LINK, "end": "yesterday"}, "is not a date", "end", "2026-03-29"),
+        ({**LINK, "start": "2026-03-20", "end": "2026-03-01"}, "is after the end", "end", None),
+    ],
+)
+def test_bad_link_parameters_warn_and_fall_back(
+    store: MetricStore, params: dict[str, str], warning: str, field: str, expected: str | None
+) -> None:
+    at = open_page("indicator", params)
+    warnings = texts(at, "warning")
+    assert any(warning in w for w in warnings), warnings
+    shown = param(at, field)
+    if expected is not None:
+        assert shown == expected
+    assert at.get("plotly_chart")  # a sensible default view, not an error page
+
+
+def test_widgets_write_the_view_back_to_the_url(store: MetricStore) -> None:
+    at = open_page("indicator", LINK)
+    at.selectbox(key="indicator_metric").set_value("sla_compliance").run()
+    assert not at.exception
+    assert param(at, "metric") == "sla_compliance"
+    at.toggle(key="indicator_compare").set_value(True).run()
+    assert not at.exception
+    assert "Previous period" in str(at.get("plotly_chart")[0].proto.spec)
+
+
+# Drill-down
+
+
+def test_drilldown_heatmap_contributions_and_paginated_rows(store: MetricStore) -> None:
+    at = open_page("drilldown", {**LINK, "slice": "all", "day": REPORT_DAY.isoformat()})
+    assert texts(at, "title") == ["Drill-down"]
+    assert len(at.get("plotly_chart")) == 2  # heatmap + contributions
+    text = all_text(at)
+    assert "By market and category" in text and "What drove the change" in text
+    contrib = at.dataframe[0].value
+    assert contrib["Slice"].iloc[0] == "market ES"  # the planted incident leads
+    rows = at.dataframe[1].value
+    assert len(rows) == 50 and "Rows 1–50 of 121." in text
+    assert len(at.get("download_button")) == 3
+    at.number_input(key="drill_rows_page").set_value(3).run()
+    assert not at.exception
+    assert len(at.dataframe[1].value) == 21
+
+
+def test_drilldown_rows_follow_the_slice(store: MetricStore) -> None:
+    params = {**LINK, "slice": "market=FR", "day": REPORT_DAY.isoformat()}
+    at = open_page("drilldown", params)
+    rows = at.dataframe[-1].value
+    assert list(rows["market"]) == ["FR"]
+
+
+def test_drilldown_bad_day_warns(store: MetricStore) -> None:
+    at = open_page("drilldown", {**LINK, "day": "2026-13-01"})
+    assert any("is not a date" in w for w in texts(at, "warning"))
+    assert at.date_input(key="drill_day").value.isoformat() == REPORT_DAY.isoformat()
+
+
+def test_drilldown_without_reachable_exports_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = build_store(tmp_path / "store.duckdb")  # no data_dir recorded
+    monkeypatch.setenv("GOVKPI_STORE", store.path)
+    at = open_page("drilldown", {"metric": "proactive_rate"})
+    assert any("cannot be shown" in i for i in texts(at, "info"))
+
+
+# Alerts
+
+
+def test_alerts_page_lists_firing_history_and_silences(store: MetricStore) -> None:
+    at = open_page("alerts")
+    assert texts(at, "title") == ["Alerts"]
+    text = all_text(at)
+    assert "Firing now (2)" in text and "Silences in force (1)" in text
+    firing = at.dataframe[0].value
+    assert set(firing["Indicator"]) == {"Proactive detection share", "Complaint rate"}
+
+
+def test_acknowledge_needs_an_author_then_is_written(store: MetricStore) -> None:
+    at = open_page("alerts")
+    at.button(key="FormSubmitter:acknowledge-Acknowledge").click().run()
+    assert "Please give your name and a reason." in texts(at, "error")
+    at.text_input(key="ack_author").input("ana")
+    at.text_area(key="ack_note").input("ES model rollback in progress")
+    at.button(key="FormSubmitter:acknowledge-Acknowledge").click().run()
+    assert not at.exception
+    assert any("Acknowledged" in s for s in texts(at, "success"))
+    with store.read() as con:
+        rows = con.execute("SELECT metric_id, author, note FROM acknowledgements").fetchall()
+    assert rows == [("proactive_rate", "ana", "ES model rollback in progress")]
+
+
+def test_silence_added_and_ended_from_the_page(store: MetricStore) -> None:
+    at = open_page("alerts")
+    at.text_input(key="sil_metric").input("complaint_rate")
+    at.text_input(key="sil_slice").input("all")
+    at.text_input(key="sil_author").input("ana")
+    at.text_area(key="sil_reason").input("known spike after TV campaign")
+    at.button(key="FormSubmitter:silence-Add silence").click().run()
+    assert not at.exception
+    assert "Silences in force (2)" in all_text(at)
+    at.text_input(key="exp_author").input("ana")
+    at.button(key="FormSubmitter:expire-End silence").click().run()
+    assert not at.exception
+    assert "Silences in force (1)" in all_text(at)
+
+
+# Data and catalogue
+
+
+def test_data_page_shows_freshness_rows_and_validation(store: MetricStore) -> None:
+    at = open_page("data")
+    assert texts(at, "title") == ["Data freshness and quality"]
+    assert any("2026-03-30" in w for w in texts(at, "warning"))  # the incomplete day
+    exports = at.dataframe[0].value
+    assert set(exports["Export"]) == {"listings", "complaints"}
+    assert at.get("plotly_chart")
+    assert "refer to unknown listings" in str(at.dataframe[1].value.iloc[0].tolist())
+
+
+def test_catalogue_shows_every_definition_sql_and_thresholds(store: MetricStore) -> None:
+    at = open_page("catalogue", {"metric": "sla_compliance"})
+    assert texts(at, "title") == ["Indicator catalogue"]
+    summary = at.dataframe[0].value
+    assert len(summary) == 19
+    assert len(at.code) == 19 and "SELECT" in at.code[0].value.upper()
+    row = summary[summary["Id"] == "proactive_rate"].iloc[0]
+    assert row["Owner area"] == "Detection" and "97.0%" in row["Platform threshold"]
+
+
+# Nothing to show
+
+
+def test_missing_store_says_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOVKPI_STORE", str(tmp_path / "absent.duckdb"))
+    for page in ("overview", "indicator", "drilldown", "alerts", "data", "catalogue"):
+        at = open_page(page, LINK)
+        assert "There is no metric store" in " ".join(texts(at, "info"))
+        assert any("govkpi demo" in c for c in texts(at, "code"))
+
+
+def test_empty_store_says_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = build_empty_store(tmp_path / "store.duckdb")
+    monkeypatch.setenv("GOVKPI_STORE", store.path)
+    at = open_page("indicator", LINK)
+    assert "has no indicator series yet" in " ".join(texts(at, "info"))
+    assert any("govkpi compute" in c for c in texts(at, "code"))
+
+
+def test_unset_store_variable_says_how_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOVKPI_STORE", raising=False)
+    at = open_page("overview")
+    assert "No metric store is configured" in " ".join(texts(at, "info"))

@@ -1,0 +1,307 @@
+"""The dashboard's pure parts: formatting, URL views, freshness, status, periods, rows SQL,
+tables and figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dashboard.builders.figures import contribution_figure, heatmap_figure, trend_figure
+from dashboard.builders.formatting import (
+    describe_slice,
+    format_delta,
+    format_value,
+    value_with_unit,
+)
+from dashboard.builders.overview_data import split_firing, split_flagged
+from dashboard.builders.periods import (
+    pooled_series_value,
+    pooled_values,
+    previous_period,
+    shift_previous,
+)
+from dashboard.builders.status import describe_target, rag_status
+from dashboard.builders.tables import to_csv_bytes
+from dashboard.builders.view import View, parse_view
+from dashboard.data.freshness import compute_freshness, end_of_day_utc
+from dashboard.data.raw_rows import ROW_SOURCES, build_query
+from metrics.catalogue import load_catalogue
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [
+        (0.9712, "share", "97.1%"),
+        (0.031, "share", "3.10%"),
+        (6.4321, "rate", "6.43"),
+        (19.46, "duration", "19.5 h"),
+        (180234.0, "count", "180,234"),
+        (None, "share", "–"),
+        (float("nan"), "rate", "–"),
+    ],
+)
+def test_format_value(value: float | None, kind: str, text: str) -> None:
+    assert format_value(value, kind) == text
+
+
+def test_format_delta_and_units() -> None:
+    assert format_delta(-0.0361, "share") == "-3.61 pp"
+    assert format_delta(2.0, "duration") == "+2.0 h"
+    assert format_delta(None, "rate") is None
+    assert value_with_unit(6.4, "rate", "complaints per 10k live listings") == (
+        "6.40 complaints per 10k live listings"
+    )
+    assert describe_slice("all") == "whole platform"
+    assert describe_slice("market=ES,category_l1=toys") == "market ES · category toys"
+
+
+METRICS = {"proactive_rate": "Proactive detection share", "sla_compliance": "SLA compliance"}
+DEFAULTS = View("proactive_rate", "all", D(2026, 1, 1), D(2026, 3, 31), D(2026, 3, 31))
+
+
+def test_parse_view_accepts_a_valid_link() -> None:
+    params = {
+        "metric": "sla_compliance",
+        "slice": "market=ES,category_l1=toys",
+        "start": "2026-02-01",
+        "end": "2026-02-28",
+        "day": "2026-02-10",
+    }
+    view, warnings = parse_view(params, metrics=METRICS, defaults=DEFAULTS, use_day=True)
+    assert warnings == []
+    assert view == View(
+        "sla_compliance",
+        "market=ES,category_l1=toys",
+        D(2026, 2, 1),
+        D(2026, 2, 28),
+        D(2026, 2, 10),
+    )
+    assert view.to_params(with_day=True) == params
+
+
+@pytest.mark.parametrize(
+    ("params", "expected", "fragment"),
+    [
+        ({"metric": "x' OR 1=1 --"}, DEFAULTS, "does not exist"),
+        ({"slice": "market=ES,"}, DEFAULTS, "not valid"),
+        ({"slice": "color=red"}, DEFAULTS, "not valid"),
+        ({"start": "2026-2-1"}, DEFAULTS, "not a date"),
+        ({"end": "2026-02-31"}, DEFAULTS, "not a date"),
+        ({"start": "2026-03-01", "end": "2026-02-01"}, DEFAULTS, "after the end date"),
+    ],
+)
+def test_parse_view_warns_and_defaults(
+    params: dict[str, str], expected: View, fragment: str
+) -> None:
+    view, warnings = parse_view(params, metrics=METRICS, defaults=DEFAULTS)
+    assert view == expected
+    assert len(warnings) == 1 and fragment in warnings[0]
+
+
+def test_parse_view_checks_the_slice_exists_and_cuts_long_echoes() -> None:
+    view, warnings = parse_view(
+        {"slice": "market=ZZ", "metric": "m" * 500},
+        metrics=METRICS,
+        defaults=DEFAULTS,
+        slice_exists=lambda metric, key: key != "market=ZZ",
+    )
+    assert view.slice == "all"
+    assert any("no data for market ZZ" in w for w in warnings)
+    assert all(len(w) < 300 for w in warnings)
+
+
+def test_parse_view_takes_the_last_of_repeated_parameters() -> None:
+    view, _ = parse_view(
+        {"metric": ["proactive_rate", "sla_compliance"]}, metrics=METRICS, defaults=DEFAULTS
+    )
+    assert view.metric == "sla_compliance"
+
+
+def test_freshness_in_a_non_utc_reporting_zone() -> None:
+    # 23:30 UTC on 29 March is already 30 March 01:30 in Madrid (CEST): the 29th is complete.
+    meta = {"reporting_tz": "Europe/Madrid", "data_as_of": "2026-03-29 23:30:00"}
+    fresh = compute_freshness(
+        meta, pd.DataFrame(), D(2026, 3, 30), [D(2026, 3, 29), D(2026, 3, 30)]
+    )
+    assert fresh.timezone == "Europe/Madrid"
+    assert fresh.incomplete_days == [D(2026, 3, 30)]
+    assert fresh.latest_complete_day == D(2026, 3, 29)
+    assert fresh.as_of_text() == "2026-03-29 23:30 UTC"
+    assert end_of_day_utc(D(2026, 3, 29), "Europe/Madrid") == dt.datetime(2026, 3, 29, 22, 0)
+
+
+def test_freshness_from_export_files_and_explicit_incomplete_days() -> None:
+    files = pd.DataFrame(
+        {
+            "table": ["listings", "complaints", "traffic"],
+            "latest_event": pd.to_datetime(
+                ["2026-03-30 06:00", "2026-03-30 05:00", "2026-03-01 00:00"]
+            ),
+        }
+    )
+    fresh = compute_freshness({}, files, D(2026, 3, 30))
+    assert fresh.as_of == dt.datetime(2026, 3, 30, 5, 0)  # the laggard required export
+    assert fresh.latest_complete_day == D(2026, 3, 29)
+    # An export written after the day ended makes it complete, whatever its last event.
+    files["modified_at"] = pd.to_datetime(["2026-03-31 02:00"] * 3)
+    assert compute_freshness({}, files, D(2026, 3, 30)).incomplete_days == []
+    fresh = compute_freshness({"incomplete_days": '["2026-03-28"]'}, files, D(2026, 3, 28))
+    assert fresh.latest_complete_day == D(2026, 3, 27)
+
+
+def _rule(warning: float | None, critical: float | None, side: str) -> SimpleNamespace:
+    return SimpleNamespace(warning=warning, critical=critical, side=side)
+
+
+def test_rag_status() -> None:
+    below = _rule(0.97, 0.95, "below")
+    assert rag_status(0.94, below, False, "share").level == "red"
+    assert rag_status(0.96, below, False, "share").level == "amber"
+    assert rag_status(0.98, below, False, "share").level == "green"
+    assert rag_status(0.98, below, True, "share").level == "amber"  # detector says unusual
+    assert rag_status(13.0, _rule(8.0, 12.0, "above"), False, "rate").level == "red"
+    assert rag_status(None, below, True, "share").level == "grey"
+    assert rag_status(5.0, None, None, "rate").level == "green"
+    assert describe_target(below, "share") == "target ≥ 97.0% · critical below 95.0%"
+    assert describe_target(None, "rate") == "no fixed target"
+
+
+def test_periods() -> None:
+    grid = pd.DataFrame(
+        {"numerator": [90.0, 5.0], "denominator": [100.0, 0.0], "mean_value": [0.8, 0.5],
+         "weighted_value": [20.0, 30.0]}
+    )  # fmt: skip
+    assert pooled_values(grid, "share", 1, 7).tolist()[0] == pytest.approx(0.9)
+    assert pd.isna(pooled_values(grid, "share", 1, 7).tolist()[1])
+    assert pooled_values(grid, "share", 1, 1).tolist() == [0.8, 0.5]
+    assert pooled_values(grid, "duration", 1, 7).tolist() == [20.0, 30.0]
+    assert previous_period(D(2026, 3, 1), D(2026, 3, 10)) == (D(2026, 2, 19), D(2026, 2, 28), 10)
+    shifted = shift_previous(pd.DataFrame({"date": [D(2026, 2, 19)], "value": [1.0]}), 10)
+    assert shifted["date"].iloc[0] == pd.Timestamp("2026-03-01")
+    series = pd.DataFrame(
+        {"value": [0.5, 1.0], "numerator": [1.0, 30.0], "denominator": [2.0, 30.0]}
+    )
+    assert pooled_series_value(series, "share", 1) == pytest.approx(31 / 32)
+
+
+def test_rows_query_binds_every_value() -> None:
+    hostile = "ES' OR 1=1 --"
+    sql, params = build_query(
+        ROW_SOURCES["complaint_rate"], f"market={hostile},channel=consumer", D(2026, 3, 29), "UTC"
+    )
+    assert hostile not in sql and "consumer" not in sql
+    assert params == [
+        dt.datetime(2026, 3, 29), dt.datetime(2026, 3, 30), hostile, "consumer"
+    ]  # fmt: skip
+    # A complaint dimension does not filter listing rows.
+    sql, params = build_query(
+        ROW_SOURCES["proactive_rate"], "channel=consumer", D(2026, 3, 29), "UTC"
+    )
+    assert len(params) == 2 and "c.channel" not in sql
+    # Every metric of the catalogue has rows, and every query is valid SQL.
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE listings AS SELECT 'L1' listing_id, 'S1' seller_id, 'new' seller_tier, "
+        "'ES' market, 'toys' category_l1, 'x' category_l2, TIMESTAMP '2026-03-01' created_at, "
+        "NULL::TIMESTAMP published_at, NULL::TIMESTAMP removed_at, NULL removal_reason, "
+        "NULL detection_channel, NULL::TIMESTAMP first_sale_at, true is_regulated_category, "
+        "NULL::BOOLEAN has_required_certs"
+    )
+    con.execute(
+        "CREATE TABLE complaints AS SELECT 'C1' complaint_id, 'L1' listing_id, TIMESTAMP "
+        "'2026-03-01' received_at, 'consumer' channel, 'counterfeit' issue_type, NULL::TIMESTAMP "
+        "decided_at, NULL outcome, NULL::TIMESTAMP complainant_informed_at"
+    )
+    con.execute(
+        "CREATE TABLE appeals AS SELECT 'A1' appeal_id, 'L1' listing_id, TIMESTAMP '2026-03-01' "
+        "filed_at, NULL::TIMESTAMP decided_at, NULL outcome"
+    )
+    assert set(ROW_SOURCES) == {m.id for m in load_catalogue()}
+    for metric_id, source in ROW_SOURCES.items():
+        sql, params = build_query(source, "market=ES", D(2026, 3, 1), "Europe/Madrid")
+        con.execute(sql, params).fetchall()  # raises on a bad query
+        assert metric_id
+
+
+def test_csv_bytes() -> None:
+    frame = pd.DataFrame(
+        {"market": ["ES"], "value": [0.5], "at": [pd.Timestamp("2026-03-01 10:00")]}
+    )
+    assert to_csv_bytes(frame) == b"market,value,at\nES,0.5,2026-03-01 10:00:00\n"
+
+
+def test_trend_figure_has_band_thresholds_flags_and_overlay() -> None:
+    dates = pd.date_range("2026-03-01", periods=5)
+    series = pd.DataFrame({"date": dates, "value": [0.97, 0.98, 0.97, 0.90, 0.97]})
+    detections = pd.DataFrame(
+        {"date": dates, "value": series["value"], "expected": 0.97, "lower": 0.95, "upper": 1.02,
+         "is_anomaly": [False, False, False, True, False],
+         "is_alert": [False, False, False, True, False]}
+    )  # fmt: skip
+    thresholds = pd.DataFrame({"date": dates, "warning": 0.97, "critical": 0.95, "side": "below"})
+    fig = trend_figure(series, detections, thresholds, "share", series, "Previous period")
+    names = [t.name for t in fig.data]
+    for name in ("Expected range", "Expected", "Previous period", "Value", "Warning threshold",
+                 "Critical threshold", "Flagged day"):  # fmt: skip
+        assert name in names
+    upper = next(t for t in fig.data if t.name == "upper")
+    assert max(upper.y) == 1.0  # a share's band is clipped at 100%
+    flagged = next(t for t in fig.data if t.name == "Flagged day")
+    assert list(flagged.y) == [0.90]
+    assert fig.layout.yaxis.tickformat == ".1%"
+
+
+def test_heatmap_and_contribution_figures() -> None:
+    grid = pd.DataFrame(
+        {"market": ["ES", "FR"], "category_l1": ["toys", "toys"], "value": [0.9, 0.99]}
+    )
+    scale = heatmap_figure(grid, "share", "higher", reference=0.95).data[0].colorscale
+    # Yellow sits at the platform's value: below it is worse (red, higher is better), above
+    # it better (green).
+    assert scale[0][1] == "#d73027" and scale[-1][1] == "#1a9850"
+    assert scale[1][0] == pytest.approx((0.95 - 0.9) / (0.99 - 0.9))
+    scale = heatmap_figure(grid, "share", "lower", reference=2.0).data[0].colorscale
+    assert [c for _, c in scale] == ["#1a9850", "#ffffbf"]  # every cell better than platform
+    flat = heatmap_figure(grid.assign(value=0.0), "share", "higher", reference=0.0).data[0]
+    assert 0.0 == flat.zmin < flat.zmax  # one value everywhere: no negative shares on the bar
+    counts = pd.DataFrame(
+        {"child_slice": ["market=ES"], "rate_effect": [float("nan")],
+         "mix_effect": [float("nan")], "contribution": [12.0]}
+    )  # fmt: skip
+    assert [t.name for t in contribution_figure(counts, "count").data] == ["Change"]
+
+
+def test_split_firing_and_flagged() -> None:
+    firing = pd.DataFrame(
+        {"metric_id": ["a", "b"], "slice": ["all", "all"],
+         "firing_since": [D(2026, 3, 29), D(2026, 3, 20)]}
+    )  # fmt: skip
+    new, still = split_firing(firing, D(2026, 3, 29))
+    assert list(new["metric_id"]) == ["a"] and list(still["metric_id"]) == ["b"]
+    flagged = pd.DataFrame(
+        {"metric_id": ["a", "a", "b"], "slice": ["all", "all", "all"],
+         "date": [D(2026, 3, 28), D(2026, 3, 29), D(2026, 3, 29)]}
+    )  # fmt: skip
+    new, still = split_flagged(flagged, D(2026, 3, 29))
+    assert list(new["metric_id"]) == ["b"] and list(still["metric_id"]) == ["a"]
+
+
+def test_low_volume_day_is_not_judged_unless_the_breach_survives_padding() -> None:
+    from types import SimpleNamespace
+
+    from dashboard.builders.status import rag_status
+
+    rule = SimpleNamespace(warning=0.2, critical=0.3, side="above", min_volume=20)
+    # 3 of 9 appeals overturned: 33% looks critical, but 9 cases are too few to judge.
+    grey = rag_status(0.333, rule, None, "share", low_volume_level=None, low_volume=True)
+    assert grey.level == "grey" and "fewer than 20" in grey.reason
+    red = rag_status(0.9, rule, None, "share", low_volume_level="critical", low_volume=True)
+    assert red.level == "red"
+    # With enough volume the plain thresholds apply.
+    assert rag_status(0.333, rule, None, "share").level == "red"
