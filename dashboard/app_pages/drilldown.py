@@ -165,8 +165,8 @@ def _rows(ctx: PageContext, definition: MetricDefinition, view: View) -> None:
 
     def fetch(number: int) -> tuple[pd.DataFrame, int]:
         return raw_rows.rows_page(
+            ctx.store,
             ctx.meta["data_dir"],
-            ctx.store.version(),
             definition.id,
             view.slice,
             view.day,

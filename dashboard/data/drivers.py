@@ -1,4 +1,5 @@
-"""Which slices drove a move (`alerts.detection.drivers`), cached per store version."""
+"""Which slices drove a move (`alerts.detection.drivers`), cached per store version
+(`dashboard.data.cache`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
-import streamlit as st
 
 from alerts.detection.drivers import drill_dimensions, top_contributors
+from dashboard.data.cache import per_store_version
 from metrics.catalogue import MetricDefinition
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
@@ -32,23 +33,21 @@ def dimensions(definition: MetricDefinition, slice_key: str) -> list[str]:
         return []
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
-def _contributors(
+@per_store_version
+def contributors(
     path: str,
-    version: str,
-    fingerprint: str,
-    _definition: MetricDefinition,  # not hashed: the fingerprint stands for it
+    definition: MetricDefinition,
     slice_key: str,
     day: date,
     period_days: int,
     dimension: str | None,
-    n: int,
+    n: int = 10,
 ) -> Contributions:
     try:
         with MetricStore(path).read() as con:
             table = top_contributors(
                 con,
-                _definition,
+                definition,
                 slice_key,
                 day,
                 baseline_days=BASELINE_DAYS,
@@ -65,25 +64,3 @@ def _contributors(
             table, info, problem="Not enough data in the period or the 28 days before it."
         )
     return Contributions(table, info)
-
-
-def contributors(
-    store: MetricStore,
-    definition: MetricDefinition,
-    slice_key: str,
-    day: date,
-    period_days: int,
-    dimension: str | None,
-    n: int = 10,
-) -> Contributions:
-    return _contributors(
-        store.path,
-        store.version(),
-        f"{definition.id}:{definition.fingerprint}",
-        definition,
-        slice_key,
-        day,
-        period_days,
-        dimension,
-        n,
-    )

@@ -1,4 +1,5 @@
-"""The alert ledger (firing, history, silences) for the pages, cached per store version.
+"""The alert ledger (firing, history, silences) for the pages, cached per store version
+(`dashboard.data.cache`).
 
 Reads use a read-only connection per call, through `alerts.state.alert_store`; while the alert
 tables are not there yet, they return None and the page says what to run. Actions
@@ -12,9 +13,9 @@ from collections.abc import Callable
 
 import duckdb
 import pandas as pd
-import streamlit as st
 
 from alerts.state import alert_store
+from dashboard.data.cache import per_store_version
 from metrics.metric_store import MetricStore
 
 logger = logging.getLogger(__name__)
@@ -32,23 +33,10 @@ def _read(path: str, reader: Callable[[duckdb.DuckDBPyConnection], object]) -> p
     return result if isinstance(result, pd.DataFrame) else pd.DataFrame(result)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _firing(path: str, version: str) -> pd.DataFrame | None:
-    return _read(path, alert_store.firing_alerts)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _history(path: str, version: str, limit: int) -> pd.DataFrame | None:
-    return _read(path, lambda con: alert_store.alert_history(con, limit))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _silences(path: str, version: str, active_only: bool) -> pd.DataFrame | None:
-    return _read(path, lambda con: alert_store.list_silences(con, active_only=active_only))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _evaluated(path: str, version: str) -> bool:
+@per_store_version
+def evaluated(path: str) -> bool:
+    """Whether an alert run has evaluated this store (then the ledger is the truth, even
+    when nothing fires)."""
     try:
         with MetricStore(path).read() as con:
             row = con.execute("SELECT count(*) FROM alert_state").fetchone()
@@ -57,19 +45,16 @@ def _evaluated(path: str, version: str) -> bool:
     return bool(row and row[0])
 
 
-def evaluated(store: MetricStore) -> bool:
-    """Whether an alert run has evaluated this store (then the ledger is the truth, even
-    when nothing fires)."""
-    return _evaluated(store.path, store.version())
+@per_store_version
+def firing(path: str) -> pd.DataFrame | None:
+    return _read(path, alert_store.firing_alerts)
 
 
-def firing(store: MetricStore) -> pd.DataFrame | None:
-    return _firing(store.path, store.version())
+@per_store_version
+def history(path: str, limit: int = 500) -> pd.DataFrame | None:
+    return _read(path, lambda con: alert_store.alert_history(con, limit))
 
 
-def history(store: MetricStore, limit: int = 500) -> pd.DataFrame | None:
-    return _history(store.path, store.version(), limit)
-
-
-def silences(store: MetricStore, active_only: bool = True) -> pd.DataFrame | None:
-    return _silences(store.path, store.version(), active_only)
+@per_store_version
+def silences(path: str, active_only: bool = True) -> pd.DataFrame | None:
+    return _read(path, lambda con: alert_store.list_silences(con, active_only=active_only))

@@ -1,10 +1,7 @@
-"""Read-only queries on the metric store, cached per store version.
+"""Read-only queries on the metric store, cached per store version (`dashboard.data.cache`).
 
-Every query opens its own read-only connection (`MetricStore.read()`): DuckDB connections are
-not shared across Streamlit's script threads. Every value is a bound parameter. The cached
-functions take the store's path and version as arguments, so a newly swapped-in compute is
-picked up on the next page load without a restart, and nothing is ever recomputed here.
-A table that does not exist yet (an older or partial store) reads as empty.
+Every value is a bound parameter; nothing is ever recomputed here. A table that does not exist
+yet (an older or partial store) reads as empty.
 """
 
 from __future__ import annotations
@@ -14,14 +11,12 @@ from datetime import date
 
 import duckdb
 import pandas as pd
-import streamlit as st
 
+from dashboard.data.cache import per_store_version
 from metrics.metric_store import MetricStore
 
 logger = logging.getLogger(__name__)
 
-# Cached entries per function: enough for a few users flipping between views.
-_MAX_ENTRIES = 256
 # Matches market x category_l1 slices, the cells of the drill-down heatmap.
 _GRID_SLICE = r"market=([^,]+),category_l1=([^,]+)"
 
@@ -36,14 +31,14 @@ def frame(path: str, sql: str, params: list[object] | None = None) -> pd.DataFra
         return pd.DataFrame()
 
 
-@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
-def _meta(path: str, version: str) -> dict[str, str]:
+@per_store_version
+def meta(path: str) -> dict[str, str]:
     df = frame(path, "SELECT key, value FROM meta")
     return dict(zip(df["key"], df["value"], strict=True)) if not df.empty else {}
 
 
-@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
-def _summary(path: str, version: str) -> dict[str, object]:
+@per_store_version
+def summary(path: str) -> dict[str, object]:
     df = frame(
         path,
         "SELECT count(*) AS n, min(date) AS first_day, max(date) AS last_day FROM series",
@@ -64,16 +59,16 @@ def _summary(path: str, version: str) -> dict[str, object]:
     }
 
 
-@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
-def _metric_slices(path: str, version: str) -> dict[str, list[str]]:
+@per_store_version
+def metric_slices(path: str) -> dict[str, list[str]]:
     df = frame(path, "SELECT DISTINCT metric_id, slice FROM series ORDER BY metric_id, slice")
     if df.empty:
         return {}
     return {m: list(g["slice"]) for m, g in df.groupby("metric_id", sort=True)}
 
 
-@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
-def _series(path: str, version: str, metric: str, slice_key: str, start: date, end: date):
+@per_store_version
+def series(path: str, metric: str, slice_key: str, start: date, end: date):
     return frame(
         path,
         "SELECT date, value, numerator, denominator, p90 FROM series "
@@ -82,8 +77,8 @@ def _series(path: str, version: str, metric: str, slice_key: str, start: date, e
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
-def _detections(path: str, version: str, metric: str, slice_key: str, start: date, end: date):
+@per_store_version
+def detections(path: str, metric: str, slice_key: str, start: date, end: date):
     return frame(
         path,
         "SELECT date, value, expected, lower, upper, score, is_anomaly, direction, is_alert "
@@ -93,8 +88,8 @@ def _detections(path: str, version: str, metric: str, slice_key: str, start: dat
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
-def _platform(path: str, version: str, start: date, end: date) -> pd.DataFrame:
+@per_store_version
+def platform_series(path: str, start: date, end: date) -> pd.DataFrame:
     """Every metric's whole-platform series with its detection verdict, for the overview."""
     return frame(
         path,
@@ -106,8 +101,8 @@ def _platform(path: str, version: str, start: date, end: date) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
-def _flagged(path: str, version: str, days: tuple[date, ...]) -> pd.DataFrame:
+@per_store_version
+def flagged_on(path: str, days: tuple[date, ...]) -> pd.DataFrame:
     """Every (metric, slice, day) the detector flagged on the given days."""
     return frame(
         path,
@@ -117,8 +112,8 @@ def _flagged(path: str, version: str, days: tuple[date, ...]) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
-def _grid(path: str, version: str, metric: str, start: date, end: date) -> pd.DataFrame:
+@per_store_version
+def grid(path: str, metric: str, start: date, end: date) -> pd.DataFrame:
     """Per market x category_l1: summed numerator/denominator and mean value over the days."""
     return frame(
         path,
@@ -132,62 +127,24 @@ def _grid(path: str, version: str, metric: str, start: date, end: date) -> pd.Da
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
-def _table(path: str, version: str, name: str) -> pd.DataFrame:
+def _table(path: str, name: str) -> pd.DataFrame:
     # `name` is one of the fixed table names below, never user input.
     return frame(path, f'SELECT * FROM "{name}"')
 
 
-@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
-def _export_rows_per_day(path: str, version: str) -> pd.DataFrame:
+@per_store_version
+def export_files(path: str) -> pd.DataFrame:
+    return _table(path, "export_files")
+
+
+@per_store_version
+def validation(path: str) -> pd.DataFrame:
+    return _table(path, "validation")
+
+
+@per_store_version
+def export_rows_per_day(path: str) -> pd.DataFrame:
     return frame(
         path,
         'SELECT "table", date, sum(rows) AS rows FROM export_stats GROUP BY ALL ORDER BY 1, 2',
     )
-
-
-# Public API: take the store, key the caches on its current version.
-
-
-def meta(store: MetricStore) -> dict[str, str]:
-    return _meta(store.path, store.version())
-
-
-def summary(store: MetricStore) -> dict[str, object]:
-    return _summary(store.path, store.version())
-
-
-def metric_slices(store: MetricStore) -> dict[str, list[str]]:
-    return _metric_slices(store.path, store.version())
-
-
-def series(store: MetricStore, metric: str, slice_key: str, start: date, end: date):
-    return _series(store.path, store.version(), metric, slice_key, start, end)
-
-
-def detections(store: MetricStore, metric: str, slice_key: str, start: date, end: date):
-    return _detections(store.path, store.version(), metric, slice_key, start, end)
-
-
-def platform_series(store: MetricStore, start: date, end: date) -> pd.DataFrame:
-    return _platform(store.path, store.version(), start, end)
-
-
-def flagged_on(store: MetricStore, days: tuple[date, ...]) -> pd.DataFrame:
-    return _flagged(store.path, store.version(), days)
-
-
-def grid(store: MetricStore, metric: str, start: date, end: date) -> pd.DataFrame:
-    return _grid(store.path, store.version(), metric, start, end)
-
-
-def export_files(store: MetricStore) -> pd.DataFrame:
-    return _table(store.path, store.version(), "export_files")
-
-
-def validation(store: MetricStore) -> pd.DataFrame:
-    return _table(store.path, store.version(), "validation")
-
-
-def export_rows_per_day(store: MetricStore) -> pd.DataFrame:
-    return _export_rows_per_day(store.path, store.version())

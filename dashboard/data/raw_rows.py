@@ -13,8 +13,8 @@ from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
-import streamlit as st
 
+from dashboard.data.cache import per_store_version
 from dashboard.data.freshness import end_of_day_utc
 from metrics.exports import is_remote, locate, relation
 from metrics.metric_store import parse_slice
@@ -208,11 +208,15 @@ def _number(where: str) -> str:
     return "".join(out)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@per_store_version
 def rows_page(
-    data_dir: str, version: str, metric: str, slice_key: str, day: date, tz: str, page: int
+    path: str, data_dir: str, metric: str, slice_key: str, day: date, tz: str, page: int
 ) -> tuple[pd.DataFrame, int]:
-    """One page of rows (PAGE_SIZE) and the total number of matching rows."""
+    """One page of rows (PAGE_SIZE) and the total number of matching rows.
+
+    Cached per store version: the store records which data folder it was computed from, and a
+    new compute (new exports) is a new store version.
+    """
     source = ROW_SOURCES[metric]
     sql, params = build_query(source, slice_key, day, tz)
     order = source.order
