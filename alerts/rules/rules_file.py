@@ -1,6 +1,6 @@
 """The threshold rules file: TOML, validated at load, every problem reported at once.
 
-Format (see `alerts/default_rules.toml` for the shipped defaults)::
+Format (see `alerts/rules/default_rules.toml` for the shipped defaults)::
 
     [[rule]]
     id = "proactive_rate.headline"      # stable name; alert state is keyed on it
