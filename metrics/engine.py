@@ -24,7 +24,7 @@ from metrics.facts import DataWindow, prepare_facts, prepare_live_exposure
 from metrics.metric_store import MetricStore, get_meta, set_meta
 from metrics.series_builder import add_running_base, build_series
 from metrics.sla import SlaPolicy
-from metrics.validation import require_valid
+from metrics.validation.report import require_valid
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from govkpi.commands.common import add_data_arg, resolve
 from metrics.contract import TABLES
 
 if TYPE_CHECKING:
-    from metrics.validation import ValidationReport
+    from metrics.validation.report import ValidationReport
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so that `govkpi --help` does not load DuckDB.
-    from metrics.validation import validate_exports
+    from metrics.validation.report import validate_exports
 
     data = resolve(args.data, "GOVKPI_DATA", "--data")
     report = validate_exports(data)

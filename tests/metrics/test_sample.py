@@ -15,7 +15,7 @@ import pytest
 
 from govkpi.cli import main
 from metrics.contract import TABLES
-from metrics.validation import validate_exports
+from metrics.validation.report import validate_exports
 from sample_data import generator
 from sample_data.calendar import DEFAULT_END, export_window, festival_days, festivals
 from sample_data.generator import SampleSummary, generate_sample

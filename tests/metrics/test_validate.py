@@ -1,4 +1,4 @@
-"""`govkpi validate` and metrics.validation on real Parquet exports written in each test."""
+"""`govkpi validate` and metrics.validation.report on real Parquet exports written in each test."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from govkpi.cli import main
 from metrics.errors import InvalidExportError
-from metrics.validation import Finding, require_valid, validate_exports
+from metrics.validation.report import Finding, require_valid, validate_exports
 from tests.export_fixtures import DEFAULT, arrow_table, write_exports, write_table
 
 ALL_TABLES = {"appeals": DEFAULT, "traffic": DEFAULT}

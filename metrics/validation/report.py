@@ -24,8 +24,8 @@ from metrics.catalogue import load_catalogue
 from metrics.contract import TABLES, TABLES_BY_NAME, Table
 from metrics.errors import InvalidExportError, UserError
 from metrics.exports import ExportSource, is_remote, locate, relation
-from metrics.validation_checks import build_checks, expected_types, quote, type_ok
-from metrics.validation_queries import (
+from metrics.validation.checks import build_checks, expected_types, quote, type_ok
+from metrics.validation.queries import (
     duplicate_keys,
     example_row,
     first_row,

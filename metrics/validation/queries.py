@@ -13,7 +13,7 @@ import duckdb
 
 from metrics.contract import Table
 from metrics.exports import ExportSource, relation
-from metrics.validation_checks import quote, value_sql
+from metrics.validation.checks import quote, value_sql
 
 
 def first_row(
