@@ -7,25 +7,25 @@ its parser and sets `handler(args) -> int`. Errors are turned into exit codes he
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
+from govkpi.commands import (
+    alerts,
+    compute,
+    dashboard,
+    demo,
+    detect,
+    export,
+    metrics_list,
+    sample,
+    validate,
+)
 from metrics.errors import DeliveryQueuedError, UserError
 
 # Order is the order shown in --help.
-COMMAND_MODULES = [
-    "sample",
-    "validate",
-    "compute",
-    "metrics_list",
-    "export",
-    "detect",
-    "alerts",
-    "dashboard",
-    "demo",
-]
+COMMANDS = [sample, validate, compute, metrics_list, export, detect, alerts, dashboard, demo]
 
 EPILOG = """exit codes: 0 success; 2 bad input or configuration (one line on stderr);
 3 delivery failed and is queued; 1 unexpected internal error.
@@ -44,16 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="print debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        module_name = f"govkpi.commands.{name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # Only a command that is not installed is skipped; tests check all are present.
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(sub)
+    for command in COMMANDS:
+        command.register(sub)
     return parser
 
 

@@ -46,8 +46,6 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
     monkeypatch.setenv("GOVKPI_TIMEZONE", "Europe/Madrid")
     monkeypatch.setattr(daily_job, "load_rules", lambda path=None: FakeRules())
     monkeypatch.setattr(digest_details, "top_contributors", fake_contributors)
-    if "alerts" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", [*cli.COMMAND_MODULES, "alerts"])
     return store
 
 
