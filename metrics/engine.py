@@ -97,7 +97,7 @@ def _stored_slices(store: MetricStore) -> dict[str, pd.DataFrame]:
             "FROM series"
         ).df()
     return {
-        metric_id: part.drop(columns="metric_id").reset_index(drop=True)
+        str(metric_id): part.drop(columns="metric_id").reset_index(drop=True)
         for metric_id, part in known.groupby("metric_id")
     }
 
