@@ -69,7 +69,7 @@ def _metric_slices(path: str, version: str) -> dict[str, list[str]]:
     df = frame(path, "SELECT DISTINCT metric_id, slice FROM series ORDER BY metric_id, slice")
     if df.empty:
         return {}
-    return {m: list(g["slice"]) for m, g in df.groupby("metric_id", sort=True)}
+    return {str(m): list(g["slice"]) for m, g in df.groupby("metric_id", sort=True)}
 
 
 @st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
