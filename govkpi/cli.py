@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from metrics.errors import DeliveryQueuedError, UserError
+from metrics.package_version import govkpi_version
 
 # Order is the order shown in --help.
 COMMAND_MODULES = [
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="only print warnings and errors (for cron)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="print debug logging")
+    parser.add_argument("--version", action="version", version=f"govkpi {govkpi_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         module_name = f"govkpi.commands.{name}"
