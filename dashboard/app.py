@@ -7,6 +7,8 @@ and metric, slice, start, end (and day) travel as query parameters. The folder i
 and would bypass `st.navigation`.
 """
 
+from typing import Any
+
 import streamlit as st
 
 from dashboard.navigation import follow_page_parameter
@@ -14,7 +16,7 @@ from dashboard.navigation import follow_page_parameter
 st.set_page_config(page_title="govkpi", page_icon=":material/shield:", layout="wide")
 
 
-def page(script: str, title: str, icon: str, url_path: str, **kwargs: object) -> st.Page:
+def page(script: str, title: str, icon: str, url_path: str, **kwargs: Any) -> st.Page:
     return st.Page(f"app_pages/{script}", title=title, icon=icon, url_path=url_path, **kwargs)
 
 

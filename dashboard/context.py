@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import streamlit as st
 
@@ -66,7 +67,7 @@ def page_context() -> PageContext:
         _nothing_to_show(store, missing=False)
         st.stop()
     meta = queries.meta(store)
-    last_day = summary["last_day"]
+    last_day = cast(date, summary["last_day"])  # summary has rows, so it has a last day
     fresh = compute_freshness(
         meta,
         queries.export_files(store),
@@ -80,7 +81,7 @@ def page_context() -> PageContext:
         catalogue=cat,
         meta=meta,
         first_day=summary["first_day"],  # type: ignore[arg-type]
-        last_day=last_day,  # type: ignore[arg-type]
+        last_day=last_day,
         freshness=fresh,
         metric_ids=_metric_order(cat, list(slices)),
         slices=slices,

@@ -23,6 +23,7 @@ from govkpi.commands import (
     validate,
 )
 from metrics.errors import DeliveryQueuedError, UserError
+from metrics.package_version import govkpi_version
 
 # Order is the order shown in --help.
 COMMANDS = [sample, validate, compute, metrics_list, export, detect, alerts, dashboard, demo]
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="only print warnings and errors (for cron)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="print debug logging")
+    parser.add_argument("--version", action="version", version=f"govkpi {govkpi_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.register(sub)

@@ -22,6 +22,7 @@ from metrics.export_stats import write_export_stats
 from metrics.exports import is_remote, locate_all
 from metrics.facts import DataWindow, prepare_facts, prepare_live_exposure
 from metrics.metric_store import MetricStore, get_meta, set_meta
+from metrics.package_version import govkpi_version
 from metrics.series_builder import add_running_base, build_series
 from metrics.sla import SlaPolicy
 from metrics.validation.report import require_valid
@@ -97,7 +98,7 @@ def _stored_slices(store: MetricStore) -> dict[str, pd.DataFrame]:
             "FROM series"
         ).df()
     return {
-        metric_id: part.drop(columns="metric_id").reset_index(drop=True)
+        str(metric_id): part.drop(columns="metric_id").reset_index(drop=True)
         for metric_id, part in known.groupby("metric_id")
     }
 
@@ -197,4 +198,5 @@ def _write(
     set_meta(con, "data_as_of", window.as_of.isoformat(sep=" ", timespec="seconds"))
     set_meta(con, "reporting_tz", tz)
     set_meta(con, "catalogue_version", version)
+    set_meta(con, "govkpi_version", govkpi_version())
     set_meta(con, "skipped_metrics", ";".join(f"{k}: {v}" for k, v in skipped.items()))

@@ -42,7 +42,9 @@ def write_export_stats(
         target.unregister("counts")
     target.execute("DELETE FROM export_files")
     for name, src in locate_all(data).items():
-        rows = source.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
+        counted = source.execute(f"SELECT COUNT(*) FROM {name}").fetchone()
+        assert counted is not None  # an aggregate query returns one row
+        rows = counted[0]
         stamps = [m for f in src.files if (m := modified_at(f)) is not None]
         modified = max(stamps, default=None)
         target.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -159,6 +160,15 @@ def _live_base(con: duckdb.DuckDBPyConnection, tz: str, since: date) -> None:
     )
 
 
+def _aggregate_row(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
+) -> tuple[Any, ...]:
+    """The one row of an aggregate query (never absent: the None case is for the type checker)."""
+    row = con.execute(sql, params or []).fetchone()
+    assert row is not None, sql
+    return row
+
+
 def _window(con: duckdb.DuckDBPyConnection, tables: set[str], tz: str) -> DataWindow:
     latest = [
         "SELECT max(created_at), max(published_at), max(removed_at) FROM listings",
@@ -166,11 +176,12 @@ def _window(con: duckdb.DuckDBPyConnection, tables: set[str], tz: str) -> DataWi
     ]
     if "appeals" in tables:
         latest.append("SELECT max(filed_at), max(decided_at) FROM appeals")
-    stamps = [v for q in latest for v in con.execute(q).fetchone() if v is not None]
-    first_created, first_received = con.execute(
+    stamps = [v for q in latest for v in _aggregate_row(con, q) if v is not None]
+    first_created, first_received = _aggregate_row(
+        con,
         f"SELECT (SELECT min({_day('created_at', tz)}) FROM listings), "
-        f"(SELECT min({_day('received_at', tz)}) FROM complaints)"
-    ).fetchone()
+        f"(SELECT min({_day('received_at', tz)}) FROM complaints)",
+    )
     first = first_created
     if first_created and first_received and (first_received - first_created).days > OLD_STOCK_DAYS:
         # The listings export holds years of old stock; the event logs say which days the
@@ -179,7 +190,7 @@ def _window(con: duckdb.DuckDBPyConnection, tables: set[str], tz: str) -> DataWi
     if not stamps or first is None:
         raise ValueError("exports hold no events")  # validation rejects empty exports first
     as_of = max(pd.Timestamp(v).tz_localize(None) for v in stamps).to_pydatetime()
-    last = con.execute(f"SELECT {_day('CAST(? AS TIMESTAMP)', tz)}", [as_of]).fetchone()[0]
+    last = _aggregate_row(con, f"SELECT {_day('CAST(? AS TIMESTAMP)', tz)}", [as_of])[0]
     return DataWindow(first, last, as_of, frozenset(tables))
 
 

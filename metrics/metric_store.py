@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 
 import duckdb
@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS validation (
 """
 
 
-def slice_key(dims: dict[str, str | None]) -> str:
+def slice_key(dims: Mapping[str, str | None]) -> str:
     """`all` or `dim=value` joined by `,` in the fixed dimension order."""
     parts = [f"{d}={dims[d]}" for d in DIMENSIONS if dims.get(d) is not None]
     return ",".join(parts) if parts else "all"

@@ -8,6 +8,7 @@ SQL written per slice. Medians and p90 are taken over each slice's own cases.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 import duckdb
 import numpy as np
@@ -87,7 +88,8 @@ def build_series(
         # The platform-wide slice always exists, even on days (or exports) without cases.
         frames.append(_densify(raw.iloc[0:0], (), all_days, metric))
     for grouping_id, part in raw.groupby("grouping_id"):
-        slice_dims = _set_of(int(grouping_id), dims)
+        # groupby types its keys as any scalar; grouping_id is an integer column.
+        slice_dims = _set_of(int(cast(int, grouping_id)), dims)
         part = part.dropna(subset=list(slice_dims)) if slice_dims else part
         extra = known_by_set.get(slice_dims)
         if metric.exposure_dimensions and set(slice_dims) & set(metric.exposure_dimensions):
@@ -189,7 +191,7 @@ def _densify(
     return out[["date", "slice", *keys, "value", "numerator", "denominator", "p90"]]
 
 
-def _slice_key(row: tuple, keys: list[str]) -> str:
+def _slice_key(row: tuple[Any, ...], keys: list[str]) -> str:
     # row is (index, *values in `keys` order); keys are already in DIMENSIONS order.
     return slice_key(dict(zip(keys, row[1:], strict=True)))
 

@@ -78,16 +78,16 @@ def extra_listings(
         per_seller_day = rng.integers(2, 4, (len(rows), size))
         counts = per_seller_day.reshape(-1)
         day_us = np.repeat(np.repeat(rows["day_us"].to_numpy(), size), counts)
-        sellers = np.repeat(np.tile(np.arange(size), len(rows)), counts)
+        ring_sellers = np.repeat(np.tile(np.arange(size), len(rows)), counts)
         n = len(day_us)
         ring_cats = np.array([CATEGORY_CODE[c] for c in RING_CATEGORIES])
         parts.append(
             _rows(
                 rng,
                 day_us=day_us,
-                seller=seller + sellers,
+                seller=seller + ring_sellers,
                 market=MARKET_CODE[inc.market or ""],
-                category=ring_cats[(sellers + rng.integers(0, 2, n)) % len(ring_cats)],
+                category=ring_cats[(ring_sellers + rng.integers(0, 2, n)) % len(ring_cats)],
                 overrides=(0.85, -1, 0.98, 96.0, 1.0),
             )
         )

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,8 @@ class Baseline:
 def _past(frame: pd.DataFrame, window: int, how: str, min_periods: int) -> pd.DataFrame:
     """Rolling statistic over the `window` days before each day (today excluded)."""
     roll = frame.rolling(window, min_periods=min_periods)
-    return getattr(roll, how)().shift(1)
+    past: pd.DataFrame = getattr(roll, how)().shift(1)
+    return past
 
 
 def seasonal_profile(y: pd.DataFrame, weeks: int) -> pd.DataFrame:
@@ -124,7 +126,9 @@ def _trend(level: pd.DataFrame, span: int) -> pd.DataFrame:
     recent = (level - level.shift(span)) / span
     before = (level.shift(span) - level.shift(2 * span)) / span
     agree = np.sign(recent) == np.sign(before)
-    slope = np.sign(recent) * np.minimum(recent.abs(), before.abs())
+    # A numpy ufunc on a DataFrame returns a DataFrame (pandas' __array_ufunc__), which
+    # numpy's type stubs cannot express.
+    slope = cast(pd.DataFrame, np.sign(recent) * np.minimum(recent.abs(), before.abs()))
     return slope.where(agree, 0.0).fillna(0.0)
 
 
@@ -182,7 +186,9 @@ def _stock_baseline(
     var_change = spread**2
     expected = prev + gap * drift
     expected_long = prev + gap * drift.shift(p.long_lag)
-    return expected, np.fmax(var_change, v), expected_long, var_change
+    # np.fmax of two DataFrames is a DataFrame (see _trend).
+    variance = cast(pd.DataFrame, np.fmax(var_change, v))
+    return expected, variance, expected_long, var_change
 
 
 def compute_baseline(

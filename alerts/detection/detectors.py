@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from alerts.detection.arrays import BoolArray, FloatArray
 from alerts.detection.autocorrelation import rolling_autocorrelation
 from alerts.detection.baselines import Baseline, BaselineParams, compute_baseline
 from alerts.detection.false_alarm_control import (
@@ -102,15 +103,15 @@ class DetectorParams:
 class Scores:
     """Per day and series, in the indicator's unit (band) and in z units (score)."""
 
-    expected: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    score: np.ndarray
-    is_anomaly: np.ndarray
-    sign: np.ndarray  # +1 up, -1 down, 0 none
+    expected: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    score: FloatArray
+    is_anomaly: FloatArray
+    sign: FloatArray  # +1 up, -1 down, 0 none
 
 
-def _ewma(x: np.ndarray, lam: float) -> np.ndarray:
+def _ewma(x: FloatArray, lam: float) -> FloatArray:
     """EWMA down the rows; a missing day holds the previous value."""
     out = np.full(x.shape, np.nan)
     state = np.zeros(x.shape[1])
@@ -126,7 +127,7 @@ def _ewma(x: np.ndarray, lam: float) -> np.ndarray:
 
 def _persistence(
     y: pd.DataFrame, base: Baseline, sd: pd.DataFrame, p: DetectorParams
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[FloatArray, FloatArray]:
     """The residuals' autocorrelation as rho * phi^(h-1) at lag h: returns (rho, phi).
 
     rho is the lag-1 autocorrelation (clipped to 0..0.8), phi how slowly it decays after
@@ -143,7 +144,7 @@ def _persistence(
     stock = base.stock.to_numpy()
     gap = 1 + p.baseline.long_lag
 
-    def autocorrelation(z: np.ndarray, lag: int) -> np.ndarray:
+    def autocorrelation(z: FloatArray, lag: int) -> FloatArray:
         acf = rolling_autocorrelation(z, lag, p.persistence_window, RHO_MIN_PAIRS)
         before_gap = np.full(acf.shape, np.nan)
         before_gap[gap:] = acf[:-gap]
@@ -179,10 +180,10 @@ def _accumulator(
     y: pd.DataFrame,
     base: Baseline,
     sd: pd.DataFrame,
-    flagged: np.ndarray,
-    persistence: tuple[np.ndarray, np.ndarray],
+    flagged: BoolArray,
+    persistence: tuple[FloatArray, FloatArray],
     p: DetectorParams,
-) -> np.ndarray:
+) -> FloatArray:
     """EWMA of clipped long-baseline residuals in units of its own control limit.
 
     `persistence` is (rho, phi) of `_persistence`: the residuals' autocorrelation at lag h
@@ -213,7 +214,7 @@ def _accumulator(
     return np.where(np.abs(np.nan_to_num(cusum_stat)) > np.abs(ewma_stat), cusum_stat, ewma_stat)
 
 
-def _cusum(z: np.ndarray, p: DetectorParams) -> np.ndarray:
+def _cusum(z: FloatArray, p: DetectorParams) -> FloatArray:
     """Two-sided tabular CUSUM of standardised residuals, in units of the EWMA's limit.
 
     Page's CUSUM with reference k is the most efficient test of a sustained shift of 2k sd:
@@ -238,8 +239,8 @@ def _cusum(z: np.ndarray, p: DetectorParams) -> np.ndarray:
 
 
 def _volume_ok(
-    kind: str, events: np.ndarray, volume: np.ndarray, expected_y: np.ndarray, min_events: float
-) -> np.ndarray:
+    kind: str, events: FloatArray, volume: FloatArray, expected_y: FloatArray, min_events: float
+) -> BoolArray:
     """Enough events, observed or expected, on the rarer side to call a day unusual."""
     if kind == "duration":
         return np.isnan(volume) | (volume >= min_events)
@@ -255,7 +256,7 @@ def _volume_ok(
     return unknown | ok
 
 
-def _event_allowance(r: np.ndarray, events: np.ndarray, p: DetectorParams) -> np.ndarray:
+def _event_allowance(r: FloatArray, events: FloatArray, p: DetectorParams) -> FloatArray:
     """Allowed effect (relative units, in the event's direction) on each known-event day.
 
     `r` is the relative residual signed in the day's event direction. The allowance is
@@ -281,11 +282,11 @@ def _event_allowance(r: np.ndarray, events: np.ndarray, p: DetectorParams) -> np
 def score_matrix(
     kind: str,
     index: pd.DatetimeIndex,
-    value: np.ndarray,
-    numerator: np.ndarray,
-    denominator: np.ndarray,
-    scale: np.ndarray,
-    p90: np.ndarray | None = None,
+    value: FloatArray,
+    numerator: FloatArray,
+    denominator: FloatArray,
+    scale: FloatArray,
+    p90: FloatArray | None = None,
     params: DetectorParams | None = None,
 ) -> Scores:
     """Scores a days x series matrix of one kind; index holds consecutive days."""

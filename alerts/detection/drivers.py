@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -223,7 +224,9 @@ def top_contributors(
     return result
 
 
-def _rates(side: pd.DataFrame, metric: MetricDefinition, index: pd.Index) -> tuple:
+def _rates(
+    side: pd.DataFrame, metric: MetricDefinition, index: pd.Index[Any]
+) -> tuple[pd.Series[float], pd.Series[float]]:
     """Pooled rate and denominator per child over one window (0 denominators where absent)."""
     den = side["den"].reindex(index).fillna(0.0).astype(float)
     if metric.kind == "duration":

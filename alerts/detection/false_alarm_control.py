@@ -47,6 +47,8 @@ import pandas as pd
 from scipy.stats import norm
 from statsmodels.stats.multitest import multipletests
 
+from alerts.detection.arrays import BoolArray, FloatArray, ObjectArray
+
 DEFAULT_THRESHOLD = 4.0
 ACCUMULATOR_LIMIT = 4.5
 CUSUM_LIMIT = 9.0
@@ -68,16 +70,19 @@ def shift_limit() -> float:
     return SHIFT_LIMIT
 
 
-def p_value(score: np.ndarray) -> np.ndarray:
+def p_value(score: FloatArray) -> FloatArray:
     """Two-sided normal p-value of a score (NaN stays NaN)."""
-    return 2.0 * norm.sf(np.abs(score))
+    # scipy has no type information: its result is annotated where it comes back.
+    tail: FloatArray = norm.sf(np.abs(score))
+    return 2.0 * tail
 
 
-def is_bad_direction(sign: np.ndarray, better: np.ndarray) -> np.ndarray:
+def is_bad_direction(sign: FloatArray, better: ObjectArray) -> BoolArray:
     """True where the move is bad for the indicator; both directions when better is unknown."""
     better = np.asarray(better, dtype=object)
-    up_bad = (better == "lower") | pd.isna(better)
-    down_bad = (better == "higher") | pd.isna(better)
+    # Comparing an object array types as Any in numpy; these are boolean arrays.
+    up_bad: BoolArray = (better == "lower") | pd.isna(better)
+    down_bad: BoolArray = (better == "higher") | pd.isna(better)
     return ((sign > 0) & up_bad) | ((sign < 0) & down_bad)
 
 

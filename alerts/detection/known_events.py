@@ -100,10 +100,10 @@ class KnownEvents:
                 sign = 1 if ev.direction == "up" else -1
                 for k in range(-ev.days_before, ev.days_after + 1):
                     out.setdefault(day + dt.timedelta(days=k), (ev.name, sign))
-        for ev in self.calendar.extra:
-            sign = 1 if ev.direction == "up" else -1
-            for k in range(ev.days_after + 1):
-                out.setdefault(ev.date + dt.timedelta(days=k), (ev.name, sign))
+        for extra in self.calendar.extra:
+            sign = 1 if extra.direction == "up" else -1
+            for k in range(extra.days_after + 1):
+                out.setdefault(extra.date + dt.timedelta(days=k), (extra.name, sign))
         return {d: v for d, v in sorted(out.items()) if first <= d <= last}
 
     def directions(self, days: pd.DatetimeIndex) -> np.ndarray:

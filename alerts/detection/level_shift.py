@@ -34,6 +34,7 @@ import numpy as np
 from scipy.special import betainc, gammainc, gammaincc
 from scipy.stats import norm
 
+from alerts.detection.arrays import BoolArray, FloatArray
 from alerts.detection.baselines import Baseline
 from alerts.detection.volume_bias import true_rate
 
@@ -43,7 +44,7 @@ KINDS = ("share", "rate")
 _EXACT_FROM = 2.0
 
 
-def exact_z(kind: str, k: np.ndarray, n: np.ndarray, e: np.ndarray) -> np.ndarray:
+def exact_z(kind: str, k: FloatArray, n: FloatArray, e: FloatArray) -> FloatArray:
     """Signed mid-p z of k events where e are expected among n (binomial share, Poisson rate).
 
     Counts may be fractional (divided by a design effect): the tails are the continuous
@@ -54,7 +55,7 @@ def exact_z(kind: str, k: np.ndarray, n: np.ndarray, e: np.ndarray) -> np.ndarra
             p = np.clip(e / n, 1e-12, 1 - 1e-12)
             k = np.clip(k, 0.0, n)
 
-            def at_least(j: np.ndarray) -> np.ndarray:
+            def at_least(j: FloatArray) -> FloatArray:
                 inside = (j > 0) & (j <= n)
                 tail = betainc(np.where(inside, j, 1.0), np.where(inside, n - j + 1, 1.0), p)
                 return np.where(j <= 0, 1.0, np.where(j > n, 0.0, tail))
@@ -67,17 +68,20 @@ def exact_z(kind: str, k: np.ndarray, n: np.ndarray, e: np.ndarray) -> np.ndarra
             up = 0.5 * (np.where(k > 0, gammainc(k_pos, lam), 1.0) + gammainc(k + 1, lam))
             down = 0.5 * (gammaincc(k + 1, lam) + np.where(k > 0, gammaincc(k_pos, lam), 0.0))
         up, down = np.maximum(up, 1e-300), np.maximum(down, 1e-300)
-        return np.where(k >= e, norm.isf(up), -norm.isf(down))
+        # scipy has no type information: its results are annotated where they come back.
+        score_up: FloatArray = norm.isf(up)
+        score_down: FloatArray = norm.isf(down)
+        return np.where(k >= e, score_up, -score_down)
 
 
-def _window_sum(cum: np.ndarray, m: int) -> np.ndarray:
+def _window_sum(cum: FloatArray, m: int) -> FloatArray:
     """Sum over the last m rows of the series whose cumulative sum (with a zero row) is cum."""
     out = np.full((cum.shape[0] - 1, cum.shape[1]), np.nan)
     out[m - 1 :] = cum[m:] - cum[:-m]
     return out
 
 
-def _lagged(x: np.ndarray, lag: int) -> np.ndarray:
+def _lagged(x: FloatArray, lag: int) -> FloatArray:
     """x as it stood `lag` rows earlier (NaN before the start)."""
     out = np.full(x.shape, np.nan)
     if lag < x.shape[0]:
@@ -85,7 +89,7 @@ def _lagged(x: np.ndarray, lag: int) -> np.ndarray:
     return out
 
 
-def _cumulative(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
+def _cumulative(x: FloatArray, keep: BoolArray) -> FloatArray:
     """Cumulative sum down the rows of x where keep, with a leading zero row."""
     zero = np.zeros((1, x.shape[1]))
     return np.vstack([zero, np.cumsum(np.where(keep, x, 0.0), axis=0)])
@@ -93,17 +97,17 @@ def _cumulative(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
 
 def shift_glr(
     kind: str,
-    y: np.ndarray,
-    v: np.ndarray,
-    counts: tuple[np.ndarray, np.ndarray],
-    learned_at: np.ndarray,
+    y: FloatArray,
+    v: FloatArray,
+    counts: tuple[FloatArray, FloatArray],
+    learned_at: FloatArray,
     base: Baseline,
-    rho: np.ndarray,
-    held: np.ndarray,
+    rho: FloatArray,
+    held: BoolArray,
     windows: int,
     min_sampling_share: float,
     level_window: int,
-) -> np.ndarray:
+) -> FloatArray:
     """Signed GLR z (the largest over windows of 2..`windows` days ending today).
 
     y and v are the working-scale values and sampling variances (days x series), counts the

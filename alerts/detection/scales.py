@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from alerts.detection.arrays import FloatArray
+
 KINDS = ("share", "rate", "count", "duration")
 
 # log p90 - log p50 of a log-normal, in units of its sigma: norm.ppf(0.9).
@@ -46,21 +48,21 @@ _GAP_MAX_CASES = 500.0
 class WorkingScale:
     """Transformed values, their known sampling variance and the day's event counts."""
 
-    y: np.ndarray
-    v: np.ndarray
+    y: FloatArray
+    v: FloatArray
     # Counts on both sides of a share (events, non-events) or events of a rate/count, for the
     # minimum-volume guard; NaN when unknown.
-    events: np.ndarray
-    volume: np.ndarray
+    events: FloatArray
+    volume: FloatArray
 
 
 def to_working_scale(
     kind: str,
-    value: np.ndarray,
-    numerator: np.ndarray,
-    denominator: np.ndarray,
-    scale: np.ndarray,
-    p90: np.ndarray | None = None,
+    value: FloatArray,
+    numerator: FloatArray,
+    denominator: FloatArray,
+    scale: FloatArray,
+    p90: FloatArray | None = None,
 ) -> WorkingScale:
     """Transforms arrays of one kind (broadcast together) to the working scale.
 
@@ -100,7 +102,7 @@ def to_working_scale(
     return WorkingScale(y=y, v=np.where(np.isnan(y), np.nan, v), events=num, volume=den)
 
 
-def sample_quantile_gap(n: np.ndarray) -> np.ndarray:
+def sample_quantile_gap(n: FloatArray) -> FloatArray:
     """E[q90 - q50] of n standard normal cases, with DuckDB's `quantile_cont` (type 7).
 
     Blom's scores Phi^-1((i - 3/8) / (n + 1/4)) approximate the expected order statistics;
@@ -120,7 +122,7 @@ def sample_quantile_gap(n: np.ndarray) -> np.ndarray:
     return out
 
 
-def pooled_log_sigma(value: np.ndarray, p90: np.ndarray, cases: np.ndarray) -> np.ndarray:
+def pooled_log_sigma(value: FloatArray, p90: FloatArray, cases: FloatArray) -> FloatArray:
     """Spread (sigma of log hours) of a duration series' cases, learned from past days.
 
     Rows are days (a 1-D array is one series). Each day gives sigma = (log p90 - log p50)
@@ -149,14 +151,14 @@ def pooled_log_sigma(value: np.ndarray, p90: np.ndarray, cases: np.ndarray) -> n
     return pooled.reshape(-1) if flat else pooled
 
 
-def median_variance(sigma: np.ndarray, cases: np.ndarray) -> np.ndarray:
+def median_variance(sigma: FloatArray, cases: FloatArray) -> FloatArray:
     """Sampling variance of the log median of n cases with log-sd sigma: (pi/2) sigma^2 / n."""
     return _MEDIAN_VARIANCE_FACTOR * np.asarray(sigma) ** 2 / np.asarray(cases)
 
 
 def from_working_scale(
-    kind: str, y: np.ndarray, denominator: np.ndarray, scale: np.ndarray
-) -> np.ndarray:
+    kind: str, y: FloatArray, denominator: FloatArray, scale: FloatArray
+) -> FloatArray:
     """The indicator value (in its own unit) whose working-scale value is y on that day."""
     y = np.asarray(y, dtype=float)
     den = np.asarray(denominator, dtype=float)
@@ -178,7 +180,7 @@ def from_working_scale(
     raise ValueError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
 
 
-def expected_events(kind: str, y_expected: np.ndarray, volume: np.ndarray) -> np.ndarray:
+def expected_events(kind: str, y_expected: FloatArray, volume: FloatArray) -> FloatArray:
     """Events the baseline expects on a day (shares and rates), for the volume guard."""
     with np.errstate(invalid="ignore"):
         if kind == "share":
@@ -190,7 +192,7 @@ def expected_events(kind: str, y_expected: np.ndarray, volume: np.ndarray) -> np
     return np.full(np.shape(y_expected), np.nan)
 
 
-def overdispersion_unit(kind: str, y: np.ndarray) -> np.ndarray:
+def overdispersion_unit(kind: str, y: FloatArray) -> FloatArray:
     """Working-scale change per unit of relative (log / log-odds) change of the true rate.
 
     Day-to-day variation of a true rate is multiplicative: 10 % on a busy day and on a quiet

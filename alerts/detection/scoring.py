@@ -98,7 +98,12 @@ def _score_block(
             "upper": s.upper[t, col],
             "score": s.score[t, col],
             "is_anomaly": s.is_anomaly[t, col],
-            "direction": np.where(sign > 0, "up", np.where(sign < 0, "down", None)),
+            # numpy's stubs do not take None as a value; here it makes an object array.
+            "direction": np.where(
+                sign > 0,
+                "up",
+                np.where(sign < 0, "down", None),  # type: ignore[call-overload]
+            ),
             "is_alert": s.is_anomaly[t, col] & is_bad_direction(sign, better),
         },
         index=rows.index,
@@ -128,8 +133,8 @@ def score_frame(
     for sid in sorted(frame["series_id"].unique()):
         by_kind.setdefault(specs[sid].kind, []).append(sid)
     for kind, ids in by_kind.items():
-        for block in np.array_split(np.array(ids, dtype=object), -(-len(ids) // BLOCK)):
-            block = list(block)
+        for chunk in np.array_split(np.array(ids, dtype=object), -(-len(ids) // BLOCK)):
+            block: list[str] = list(chunk)
             rows = frame[frame["series_id"].isin(block)]
             parts.append(_score_block(rows, block, specs, params))
             done += len(block)

@@ -47,7 +47,9 @@ def _read(path: Path) -> pd.DataFrame:
     try:
         if path.suffix.lower() == ".csv":
             return pd.read_csv(path, dtype={"series_id": str, "kind": str, "better": str})
-        return pq.read_table(path).to_pandas()
+        # pyarrow has no type information: the frame is annotated where it comes back.
+        frame: pd.DataFrame = pq.read_table(path).to_pandas()
+        return frame
     except (OSError, ValueError, pa.ArrowException, pd.errors.ParserError) as exc:
         what = "CSV" if path.suffix.lower() == ".csv" else "Parquet"
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -18,6 +18,7 @@ from alerts.detection.detectors import DetectorParams
 from alerts.detection.scoring import SeriesSpec, score_frame
 from alerts.detection.version import detector_version
 from metrics.metric_store import MetricStore, set_meta
+from metrics.package_version import govkpi_version
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ def detect_store(
         )
         con.unregister("new_detections")
         set_meta(con, "detector_version", detector_version(params, fdr))
+        set_meta(con, "govkpi_version", govkpi_version())
     log.info(
         "wrote %d detections (%d alerts) in %.1f s",
         len(out),

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy.special import gammaln, xlog1py, xlogy
 from scipy.stats import poisson
 
+from alerts.detection.arrays import BoolArray, FloatArray, IntArray
 from alerts.detection.scales import from_working_scale
 
 # Volumes up to here are tabulated exactly; beyond, a share's rarer side counts as Poisson.
@@ -43,20 +44,20 @@ _SUPPORT = np.arange(0, 900)
 _G = np.array([np.sum(poisson.pmf(_SUPPORT, lam) * np.sqrt(_SUPPORT + 0.375)) for lam in _LAM])
 
 
-def poisson_root_mean(lam: np.ndarray) -> np.ndarray:
+def poisson_root_mean(lam: FloatArray) -> FloatArray:
     """G(lam) = E[sqrt(X + 3/8)], X ~ Poisson(lam)."""
     lam = np.asarray(lam, dtype=float)
     return np.where(lam > _LAM[-1], np.sqrt(np.maximum(lam, 0.0)), np.interp(lam, _LAM, _G))
 
 
-def poisson_root_inverse(u: np.ndarray) -> np.ndarray:
+def poisson_root_inverse(u: FloatArray) -> FloatArray:
     """The lam whose G(lam) is u (0 below G(0))."""
     u = np.asarray(u, dtype=float)
     return np.where(u > _G[-1], u**2, np.interp(u, _G, _LAM))
 
 
 @cache
-def _share_tables() -> np.ndarray:
+def _share_tables() -> FloatArray:
     """Row n (1..`_TABLE_MAX`): E of the Anscombe arcsine of k of n cases for each share of
     `_P`; row 0 unused. Binomial probabilities from log-gamma: scipy's pmf per row is ten
     times slower, and the tables are built once per process."""
@@ -70,32 +71,37 @@ def _share_tables() -> np.ndarray:
 
 
 @cache
-def _stacked_tables() -> np.ndarray:
+def _stacked_tables() -> FloatArray:
     """The rows of `_share_tables` one after the other, row n lifted by n * `_ROW_LIFT`: one
     increasing array, so a single searchsorted finds every (volume, mean) pair's place."""
     rows = np.arange(1, _TABLE_MAX + 1)[:, None]
     return (_share_tables()[1:] + _ROW_LIFT * rows).ravel()
 
 
-def _share_mean_small(p: np.ndarray, n: np.ndarray) -> np.ndarray:
+def _share_mean_small(p: FloatArray, n: IntArray) -> FloatArray:
     """E of the arcsine at whole volumes n (1..`_TABLE_MAX`), interpolated in the share."""
     tables = _share_tables()
     j = np.clip(np.searchsorted(_P, p), 1, _P.size - 1)
     w = np.clip((p - _P[j - 1]) / (_P[j] - _P[j - 1]), 0.0, 1.0)
-    return tables[n, j - 1] * (1.0 - w) + tables[n, j] * w
+    # numpy types fancy indexing with a tuple of arrays as Any; the result is a float array.
+    mean: FloatArray = tables[n, j - 1] * (1.0 - w) + tables[n, j] * w
+    return mean
 
 
-def _share_from_mean_small(y: np.ndarray, n: np.ndarray) -> np.ndarray:
+def _share_from_mean_small(y: FloatArray, n: IntArray) -> FloatArray:
     """The share whose arcsine mean at whole volume n (1..`_TABLE_MAX`) is y; 0 or 1 beyond."""
     tables = _share_tables()
     at = np.searchsorted(_stacked_tables(), y + _ROW_LIFT * n) - (n - 1) * _P.size
     j = np.clip(at, 1, _P.size - 1)
-    low, high = tables[n, j - 1], tables[n, j]
+    # numpy types fancy indexing with a tuple of arrays as Any; these are float arrays.
+    low: FloatArray = tables[n, j - 1]
+    high: FloatArray = tables[n, j]
     w = np.clip((y - low) / (high - low), 0.0, 1.0)
-    return _P[j - 1] + w * (_P[j] - _P[j - 1])
+    share: FloatArray = _P[j - 1] + w * (_P[j] - _P[j - 1])
+    return share
 
 
-def _share_mean_large(p: np.ndarray, n: np.ndarray) -> np.ndarray:
+def _share_mean_large(p: FloatArray, n: FloatArray) -> FloatArray:
     """E of the arcsine for large n: the rarer side as Poisson, by symmetry for p > 1/2."""
     rare = np.minimum(p, 1.0 - p)
     s = np.clip(poisson_root_mean(rare * n) / np.sqrt(n + 0.75), 0.0, 1.0)
@@ -103,7 +109,7 @@ def _share_mean_large(p: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.where(p > 0.5, np.pi / 2 - mean, mean)
 
 
-def _share_from_mean_large(y: np.ndarray, n: np.ndarray) -> np.ndarray:
+def _share_from_mean_large(y: FloatArray, n: FloatArray) -> FloatArray:
     folded = np.minimum(y, np.pi / 2 - y)
     rare = poisson_root_inverse(np.sin(np.clip(folded, 0.0, np.pi / 2)) * np.sqrt(n + 0.75)) / n
     rare = np.clip(rare, 0.0, 0.5)
@@ -111,11 +117,11 @@ def _share_from_mean_large(y: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def _by_volume(
-    n: np.ndarray,
-    x: np.ndarray,
-    small: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    large: Callable[[np.ndarray, np.ndarray], np.ndarray],
-) -> np.ndarray:
+    n: FloatArray,
+    x: FloatArray,
+    small: Callable[[FloatArray, IntArray], FloatArray],
+    large: Callable[[FloatArray, FloatArray], FloatArray],
+) -> FloatArray:
     """small(x, whole n) where the volume is tabulated, large(x, n) above the table."""
     out = np.full(x.shape, np.nan)
     ok = np.isfinite(n) & np.isfinite(x) & (n >= 1)
@@ -127,7 +133,7 @@ def _by_volume(
     return out
 
 
-def true_rate(kind: str, y: np.ndarray, volume: np.ndarray) -> np.ndarray:
+def true_rate(kind: str, y: FloatArray, volume: FloatArray) -> FloatArray:
     """The share (or events per unit of exposure) whose working-scale mean at `volume` is y."""
     y, volume = np.broadcast_arrays(np.asarray(y, dtype=float), np.asarray(volume, dtype=float))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -143,7 +149,7 @@ def true_rate(kind: str, y: np.ndarray, volume: np.ndarray) -> np.ndarray:
     raise ValueError(f"only shares and rates have a sampling model, not {kind!r}")
 
 
-def working_mean(kind: str, rate: np.ndarray, volume: np.ndarray) -> np.ndarray:
+def working_mean(kind: str, rate: FloatArray, volume: FloatArray) -> FloatArray:
     """The working-scale mean of a day of `volume` whose true share or rate is `rate`."""
     rate, volume = np.broadcast_arrays(
         np.asarray(rate, dtype=float), np.asarray(volume, dtype=float)
@@ -161,7 +167,7 @@ def working_mean(kind: str, rate: np.ndarray, volume: np.ndarray) -> np.ndarray:
     raise ValueError(f"only shares and rates have a sampling model, not {kind!r}")
 
 
-def at_volume(kind: str, y: np.ndarray, learned_at: np.ndarray, volume: np.ndarray) -> np.ndarray:
+def at_volume(kind: str, y: FloatArray, learned_at: FloatArray, volume: FloatArray) -> FloatArray:
     """A working-scale level learned at volume `learned_at`, as it reads at `volume`.
 
     Unchanged for other kinds and wherever either volume is unknown.
@@ -173,8 +179,8 @@ def at_volume(kind: str, y: np.ndarray, learned_at: np.ndarray, volume: np.ndarr
 
 
 def expected_value(
-    kind: str, level: np.ndarray, learned_at: np.ndarray, denominator: np.ndarray, scale: np.ndarray
-) -> np.ndarray:
+    kind: str, level: FloatArray, learned_at: FloatArray, denominator: FloatArray, scale: FloatArray
+) -> FloatArray:
     """The indicator value a working-scale level stands for, in the indicator's unit.
 
     For shares and rates with a learned volume, the true share or rate (the transform's
@@ -188,7 +194,7 @@ def expected_value(
     return np.where(np.isnan(rate), plain, rate)
 
 
-def reference_volume(volume: np.ndarray, observed: np.ndarray, window: int) -> np.ndarray:
+def reference_volume(volume: FloatArray, observed: BoolArray, window: int) -> FloatArray:
     """The volume a level of the last `window` days (before today) was learned at.
 
     The transform's bias falls roughly as 1/n, so the harmonic mean of the observed days'

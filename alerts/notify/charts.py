@@ -119,7 +119,8 @@ def _draw(ax: plt.Axes, frame: pd.DataFrame, as_of: pd.Timestamp) -> None:
             linewidths=0.6,
             label="flagged",
         )
-    ax.axvline(as_of, color="#6b7280", linewidth=0.7, linestyle=":")
+    # matplotlib's date converter takes timestamps; its stubs only say float.
+    ax.axvline(as_of, color="#6b7280", linewidth=0.7, linestyle=":")  # type: ignore[arg-type]
     _fit_y(ax, frame)
     # Start where the history starts, not at an empty left margin.
     known = frame.loc[frame["value"].notna() | frame["expected"].notna(), "date"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -22,6 +23,9 @@ from alerts.notify.formatting import format_value
 from alerts.rules.rulebook import RuleBook
 from metrics.catalogue import Catalogue
 from metrics.errors import UserError
+
+if TYPE_CHECKING:  # digest imports this module: the class is needed for annotations only
+    from alerts.notify.digest import SeriesView
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +57,7 @@ def add_details(
 def top_slices(
     con: duckdb.DuckDBPyConnection,
     fn: ContributorsFn,
-    view,  # type: ignore[no-untyped-def]  # a SeriesView
+    view: SeriesView,
     catalogue: Catalogue,
     n: int,
 ) -> list[dict]:
@@ -84,7 +88,8 @@ def top_slices(
 
 
 def _signed_contribution(kind: str, value: object) -> str:
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
+    # pd.isna takes any scalar; its stubs have no overload for `object`.
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
         return "n/a"
     v = float(value)  # type: ignore[arg-type]
     if kind == "share":

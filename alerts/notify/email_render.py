@@ -14,6 +14,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -97,7 +98,8 @@ def build_message(digest: Digest, config: AlertsConfig, now: datetime) -> EmailM
     msg["X-Govkpi-Run-Date"] = digest.run_date.isoformat()
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
-    html_part = msg.get_payload()[1]
+    # After add_alternative the payload is the list of parts: plain text, then HTML.
+    html_part = cast(list[EmailMessage], msg.get_payload())[1]
     for cid, png in sorted(digest.images.items()):
         html_part.add_related(
             png,

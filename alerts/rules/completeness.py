@@ -15,6 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -120,12 +121,13 @@ def _judge_table(
     low = (by_market < ratio * usual) & pd.DataFrame(
         unlikely & ~np.isnan(usual_arr), index=usual.index, columns=usual.columns
     )
-    for day, flags in low.iterrows():
+    for index, flags in low.iterrows():
+        day = cast(date, index)  # the index holds the days
         if day < start:
             continue
         if flags["__total__"]:
             result.table_gaps.add((table, day))
-        markets = {m for m, flag in flags.items() if flag and m not in ("__total__", "?")}
+        markets = {str(m) for m, flag in flags.items() if flag and m not in ("__total__", "?")}
         if markets:
             result.market_gaps[(table, day)] = markets
 

@@ -212,7 +212,10 @@ def _pair_codes(series: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]
         raise ValueError("series has rows without metric_id or slice")
     combined = m_codes.astype(np.int64) * len(s_values) + s_codes
     pair, unique = pd.factorize(combined)
-    pairs = [(str(m_values[u // len(s_values)]), str(s_values[u % len(s_values)])) for u in unique]
+    pairs = [
+        (str(m_values[int(u) // len(s_values)]), str(s_values[int(u) % len(s_values)]))
+        for u in unique
+    ]
     return pair, pairs
 
 

@@ -14,6 +14,7 @@ import logging
 import math
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 import duckdb
 import pandas as pd
@@ -102,7 +103,7 @@ def evaluate(
             status = str(row.get("data_status") or "")
             observation = Observation(
                 row["verdict"],
-                _clean(row.get("breach_severity")),
+                cast(str | None, _clean(row.get("breach_severity"))),
                 export_gap=row["verdict"] == "no_data" and not status.startswith("no value"),
             )
             before = state.state
@@ -175,7 +176,9 @@ def _last_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
 def _states_from(frame: pd.DataFrame) -> dict[Key, tuple[AlertState, dict]]:
     out: dict[Key, tuple[AlertState, dict]] = {}
     for rec in frame.to_dict("records"):
-        values = {f: _as_date_or_value(f, _clean(rec.get(f))) for f in _STATE_FIELDS}
+        values: dict[str, Any] = {
+            f: _as_date_or_value(f, _clean(rec.get(f))) for f in _STATE_FIELDS
+        }
         ctx = {c: _clean(rec.get(c)) for c in _CONTEXT}
         out[(rec["metric_id"], rec["slice"], rec["rule_id"])] = (AlertState(**values), ctx)
     return out

@@ -84,7 +84,7 @@ def _acknowledge_form(ctx: PageContext, firing: pd.DataFrame) -> None:
         choice = st.selectbox(
             "Alert",
             list(range(len(firing))),
-            format_func=lambda i: _alert_label(ctx, firing.iloc[i]),
+            format_func=lambda i: _alert_label(ctx, firing.iloc[int(i)]),
             key="ack_alert",
         )
         author = st.text_input("Your name (required)", key="ack_author")

@@ -163,13 +163,15 @@ def _rows(ctx: PageContext, definition: MetricDefinition, view: View) -> None:
         st.session_state["drill_rows_view"] = signature
     page = int(st.session_state.get(page_key, 1))
 
+    day = view.day  # narrowed above; a closure would lose the narrowing of the attribute
+
     def fetch(number: int) -> tuple[pd.DataFrame, int]:
         return raw_rows.rows_page(
             ctx.store,
             ctx.meta["data_dir"],
             definition.id,
             view.slice,
-            view.day,
+            day,
             ctx.freshness.timezone,
             number,
         )

@@ -28,6 +28,7 @@ from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
 from dashboard.data import queries
 from dashboard.data.rules import judged_level, threshold
+from metrics.catalogue import MetricDefinition
 
 CARDS_PER_ROW = 4
 MAX_ROWS = 15
@@ -46,7 +47,7 @@ def _cards(ctx: PageContext) -> None:
                 _card(ctx, definition, platform)
 
 
-def _card(ctx: PageContext, definition, platform: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+def _card(ctx: PageContext, definition: MetricDefinition, platform: pd.DataFrame) -> None:
     day = ctx.report_day
     if definition.id not in ctx.slices:
         st.markdown(f"**{definition.label}**")
@@ -114,7 +115,7 @@ def _alert_table(ctx: PageContext, frame: pd.DataFrame, value_column: str) -> pd
     )
     if "severity" in frame:
         out["Severity"] = ["critical" if s == "critical" else "warning" for s in frame["severity"]]
-    kinds = [ctx.definition(m).kind if ctx.definition(m) else "rate" for m in frame["metric_id"]]
+    kinds = [d.kind if (d := ctx.definition(m)) else "rate" for m in frame["metric_id"]]
     out["Value"] = [format_value(v, k) for v, k in zip(frame[value_column], kinds, strict=True)]
     if "firing_since" in frame:
         out["Firing since"] = pd.to_datetime(frame["firing_since"]).dt.date

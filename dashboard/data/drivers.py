@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -22,7 +23,7 @@ BASELINE_DAYS = 28
 @dataclass(frozen=True)
 class Contributions:
     table: pd.DataFrame
-    info: dict[str, object] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None  # why there is no breakdown, for the page to say
 
 
@@ -57,7 +58,7 @@ def contributors(
             )
     except UserError as exc:
         return Contributions(pd.DataFrame(), problem=str(exc))
-    info = dict(table.attrs)
+    info = {str(k): v for k, v in table.attrs.items()}
     table.attrs = {}
     if table.empty:
         return Contributions(

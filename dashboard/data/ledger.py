@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -21,7 +22,7 @@ from metrics.metric_store import MetricStore
 logger = logging.getLogger(__name__)
 
 
-def _read(path: str, reader: Callable[[duckdb.DuckDBPyConnection], object]) -> pd.DataFrame | None:
+def _read(path: str, reader: Callable[[duckdb.DuckDBPyConnection], Any]) -> pd.DataFrame | None:
     try:
         with MetricStore(path).read() as con:
             result = reader(con)

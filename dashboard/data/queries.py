@@ -64,7 +64,7 @@ def metric_slices(path: str) -> dict[str, list[str]]:
     df = frame(path, "SELECT DISTINCT metric_id, slice FROM series ORDER BY metric_id, slice")
     if df.empty:
         return {}
-    return {m: list(g["slice"]) for m, g in df.groupby("metric_id", sort=True)}
+    return {str(m): list(g["slice"]) for m, g in df.groupby("metric_id", sort=True)}
 
 
 @per_store_version

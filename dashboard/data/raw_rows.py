@@ -228,7 +228,9 @@ def rows_page(
             if found is None:
                 return pd.DataFrame(), 0
             relation(con, found).create_view(table, replace=True)
-        total = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+        counted = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()
+        assert counted is not None  # an aggregate query returns one row
+        total = counted[0]
         offset = max(0, page - 1) * PAGE_SIZE
         n = len(params)
         rows = con.execute(

@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
             rel.write_csv(tmp)
         else:
             rel.write_parquet(tmp)
-        rows = con.execute("SELECT count(*) FROM exported").fetchone()[0]
+        counted = con.execute("SELECT count(*) FROM exported").fetchone()
+        assert counted is not None  # an aggregate query returns one row
+        rows = counted[0]
     os.replace(tmp, output)
     if not args.quiet:
         print(f"wrote {rows} rows to {output}")

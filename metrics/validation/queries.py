@@ -8,6 +8,7 @@ count against a clean run.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import duckdb
 
@@ -18,7 +19,7 @@ from metrics.validation.checks import quote, value_sql
 
 def first_row(
     con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
-) -> tuple | None:
+) -> tuple[Any, ...] | None:
     """The first row of a query; reads the result to the end, which duckdb 2 requires
     before the connection runs anything else."""
     rows = con.execute(sql, params or []).fetchall()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from alerts.state.alert_store import acknowledge, add_silence, expire_silence, firing_alerts
+from alerts.state.silences import active_silences
 from metrics.catalogue import load_catalogue
 from metrics.metric_store import MetricStore
 from tests.alerts_support import (
@@ -147,10 +148,14 @@ def test_silence_mutes_until_it_ends(store, smtp_server) -> None:
     assert smtp_server.mailbox.messages == []
 
     expire_silence(store, silence, "bo")
-    run(config, day(33))
+    report = run(config, day(33))
+    # A silence for another market never matched: it is still active, and nothing is muted.
+    with store.read() as con:
+        still_active = [s.silence_id for s in active_silences(con, datetime.now(UTC))]
+    assert still_active == [other]
+    assert report.silenced == 0
     assert len(smtp_server.mailbox.messages) == 1  # announced once the silence is over
     assert "1 new" in smtp_server.mailbox.messages[0]["Subject"]
-    assert other  # a silence for another market never matched
 
 
 def test_a_resolution_under_a_silence_is_not_announced_later(store, smtp_server) -> None:
