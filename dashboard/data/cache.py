@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
@@ -24,7 +24,9 @@ R = TypeVar("R")
 # Cached entries per read: enough for a few users flipping between views.
 MAX_ENTRIES = 256
 # A metric definition is keyed by its id and fingerprint (a hash of its SQL and settings).
-HASH_FUNCS = {MetricDefinition: lambda d: f"{d.id}:{d.fingerprint}"}
+HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {
+    MetricDefinition: lambda d: f"{d.id}:{d.fingerprint}"
+}
 
 
 def per_store_version(
