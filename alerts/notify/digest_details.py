@@ -19,10 +19,10 @@ from alerts.config import AlertsConfig
 from alerts.detection.drivers import top_contributors
 from alerts.notify.chart_data import chart_history
 from alerts.notify.charts import render_chart
-from alerts.notify.formatting import format_value
 from alerts.rules.rulebook import RuleBook
 from metrics.catalogue import Catalogue
 from metrics.errors import UserError
+from metrics.presentation import describe_slice, format_delta, format_value
 
 if TYPE_CHECKING:  # digest imports this module: the class is needed for annotations only
     from alerts.notify.digest import SeriesView
@@ -76,28 +76,12 @@ def top_slices(
     for rec in frame.head(n).to_dict("records"):
         rows.append(
             {
-                "slice": str(rec.get("child_slice", "")),
+                "slice": describe_slice(str(rec.get("child_slice", ""))),
                 "value": format_value(definition.kind, rec.get("value")),
                 "baseline": format_value(definition.kind, rec.get("baseline_value")),
                 # The signed contribution in the metric's unit: shares of the change exceed
                 # 100% when children move in opposite directions, which reads as an error.
-                "share": _signed_contribution(definition.kind, rec.get("contribution")),
+                "share": format_delta(definition.kind, rec.get("contribution")),
             }
         )
     return rows
-
-
-def _signed_contribution(kind: str, value: object) -> str:
-    # pd.isna takes any scalar; its stubs have no overload for `object`.
-    if value is None or pd.isna(value):  # type: ignore[call-overload]
-        return "n/a"
-    v = float(value)  # type: ignore[arg-type]
-    if kind == "share":
-        text = f"{v * 100:+.1f} pp"
-    elif kind == "duration":
-        text = f"{v:+.1f} h"
-    elif kind == "count":
-        text = f"{v:+,.0f}"
-    else:
-        text = f"{v:+.2f}"
-    return text.replace("+0.0 ", "0.0 ").replace("-0.0 ", "0.0 ")  # never "-0.0 pp"

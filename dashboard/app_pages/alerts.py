@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
 from alerts.state import alert_store
-from dashboard.builders.formatting import describe_slice, format_value
+from dashboard.builders.link_table import link_table_markdown
+from dashboard.builders.plain_text import markdown_literal
 from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
 from metrics.errors import UserError
+from metrics.presentation import describe_slice, format_value, view_path
 
 FLASH = "alerts_flash"
 
@@ -24,13 +25,7 @@ def _kind(ctx: PageContext, metric_id: str) -> str:
 
 def _trend_link(ctx: PageContext, metric_id: str, slice_key: str) -> str:
     day = ctx.report_day
-    params = {
-        "metric": metric_id,
-        "slice": slice_key,
-        "start": (day - timedelta(days=89)).isoformat(),
-        "end": day.isoformat(),
-    }
-    return "indicator?" + urlencode(params)
+    return view_path(metric_id, slice_key, day - timedelta(days=89), day)
 
 
 def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +43,7 @@ def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
             "State": firing["state"],
             "Firing since": pd.to_datetime(firing["firing_since"]).dt.date,
             "Last value": [
-                format_value(v, k) for v, k in zip(firing["observed"], kinds, strict=True)
+                format_value(k, v) for v, k in zip(firing["observed"], kinds, strict=True)
             ],
             "Acknowledged by": firing["acknowledged_by"].fillna(""),
             "Rule": firing["rule_id"],
@@ -56,17 +51,12 @@ def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-FIRING_COLUMNS = {
-    "Trend": st.column_config.LinkColumn("Trend", display_text="Open trend"),
-    "State": st.column_config.TextColumn(
-        "State",
-        help="firing; recovering (good again, not yet for long enough); no_data (the latest "
-        "day is missing or incomplete: the alert stays as it was until data arrives)",
-    ),
-    "Rule": st.column_config.TextColumn(
-        "Rule", help="a threshold rule id, or `anomaly` for the statistical detector"
-    ),
-}
+# The table is Markdown (its links open in place), so the column help is a caption below it.
+STATE_HELP = (
+    "State: firing; recovering (good again, not yet for long enough); no_data (the latest day "
+    "is missing or incomplete: the alert stays as it was until data arrives). Rule: a "
+    "threshold rule id, or “anomaly” for the statistical detector."
+)
 
 
 def _alert_label(ctx: PageContext, row: pd.Series) -> str:
@@ -101,7 +91,7 @@ def _acknowledge_form(ctx: PageContext, firing: pd.DataFrame) -> None:
             ctx.store, metric_id, slice_key, rule_id, author.strip(), note.strip()
         )
     except UserError as exc:
-        st.error(str(exc))
+        st.error(markdown_literal(exc))
         return
     st.session_state[FLASH] = f"Acknowledged {ctx.label(metric_id)} ({describe_slice(slice_key)})."
     st.rerun()
@@ -148,7 +138,7 @@ def _silence_form(ctx: PageContext) -> None:
             author.strip(),
         )
     except UserError as exc:
-        st.error(str(exc))
+        st.error(markdown_literal(exc))
         return
     st.session_state[FLASH] = f"Silence {silence_id} added until {until_day.isoformat()}."
     st.rerun()
@@ -171,7 +161,7 @@ def _expire_form(ctx: PageContext, silences: pd.DataFrame) -> None:
     try:
         alert_store.expire_silence(ctx.store, str(choice), author.strip())
     except UserError as exc:
-        st.error(str(exc))
+        st.error(markdown_literal(exc))
         return
     st.session_state[FLASH] = f"Silence {choice} ended."
     st.rerun()
@@ -211,7 +201,7 @@ def _history_table(ctx: PageContext, history: pd.DataFrame) -> pd.DataFrame:
                 for a, b in zip(history["state_before"], history["state"], strict=True)
             ],
             "Severity": history["severity"].fillna(""),
-            "Value": [format_value(v, k) for v, k in zip(history["observed"], kinds, strict=True)],
+            "Value": [format_value(k, v) for v, k in zip(history["observed"], kinds, strict=True)],
         }
     )
 
@@ -224,7 +214,7 @@ st.caption(
     "a silence stops notifications for matching alerts until a date."
 )
 if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+    st.success(markdown_literal(st.session_state.pop(FLASH)))
 firing = alert_access.firing(ctx.store)
 history = alert_access.history(ctx.store)
 silences = alert_access.silences(ctx.store)
@@ -238,7 +228,11 @@ st.subheader(f"Firing now ({len(firing)})")
 if firing.empty:
     st.success("No alert is firing.")
 else:
-    st.dataframe(_firing_table(ctx, firing), hide_index=True, column_config=FIRING_COLUMNS)
+    st.markdown(
+        link_table_markdown(_firing_table(ctx, firing), {"Trend": "Open trend"}),
+        unsafe_allow_html=True,
+    )
+    st.caption(STATE_HELP)
     with st.expander("Acknowledge an alert", icon=":material/task_alt:"):
         _acknowledge_form(ctx, firing)
 

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.builders.figures import contribution_figure, heatmap_figure
-from dashboard.builders.formatting import describe_slice, format_value, sentence
 from dashboard.builders.periods import period_note, pooled_series_value
+from dashboard.builders.plain_text import markdown_literal as literal
 from dashboard.builders.tables import (
     change_is_material,
     contribution_table,
@@ -22,6 +22,7 @@ from dashboard.data import queries, raw_rows
 from dashboard.data.drivers import BASELINE_DAYS, contributors, dimensions
 from dashboard.view_state import metric_select, resolve_view, slice_select, write_view
 from metrics.catalogue import MetricDefinition
+from metrics.presentation import describe_slice, dimension_label, format_value, sentence
 
 PERIODS = {1: "1 day", 7: "7 days", 28: "28 days"}
 
@@ -69,7 +70,7 @@ def _heatmap(ctx: PageContext, definition: MetricDefinition, day: date, period: 
     platform = queries.series(ctx.store, definition.id, "all", start, day)
     reference = pooled_series_value(platform, definition.kind, definition.scale)
     colours = (
-        f"Red: worse than the whole platform ({format_value(reference, definition.kind)}); "
+        f"Red: worse than the whole platform ({format_value(definition.kind, reference)}); "
         "green: better."
         if definition.better and reference is not None
         else "Darker: higher."
@@ -96,25 +97,27 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
     st.subheader("What drove the change")
     options = dimensions(definition, view.slice)
     if not options:
-        st.info(f"{sentence(describe_slice(view.slice))} has no finer slices to break down.")
+        st.info(
+            literal(f"{sentence(describe_slice(view.slice))} has no finer slices to break down.")
+        )
         return
     dimension = st.radio(
         "Break down by",
         options,
         horizontal=True,
         key="drill_dimension",
-        format_func=lambda d: d.replace("_l1", "").replace("_", " "),
+        format_func=dimension_label,
     )
     result = contributors(ctx.store, definition, view.slice, view.day, period, dimension)
     if result.problem:
-        st.info(result.problem)
+        st.info(literal(result.problem))
         return
     kind = definition.kind
     before = result.info.get("parent_baseline_value")
     now = result.info.get("parent_value")
     st.caption(
-        f"{sentence(describe_slice(view.slice))}: {format_value(now, kind)} in the "
-        f"{PERIODS[period]} to {view.day:%d %b} against {format_value(before, kind)} in the "
+        f"{literal(sentence(describe_slice(view.slice)))}: {format_value(kind, now)} in the "
+        f"{PERIODS[period]} to {view.day:%d %b} against {format_value(kind, before)} in the "
         f"{BASELINE_DAYS} days before. Each bar is one slice's part of that change: the "
         "**rate effect** is its own value moving, the **mix effect** its volume moving "
         "towards or away from it. The slices that pushed in the bad direction come first."
@@ -150,11 +153,12 @@ def _rows(ctx: PageContext, definition: MetricDefinition, view: View) -> None:
         return
     problem = raw_rows.data_folder_problem(ctx.meta.get("data_dir"), source.table)
     if problem:
-        st.info(f"The export rows cannot be shown: {problem}.")
+        st.info(literal(f"The export rows cannot be shown: {problem}."))
         return
     st.caption(
         f"{sentence(source.description)} ({view.day:%d %b %Y}, {ctx.freshness.timezone}), "
-        f"{describe_slice(view.slice)}; read from the exports in {ctx.meta['data_dir']}."
+        f"{literal(describe_slice(view.slice))}; read from the exports in "
+        f"{literal(ctx.meta['data_dir'])}."
     )
     page_key = "drill_rows_page"
     signature = f"{definition.id}|{view.slice}|{view.day}"
@@ -213,7 +217,8 @@ if definition is None:
     st.warning("This indicator is not in the catalogue.")
     st.stop()
 st.caption(
-    f"**{definition.label}**, {describe_slice(view.slice)}. Pick a day (a flagged day from the "
+    f"**{definition.label}**, {literal(describe_slice(view.slice))}. Pick a day (a flagged day "
+    "from the "
     "trend, for example) to see where the indicator moved and why."
 )
 _heatmap(ctx, definition, view.day or ctx.report_day, period)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.builders.figures import trend_figure
-from dashboard.builders.formatting import describe_slice, format_value
+from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.periods import previous_period, shift_previous
+from dashboard.builders.plain_text import markdown_literal
 from dashboard.builders.status import describe_target
+from dashboard.builders.tables import daily_values_table
 from dashboard.builders.view import View
 from dashboard.context import PageContext, page_context
 from dashboard.data import queries
@@ -23,6 +24,7 @@ from dashboard.view_state import (
     slice_select,
     write_view,
 )
+from metrics.presentation import describe_slice, format_value, view_path
 
 
 def _controls(ctx: PageContext, view: View) -> tuple[View, bool]:
@@ -43,8 +45,7 @@ def _controls(ctx: PageContext, view: View) -> tuple[View, bool]:
 
 
 def _drill_link(view: View, day: date) -> str:
-    params = {**view.to_params(), "day": day.isoformat()}
-    return "drilldown?" + urlencode(params)
+    return view_path(view.metric, view.slice, view.start, view.end, page="drilldown", day=day)
 
 
 def _flag_table(view: View, detections: pd.DataFrame, kind: str) -> None:
@@ -53,27 +54,20 @@ def _flag_table(view: View, detections: pd.DataFrame, kind: str) -> None:
     if flagged.empty:
         st.caption("The detector flagged no day in this period.")
         return
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Day": pd.to_datetime(flagged["date"]).dt.date,
-                "Value": [format_value(v, kind) for v in flagged["value"]],
-                "Expected": [format_value(v, kind) for v in flagged["expected"]],
-                "Expected range": [
-                    f"{format_value(lo, kind)} – {format_value(hi, kind)}"
-                    for lo, hi in zip(flagged["lower"], flagged["upper"], strict=True)
-                ],
-                "Score": flagged["score"].round(1),
-                "Drill down": [
-                    _drill_link(view, d) for d in pd.to_datetime(flagged["date"]).dt.date
-                ],
-            }
-        ),
-        column_config={
-            "Drill down": st.column_config.LinkColumn("Drill down", display_text="What drove it")
-        },
-        hide_index=True,
+    table = pd.DataFrame(
+        {
+            "Day": pd.to_datetime(flagged["date"]).dt.date,
+            "Value": [format_value(kind, v) for v in flagged["value"]],
+            "Expected": [format_value(kind, v) for v in flagged["expected"]],
+            "Expected range": [
+                f"{format_value(kind, lo)} – {format_value(kind, hi)}"
+                for lo, hi in zip(flagged["lower"], flagged["upper"], strict=True)
+            ],
+            "Score": flagged["score"].round(1),
+            "Drill down": [_drill_link(view, d) for d in pd.to_datetime(flagged["date"]).dt.date],
+        }
     )
+    st.markdown(link_table_markdown(table, {"Drill down": "What drove it"}), unsafe_allow_html=True)
 
 
 ctx = page_context()
@@ -85,7 +79,7 @@ write_view(view)
 definition = ctx.definition(view.metric)
 kind = definition.kind if definition else "rate"
 st.caption(
-    f"**{ctx.label(view.metric)}** for **{describe_slice(view.slice)}**, "
+    f"**{ctx.label(view.metric)}** for **{markdown_literal(describe_slice(view.slice))}**, "
     f"{view.start:%d %b %Y} – {view.end:%d %b %Y}. "
     + (definition.description if definition else "")
 )
@@ -126,7 +120,7 @@ else:
     if not detections.empty:
         _flag_table(view, detections, kind)
     with st.expander("Daily values"):
-        st.dataframe(series, hide_index=True)
+        st.dataframe(daily_values_table(series, kind), hide_index=True)
 st.page_link(
     "app_pages/drilldown.py",
     label="Drill down into the last day of this period",

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.builders.formatting import (
-    describe_slice,
-    format_delta,
-    format_value,
-    humanize_area,
-    sentence,
-)
+from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.overview_data import (
     SPARK_DAYS,
     denominator_on,
@@ -23,12 +16,22 @@ from dashboard.builders.overview_data import (
     split_flagged,
 )
 from dashboard.builders.periods import value_on
+from dashboard.builders.plain_text import markdown_literal
 from dashboard.builders.status import BADGE_COLOR, badge_markdown, describe_target
 from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
 from dashboard.data import queries
 from dashboard.data.rules import judged_level, threshold
 from metrics.catalogue import MetricDefinition
+from metrics.presentation import (
+    area_label,
+    describe_slice,
+    format_delta,
+    format_value,
+    is_missing,
+    sentence,
+    view_path,
+)
 
 CARDS_PER_ROW = 4
 MAX_ROWS = 15
@@ -51,7 +54,7 @@ def _card(ctx: PageContext, definition: MetricDefinition, platform: pd.DataFrame
     day = ctx.report_day
     if definition.id not in ctx.slices:
         st.markdown(f"**{definition.label}**")
-        st.caption(_not_computed_reason(ctx, definition.id))
+        st.caption(markdown_literal(_not_computed_reason(ctx, definition.id)))
         return
     rule = threshold(definition.id, "all", day)
     rows = platform[platform["metric_id"] == definition.id]
@@ -64,8 +67,8 @@ def _card(ctx: PageContext, definition: MetricDefinition, platform: pd.DataFrame
     delta_color = {"higher": "normal", "lower": "inverse"}.get(definition.better or "", "off")
     st.metric(
         definition.unit,
-        format_value(card.value, definition.kind),
-        delta=format_delta(card.delta, definition.kind),
+        format_value(definition.kind, card.value),
+        delta=None if is_missing(card.delta) else format_delta(definition.kind, card.delta),
         delta_color=delta_color,  # type: ignore[arg-type]
         delta_description="vs same day last week",
         chart_data=card.spark or None,
@@ -96,9 +99,7 @@ def _not_computed_reason(ctx: PageContext, metric_id: str) -> str:
 
 
 def _link(metric_id: str, slice_key: str, day: date) -> str:
-    start = (day - timedelta(days=89)).isoformat()
-    params = {"metric": metric_id, "slice": slice_key, "start": start, "end": day.isoformat()}
-    return "indicator?" + urlencode(params)
+    return view_path(metric_id, slice_key, day - timedelta(days=89), day)
 
 
 def _alert_table(ctx: PageContext, frame: pd.DataFrame, value_column: str) -> pd.DataFrame:
@@ -116,7 +117,7 @@ def _alert_table(ctx: PageContext, frame: pd.DataFrame, value_column: str) -> pd
     if "severity" in frame:
         out["Severity"] = ["critical" if s == "critical" else "warning" for s in frame["severity"]]
     kinds = [d.kind if (d := ctx.definition(m)) else "rate" for m in frame["metric_id"]]
-    out["Value"] = [format_value(v, k) for v, k in zip(frame[value_column], kinds, strict=True)]
+    out["Value"] = [format_value(k, v) for v, k in zip(frame[value_column], kinds, strict=True)]
     if "firing_since" in frame:
         out["Firing since"] = pd.to_datetime(frame["firing_since"]).dt.date
     if "acknowledged_by" in frame:
@@ -137,11 +138,8 @@ def _show(ctx: PageContext, title: str, frame: pd.DataFrame, value_column: str, 
     if len(frame) > MAX_ROWS:
         st.caption(f"Showing the {MAX_ROWS} most unusual of {len(frame)}.")
         frame = frame.head(MAX_ROWS)
-    st.dataframe(
-        _alert_table(ctx, frame, value_column),
-        hide_index=True,
-        column_config={"Trend": st.column_config.LinkColumn("Trend", display_text="Open trend")},
-    )
+    table = _alert_table(ctx, frame, value_column)
+    st.markdown(link_table_markdown(table, {"Trend": "Open trend"}), unsafe_allow_html=True)
 
 
 def _firing(ctx: PageContext) -> None:
@@ -196,5 +194,5 @@ st.caption(
 )
 _cards(ctx)
 _firing(ctx)
-owners = sorted({humanize_area(m.owner_area) for m in ctx.catalogue if m.headline})
+owners = sorted({area_label(m.owner_area) for m in ctx.catalogue if m.headline})
 st.caption("Owner areas of the headline indicators: " + ", ".join(owners) + ".")

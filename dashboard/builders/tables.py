@@ -1,16 +1,43 @@
-"""Tables shown (and downloaded as CSV) by the drill-down page: pure frame builders."""
+"""Tables shown (and downloaded as CSV) by the Indicator and Drill-down pages: pure builders."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.builders.formatting import describe_slice, format_value
 from dashboard.builders.periods import pooled_values
+from metrics.presentation import describe_slice, format_delta, format_percent, format_value
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """What the page shows, as UTF-8 CSV (Excel-friendly: no index, ISO dates)."""
     return frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S").encode("utf-8")
+
+
+# What the numerator and denominator of each kind count (a duration's denominator: its cases).
+_PARTS = {
+    "share": ("Numerator", "Denominator"),
+    "rate": ("Events", "Exposure"),
+    "duration": (None, "Cases"),
+    "count": (None, None),
+}
+
+
+def daily_values_table(series: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """One row per day as people read it: the day (no midnight time), the value formatted by
+    its kind, the counts behind it, `n/a` where there is no value (never `None`)."""
+    days = pd.to_datetime(series["date"]).dt.date
+    out = pd.DataFrame({"Day": days.to_numpy()})
+    out["Median" if kind == "duration" else "Value"] = [
+        format_value(kind, v) for v in series["value"]
+    ]
+    if kind == "duration":
+        out["p90"] = [format_value(kind, v) for v in series["p90"]]
+    numerator, denominator = _PARTS.get(kind, (None, None))
+    if numerator:
+        out[numerator] = [format_value("count", v) for v in series["numerator"]]
+    if denominator:
+        out[denominator] = [format_value("count", v) for v in series["denominator"]]
+    return out
 
 
 def grid_table(grid: pd.DataFrame, kind: str, scale: float, days: int) -> pd.DataFrame:
@@ -42,24 +69,15 @@ def contribution_table(
     return pd.DataFrame(
         {
             "Slice": [describe_slice(s) for s in df["child_slice"]],
-            "Value": [format_value(v, kind) for v in df["value"]],
-            "Before (baseline)": [format_value(v, kind) for v in df["baseline_value"]],
+            "Value": [format_value(kind, v) for v in df["value"]],
+            "Before (baseline)": [format_value(kind, v) for v in df["baseline_value"]],
             "Volume per day": df["denominator"].round(1),
             "Volume before": df["baseline_denominator"].round(1),
-            "Rate effect": [_signed(v, kind) for v in df["rate_effect"]],
-            "Mix effect": [_signed(v, kind) for v in df["mix_effect"]],
-            "Contribution": [_signed(v, kind) for v in df["contribution"]],
+            "Rate effect": [format_delta(kind, v) for v in df["rate_effect"]],
+            "Mix effect": [format_delta(kind, v) for v in df["mix_effect"]],
+            "Contribution": [format_delta(kind, v) for v in df["contribution"]],
             "Share of change": [
-                "–" if pd.isna(v) or not show_share else f"{v * 100:.0f}%"
-                for v in df["share_of_change"]
+                format_percent(v if show_share else None) for v in df["share_of_change"]
             ],
         }
     )
-
-
-def _signed(value: float, kind: str) -> str:
-    if pd.isna(value):
-        return "–"
-    if kind == "share":
-        return f"{value * 100:+.2f} pp"
-    return f"{value:+.2f}"

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from dashboard.builders.formatting import describe_slice
 from metrics.metric_store import parse_slice
+from metrics.presentation import describe_slice, view_params
 
 PAGES = ("overview", "indicator", "drilldown", "alerts", "data", "catalogue")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -30,15 +30,8 @@ class View:
     day: date | None = None
 
     def to_params(self, with_day: bool = False) -> dict[str, str]:
-        params = {
-            "metric": self.metric,
-            "slice": self.slice,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-        }
-        if with_day and self.day is not None:
-            params["day"] = self.day.isoformat()
-        return params
+        day = self.day if with_day else None
+        return view_params(self.metric, self.slice, self.start, self.end, day)
 
 
 def first_value(params: Mapping[str, object], key: str) -> str | None:
@@ -72,7 +65,10 @@ def parse_view(
     slice_exists: Callable[[str, str], bool] | None = None,
     use_day: bool = False,
 ) -> tuple[View, list[str]]:
-    """The view in `params` (metric id -> label in `metrics`), and a warning per bad value."""
+    """The view in `params` (metric id -> label in `metrics`), and a warning per bad value.
+
+    Warnings are plain text that echo untrusted input: show them through
+    `dashboard.builders.plain_text.markdown_literal`, never as Markdown."""
     warnings: list[str] = []
     view = defaults
 
@@ -91,9 +87,9 @@ def parse_view(
             parse_slice(slice_key)
         except ValueError:
             warnings.append(
-                f"The slice “{_echo(slice_key)}” in the link is not valid (write `all` or "
-                "`dim=value` pairs such as `market=ES,category_l1=toys`); showing the whole "
-                "platform."
+                f"The slice “{_echo(slice_key)}” in the link is not valid (write “all” or "
+                "dimension=value pairs such as “market=ES,category_l1=toys”); showing the "
+                "whole platform."
             )
             view = replace(view, slice="all")
         else:
