@@ -14,7 +14,6 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from alerts.config import AlertsConfig
 from alerts.detection.drivers import top_contributors
 from alerts.notify.chart_data import chart_history
 from alerts.notify.charts import render_chart
@@ -22,6 +21,7 @@ from alerts.notify.formatting import format_value
 from alerts.rules.rulebook import RuleBook
 from metrics.catalogue import Catalogue
 from metrics.errors import UserError
+from metrics.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def add_details(
     con: duckdb.DuckDBPyConnection,
     views: list,  # list[SeriesView]; untyped to avoid a cycle with alerts.notify.digest
     as_of: date,
-    config: AlertsConfig,
+    config: Settings,
     catalogue: Catalogue,
     rulebook: RuleBook | None,
     contributors: ContributorsFn | None,
