@@ -25,11 +25,13 @@ COMMAND_MODULES = [
     "alerts",
     "dashboard",
     "demo",
+    "config",
 ]
 
 EPILOG = """exit codes: 0 success; 2 bad input or configuration (one line on stderr);
 3 delivery failed and is queued; 1 unexpected internal error.
-Every setting can also come from GOVKPI_* environment variables (see README)."""
+Settings: flags > GOVKPI_* environment variables > the TOML file (--config or GOVKPI_CONFIG)
+> defaults; `govkpi config show` prints them (see docs/alerts.md)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from metrics.settings import (
     FLAT_ENV,
     DetectionSettings,
     Settings,
+    field_keys,
     load_settings,
 )
 
@@ -298,3 +300,46 @@ def test_detection_default_is_the_detectors() -> None:
 
     assert DEFAULT_THRESHOLD == false_alarm_control.DEFAULT_THRESHOLD
     assert DetectionSettings().threshold == DEFAULT_THRESHOLD
+
+
+ROOT = Path(__file__).resolve().parents[2]
+OPTIONAL = re.compile(r"^# (?=\[|[a-z_]+ = )", re.MULTILINE)
+
+
+def test_example_file_validates_and_names_every_setting(tmp_path: Path) -> None:
+    """govkpi.example.toml cannot go stale: it loads as it is and with every optional
+    ("# key = value") line switched on, and it names every key of the model."""
+    text = (ROOT / "govkpi.example.toml").read_text()
+    as_is = load_settings(write(tmp_path, text), env={})
+    assert as_is.model_dump() == Settings().model_dump()  # the active lines are the defaults
+    everything = OPTIONAL.sub("", text)
+    full = load_settings(write(tmp_path, everything), env={})
+    assert full.detection.fdr == 0.05 and full.routing.owners[0].markets == ["ES", "PT"]
+    named = set(_toml_keys(tomllib.loads(everything)))
+    assert named == set(field_keys()), named ^ set(field_keys())
+    # one comment per key, naming its variable
+    for line in everything.splitlines():
+        if re.match(r"^[a-z_]+ = ", line):
+            assert " # " in line, line
+
+
+def _toml_keys(data: dict, prefix: str = "") -> list[str]:
+    keys = []
+    for name, value in data.items():
+        if isinstance(value, dict):
+            keys += _toml_keys(value, f"{prefix}{name}.")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            keys += _toml_keys(value[0], f"{prefix}{name}.")
+        else:
+            keys.append(prefix + name)
+    return keys
+
+
+def test_docs_list_every_variable() -> None:
+    """docs/alerts.md's table names each key's GOVKPI_ variable and every flat alias."""
+    documented = set(re.findall(r"GOVKPI_[A-Z_]+", (ROOT / "docs" / "alerts.md").read_text()))
+    lists = {"routing.owners"}
+    keys = {next((k for k in lists if key.startswith(k + ".")), key) for key in field_keys()}
+    nested = {"GOVKPI_" + key.replace(".", "__").upper() for key in keys}
+    extra = {"GOVKPI_CONFIG", "GOVKPI_SMTP_PASSWORD", "GOVKPI_SMTP_PASSWORD_FILE"}
+    assert nested | set(FLAT_ENV) | extra <= documented, (nested | set(FLAT_ENV)) - documented
