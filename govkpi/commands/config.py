@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "file (--config or GOVKPI_CONFIG) and defaults, in that order of precedence."
         ),
     )
-    actions = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(
+        dest="config_command", metavar="ACTION", required=True, help="what to do"
+    )
     show = actions.add_parser(
         "show", help="print every setting, its value and its origin (file, env, flag, default)"
     )
