@@ -1,7 +1,7 @@
 """The daily job: compute -> detect -> evaluate -> notify -> deliver. Safe to re-run.
 
 1. compute the metric series incrementally (metrics.engine.compute_store);
-2. run the detector (alerts.detection.store_scoring.detect_store);
+2. run the detector with the [detection] settings (alerts.detect_step), as `govkpi detect`;
 3. in one store write: step the lifecycle to the as-of day, log every evaluation, work out the
    due notifications, render one digest per recipient and queue it with its items logged;
 4. outside the write: send everything queued (this run's and earlier runs'), then record
@@ -23,8 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
-from alerts.config import AlertsConfig
-from alerts.detection.store_scoring import detect_store
+from alerts.detect_step import detect_with_settings
 from alerts.notify.digest import ContributorsFn, build_digests
 from alerts.notify.due_items import due_items
 from alerts.notify.email_render import build_message
@@ -37,6 +36,7 @@ from alerts.state.silences import active_silences
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.errors import ConfigError, DeliveryQueuedError
 from metrics.metric_store import MetricStore
+from metrics.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +58,13 @@ class RunReport:
     outbox_dir: str | None = None
 
 
-def default_run_date(config: AlertsConfig, now: datetime) -> date:
+def default_run_date(config: Settings, now: datetime) -> date:
     """Yesterday in the reporting time zone: the last whole day."""
     return now.astimezone(config.zone).date() - timedelta(days=1)
 
 
 def run_daily(
-    config: AlertsConfig,
+    config: Settings,
     *,
     run_date: date | None = None,
     dry_run: bool = False,
@@ -90,7 +90,7 @@ def run_daily(
     if compute:
         _compute(config, store)
     if detect:
-        _detect(store)
+        detect_with_settings(store, config.detection)
     catalogue = catalogue or load_catalogue()
     if rulebook is None:
         rulebook = load_rules(config.rules_file)
@@ -143,7 +143,7 @@ def delivery_lock(store: MetricStore) -> Iterator[None]:
         yield
 
 
-def _deliver(config: AlertsConfig, store: MetricStore, report: RunReport) -> RunReport:
+def _deliver(config: Settings, store: MetricStore, report: RunReport) -> RunReport:
     with delivery_lock(store):
         with store.read() as con:
             pending = queued(con)
@@ -164,7 +164,7 @@ def _deliver(config: AlertsConfig, store: MetricStore, report: RunReport) -> Run
     return report
 
 
-def _compute(config: AlertsConfig, store: MetricStore) -> None:
+def _compute(config: Settings, store: MetricStore) -> None:
     if not config.data:
         raise ConfigError("no data folder: pass --data DIR or set GOVKPI_DATA")
     from metrics.engine import compute_store
@@ -172,11 +172,6 @@ def _compute(config: AlertsConfig, store: MetricStore) -> None:
     # The engine works out the incremental start itself (from what the store holds).
     log.info("computing metrics from %s", config.data)
     compute_store(config.data, store, tz=config.timezone)
-
-
-def _detect(store: MetricStore) -> None:
-    log.info("detecting anomalies")
-    detect_store(store)
 
 
 def _record_run(

@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from alerts.config import AlertsConfig
 from alerts.daily_job import last_scheduled_run, run_daily
 from metrics.errors import ConfigError, DeliveryQueuedError, UserError
 from metrics.metric_store import MetricStore
+from metrics.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[AlertsConfig, date, str, datetime], object]
+Job = Callable[[Settings, date, str, datetime], object]
 POLL_SECONDS = 300.0  # wake up at least this often, so clock changes are noticed
 
 
@@ -79,17 +79,17 @@ def missed_slot(cron: str, zone: ZoneInfo, last: datetime | None, now: datetime)
     return slot if slot > last else None
 
 
-def run_date_for(slot: datetime, config: AlertsConfig) -> date:
+def run_date_for(slot: datetime, config: Settings) -> date:
     """A run due at `slot` evaluates the day before, in the reporting time zone."""
     return slot.astimezone(config.zone).date() - timedelta(days=1)
 
 
-def _default_job(config: AlertsConfig, run_date: date, trigger: str, slot: datetime) -> object:
+def _default_job(config: Settings, run_date: date, trigger: str, slot: datetime) -> object:
     return run_daily(config, run_date=run_date, trigger=trigger, scheduled_for=slot)
 
 
 def run_scheduler(
-    config: AlertsConfig,
+    config: Settings,
     *,
     job: Job = _default_job,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -118,7 +118,7 @@ def run_scheduler(
     return runs
 
 
-def _run_once(job: Job, config: AlertsConfig, slot: datetime, trigger: str) -> None:
+def _run_once(job: Job, config: Settings, slot: datetime, trigger: str) -> None:
     run_date = run_date_for(slot, config)
     try:
         job(config, run_date, trigger, slot)

@@ -6,7 +6,6 @@ store is missing or empty, so pages only deal with a store that has series in it
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from typing import cast
@@ -17,6 +16,7 @@ from dashboard.data import queries
 from dashboard.data.freshness import Freshness, compute_freshness
 from dashboard.data.store import STORE_ENV, configured_store
 from metrics.catalogue import Catalogue, MetricDefinition, load_catalogue
+from metrics.errors import ConfigError
 from metrics.metric_store import MetricStore
 
 
@@ -57,7 +57,12 @@ def _metric_order(cat: Catalogue, present: list[str]) -> list[str]:
 
 
 def page_context() -> PageContext:
-    store = configured_store()
+    try:
+        store = configured_store()
+    except ConfigError as exc:
+        st.error("The settings could not be loaded (`govkpi config show` explains):")
+        st.code(str(exc), language=None)  # plain text: the message quotes user input
+        st.stop()
     if store is None or not store.exists():
         _nothing_to_show(store, missing=True)
         st.stop()
@@ -117,7 +122,7 @@ def _nothing_to_show(store: MetricStore | None, missing: bool) -> None:
     st.markdown("To see the dashboard with realistic sample data, run:")
     st.code("govkpi demo", language="bash")
     st.markdown("To compute the indicators from your own exports, run:")
-    target = store.path if store is not None else os.environ.get(STORE_ENV, "PATH")
+    target = store.path if store is not None else "PATH"
     st.code(
         f"govkpi compute --data DIR --store {target}\ngovkpi detect --store {target}",
         language="bash",

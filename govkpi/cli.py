@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from govkpi.commands import (
     alerts,
     compute,
+    config,
     dashboard,
     demo,
     detect,
@@ -26,11 +27,23 @@ from metrics.errors import DeliveryQueuedError, UserError
 from metrics.package_version import govkpi_version
 
 # Order is the order shown in --help.
-COMMANDS = [sample, validate, compute, metrics_list, export, detect, alerts, dashboard, demo]
+COMMANDS = [
+    sample,
+    validate,
+    compute,
+    metrics_list,
+    export,
+    detect,
+    alerts,
+    dashboard,
+    demo,
+    config,
+]
 
 EPILOG = """exit codes: 0 success; 2 bad input or configuration (one line on stderr);
 3 delivery failed and is queued; 1 unexpected internal error.
-Every setting can also come from GOVKPI_* environment variables (see README)."""
+Settings: flags > GOVKPI_* environment variables > the TOML file (--config or GOVKPI_CONFIG)
+> defaults; `govkpi config show` prints them (see docs/alerts.md)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

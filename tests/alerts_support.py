@@ -15,9 +15,9 @@ import pandas as pd
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from alerts.config import AlertsConfig
 from alerts.daily_job import RunReport, run_daily
 from metrics.metric_store import MetricStore, parse_slice
+from metrics.settings import Settings
 
 START = date(2026, 3, 1)
 PASSWORD = "s3cr3t-Pa55word!"  # must never show up anywhere but the SMTP AUTH exchange
@@ -132,7 +132,7 @@ def fake_contributors(con, metric, slice_key, day_, *, n=5):  # type: ignore[no-
     ).head(n)
 
 
-def make_config(store_path: str, **extra: object) -> AlertsConfig:
+def make_config(store_path: str, **extra: object) -> Settings:
     raw: dict = {
         "store": store_path,
         "timezone": "Europe/Madrid",
@@ -146,10 +146,10 @@ def make_config(store_path: str, **extra: object) -> AlertsConfig:
             raw[key] = {**raw[key], **value}
         else:
             raw[key] = value
-    return AlertsConfig.model_validate(raw)
+    return Settings.model_validate(raw)
 
 
-def run(config: AlertsConfig, as_of: date, **kw: object) -> RunReport:
+def run(config: Settings, as_of: date, **kw: object) -> RunReport:
     """The daily job without compute and detect, with fake rules and contributors."""
     kw.setdefault("rulebook", FakeRules())
     kw.setdefault("contributors", fake_contributors)

@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
-from alerts.config import AlertsConfig
 from alerts.notify.digest_details import ContributorsFn, add_details
 from alerts.notify.due_items import Item
 from alerts.notify.routing import recipients
@@ -30,6 +29,7 @@ from metrics.presentation import (
     format_value,
     market_label,
 )
+from metrics.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def build_digests(
     con: duckdb.DuckDBPyConnection,
     evaluation: Evaluation,
     items: list[Item],
-    config: AlertsConfig,
+    config: Settings,
     catalogue: Catalogue,
     rulebook: RuleBook | None,
     contributors: ContributorsFn | None,
@@ -199,7 +199,7 @@ def rule_label(rule_id: str) -> str:
 
 
 def _series_view(
-    s: SeriesKey, evaluation: Evaluation, catalogue: Catalogue, config: AlertsConfig
+    s: SeriesKey, evaluation: Evaluation, catalogue: Catalogue, config: Settings
 ) -> SeriesView:
     metric_id, slice_key = s
     definition = catalogue.metrics[metric_id]
@@ -307,7 +307,7 @@ def _still_firing(
     mine: list[Item],
     evaluation: Evaluation,
     catalogue: Catalogue,
-    config: AlertsConfig,
+    config: Settings,
 ) -> list[StillFiring]:
     """Active alerts routed to this person that have no news in this digest."""
     mentioned = {i.key for i in mine}

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
-from alerts.config import AlertsConfig
 from alerts.detection.drivers import top_contributors
 from alerts.notify.chart_data import chart_history
 from alerts.notify.charts import render_chart
@@ -23,6 +22,7 @@ from alerts.rules.rulebook import RuleBook
 from metrics.catalogue import Catalogue
 from metrics.errors import UserError
 from metrics.presentation import describe_slice, format_delta, format_value
+from metrics.settings import Settings
 
 if TYPE_CHECKING:  # digest imports this module: the class is needed for annotations only
     from alerts.notify.digest import SeriesView
@@ -37,7 +37,7 @@ def add_details(
     con: duckdb.DuckDBPyConnection,
     views: list,  # list[SeriesView]; untyped to avoid a cycle with alerts.notify.digest
     as_of: date,
-    config: AlertsConfig,
+    config: Settings,
     catalogue: Catalogue,
     rulebook: RuleBook | None,
     contributors: ContributorsFn | None,

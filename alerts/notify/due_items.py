@@ -22,7 +22,6 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from alerts.config import AlertsConfig
 from alerts.notify.routing import recipients
 from alerts.rules.observations import market_of
 from alerts.state.alert_store import acknowledged_episodes, has_table
@@ -30,6 +29,7 @@ from alerts.state.evaluation import Evaluation, Key
 from alerts.state.lifecycle import SEVERITY_RANK
 from alerts.state.silences import Silence, silence_for
 from metrics.catalogue import Catalogue
+from metrics.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class _Told:
 def due_items(
     con: duckdb.DuckDBPyConnection,
     evaluation: Evaluation,
-    config: AlertsConfig,
+    config: Settings,
     catalogue: Catalogue,
     silences: list[Silence],
 ) -> list[Item]:
@@ -111,7 +111,7 @@ def _event(
     history: _Told,
     ack: dict | None,
     as_of: date,
-    config: AlertsConfig,
+    config: Settings,
 ) -> str | None:
     if kind == "resolved":
         return "resolved" if history.severities and not history.resolved else None

@@ -18,9 +18,9 @@ from typing import cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from alerts.config import AlertsConfig
 from alerts.notify.digest import Digest
 from metrics.presentation import format_day
+from metrics.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -66,7 +66,7 @@ def subject_for(digest: Digest, prefix: str) -> str:
     return f"{prefix} {digest.run_date.isoformat()}: {head}{', '.join(words)}".strip()
 
 
-def render_bodies(digest: Digest, config: AlertsConfig, subject: str) -> tuple[str, str]:
+def render_bodies(digest: Digest, config: Settings, subject: str) -> tuple[str, str]:
     env = template_env()
     context = {
         "digest": digest,
@@ -83,7 +83,7 @@ def render_bodies(digest: Digest, config: AlertsConfig, subject: str) -> tuple[s
     return text, html
 
 
-def build_message(digest: Digest, config: AlertsConfig, now: datetime) -> EmailMessage:
+def build_message(digest: Digest, config: Settings, now: datetime) -> EmailMessage:
     subject = subject_for(digest, config.mail.subject_prefix)
     text, html = render_bodies(digest, config, subject)
     msg = EmailMessage()

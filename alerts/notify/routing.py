@@ -8,10 +8,10 @@ recipients (mail.to / GOVKPI_MAIL_TO); with `copy_default` the defaults get ever
 
 from __future__ import annotations
 
-from alerts.config import AlertsConfig
+from metrics.settings import Settings
 
 
-def recipients(config: AlertsConfig, area: str, market: str | None) -> list[str]:
+def recipients(config: Settings, area: str, market: str | None) -> list[str]:
     routed: list[str] = []
     for route in config.routing.owners:
         if route.area not in ("*", area):

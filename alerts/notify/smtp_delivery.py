@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from alerts.config import SmtpSettings
 from alerts.notify.outbox import Queued
+from metrics.settings import SmtpSettings
 
 log = logging.getLogger(__name__)
 

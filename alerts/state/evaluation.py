@@ -19,13 +19,13 @@ from typing import Any, cast
 import duckdb
 import pandas as pd
 
-from alerts.config import AlertsConfig
 from alerts.rules.completeness import load_completeness
 from alerts.rules.observations import load_observations
 from alerts.rules.rulebook import RuleBook
 from alerts.state.alert_store import has_table
 from alerts.state.lifecycle import AlertState, Observation, Policy, step
 from metrics.catalogue import Catalogue
+from metrics.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def evaluate(
     catalogue: Catalogue,
     rulebook: RuleBook | None,
     as_of: date,
-    config: AlertsConfig,
+    config: Settings,
     run_id: str,
     now: datetime,
 ) -> Evaluation:

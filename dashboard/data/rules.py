@@ -1,13 +1,14 @@
 """Threshold rules for the dashboard, read through `alerts.rules.rulebook`.
 
-Rules are versioned: a past day is judged by the threshold in force that day, so a trend's
-threshold line is a step line over the days, not one value.
+The rules file is the settings' `rules_file`, the one the alert job judges with, so the
+dashboard never shows other thresholds than those that fire. Rules are versioned: a past day is
+judged by the threshold in force that day, so a trend's threshold line is a step line over the
+days, not one value.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,18 +16,29 @@ import pandas as pd
 import streamlit as st
 
 from alerts.rules.rulebook import load_rules
+from dashboard.data.store import dashboard_settings
+from metrics.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
 THRESHOLD_COLUMNS = ["date", "warning", "critical", "side"]
-RULES_ENV = "GOVKPI_RULES"
+
+
+def rulebook() -> Any | None:
+    """The RuleBook of the settings' rules_file (else the packaged defaults), or None when
+    unavailable."""
+    try:
+        rules_file = dashboard_settings().rules_file
+    except ConfigError as exc:
+        logger.warning("settings could not be loaded: %s", exc)
+        return None
+    return _rulebook(rules_file)
 
 
 @st.cache_resource(show_spinner=False, ttl=300)
-def rulebook() -> Any | None:
-    """The RuleBook ($GOVKPI_RULES, else the packaged defaults), or None when unavailable."""
+def _rulebook(rules_file: str | None) -> Any | None:
     try:
-        return load_rules(os.environ.get(RULES_ENV) or None)
+        return load_rules(rules_file)
     except Exception as exc:  # a broken rules file must not take the dashboard down
         logger.warning("threshold rules could not be loaded: %s", exc)
         return None

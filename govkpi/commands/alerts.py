@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime, time, timedelta
 
-from alerts.config import AlertsConfig, load_config
-from metrics.catalogue import load_catalogue
+from govkpi.commands.common import add_config_arg, add_store_arg, command_settings
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
+from metrics.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,8 +36,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common(run)
     run.add_argument("--date", metavar="DATE", help="evaluate as of this day (default: yesterday)")
     run.add_argument("--dry-run", action="store_true", help="write .eml files, send nothing")
-    run.add_argument("--data", metavar="DIR", help="export folder (default: $GOVKPI_DATA)")
-    run.add_argument("--outbox-dir", metavar="DIR", help="where --dry-run writes .eml files")
+    run.add_argument(
+        "--data", metavar="DIR", help="export folder (default: `data` of the settings)"
+    )
+    run.add_argument(
+        "--outbox-dir", metavar="DIR", help="where --dry-run writes .eml files (`outbox_dir`)"
+    )
     run.add_argument("--no-compute", action="store_true", help="skip computing the metrics")
     run.add_argument("--no-detect", action="store_true", help="skip the anomaly detector")
     run.set_defaults(handler=run_command)
@@ -76,23 +80,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", help="TOML config (default: $GOVKPI_CONFIG)")
-    parser.add_argument("--store", metavar="PATH", help="metric store (default: $GOVKPI_STORE)")
+    add_config_arg(parser)
+    add_store_arg(parser)
 
 
-def _config(args: argparse.Namespace) -> AlertsConfig:
-    overrides = {
+def _config(args: argparse.Namespace) -> Settings:
+    flags = {
         "store": args.store,
         "data": getattr(args, "data", None),
         "outbox_dir": getattr(args, "outbox_dir", None),
     }
-    areas = {m.owner_area for m in load_catalogue()}
-    return load_config(args.config, overrides=overrides, known_areas=areas)
+    return command_settings(args, flags)
 
 
-def _store(config: AlertsConfig) -> MetricStore:
+def _store(config: Settings) -> MetricStore:
     if not config.store:
-        raise UserError("no metric store: pass --store PATH or set GOVKPI_STORE")
+        raise UserError(
+            "no metric store: pass --store PATH (or set GOVKPI_STORE, or `store` in the config "
+            "file)"
+        )
     return MetricStore(config.store)
 
 
@@ -136,7 +142,7 @@ def schedule_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_until(text: str, config: AlertsConfig) -> datetime:
+def parse_until(text: str, config: Settings) -> datetime:
     """An ISO time (naive = reporting zone) or a date (= the end of that day)."""
     try:
         if len(text) == 10:

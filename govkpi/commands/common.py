@@ -1,19 +1,32 @@
-"""Argument helpers shared by the subcommands: settings from flags or GOVKPI_* variables."""
+"""Argument helpers shared by the subcommands: every command reads `metrics.settings`.
+
+A command adds `--config` and its own flags, then asks `command_settings(args, {key: flag})`
+for the settings: flags > GOVKPI_* environment > the TOML file > defaults, the same for all.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from metrics.errors import UserError
+from metrics.settings import Settings, load_settings
+
+
+def add_config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", metavar="FILE", help="TOML settings file (default: $GOVKPI_CONFIG)"
+    )
 
 
 def add_data_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
         metavar="DIR",
-        help="folder (or s3:// prefix) holding the Parquet exports; default: $GOVKPI_DATA",
+        help="folder (or s3:// prefix) holding the Parquet exports; default: `data` of the "
+        "settings ($GOVKPI_DATA)",
     )
 
 
@@ -21,16 +34,23 @@ def add_store_arg(parser: argparse.ArgumentParser, required_help: str = "") -> N
     parser.add_argument(
         "--store",
         metavar="PATH",
-        help=f"metric store file (DuckDB); default: $GOVKPI_STORE{required_help}",
+        help=f"metric store file (DuckDB); default: `store` of the settings ($GOVKPI_STORE)"
+        f"{required_help}",
     )
 
 
-def resolve(value: str | None, env: str, flag: str) -> str:
-    """The flag's value, else the environment variable's, else a clear exit-2 error."""
-    resolved = value or os.environ.get(env)
-    if not resolved:
-        raise UserError(f"{flag} is required (or set {env})")
-    return resolved
+def command_settings(args: argparse.Namespace, flags: Mapping[str, Any] | None = None) -> Settings:
+    """The settings with this command's flags on top (`{"store": args.store}`; None = not
+    given). Every problem at once, as one ConfigError (exit code 2)."""
+    return load_settings(getattr(args, "config", None), flags=flags)
+
+
+def require(value: str | None, flag: str, key: str, variable: str) -> str:
+    """A setting the command cannot do without, else a clear exit-2 error naming every way
+    to give it."""
+    if not value:
+        raise UserError(f"{flag} is required (or set {variable}, or `{key}` in the config file)")
+    return value
 
 
 def parse_day(text: str | None, flag: str) -> date | None:
@@ -40,14 +60,3 @@ def parse_day(text: str | None, flag: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise UserError(f"{flag}: {text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def reporting_tz(value: str | None = None) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    tz = value or os.environ.get("GOVKPI_TIMEZONE") or "UTC"
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"unknown time zone {tz!r} (use an IANA name like Europe/Madrid)") from None
-    return tz

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 
 from govkpi.commands.common import (
+    add_config_arg,
     add_data_arg,
     add_store_arg,
+    command_settings,
     parse_day,
-    reporting_tz,
-    resolve,
+    require,
 )
 
 # Kept in step with metrics.engine.RECOMPUTE_DAYS (a test checks); the engine is imported
@@ -28,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             f"{RECOMPUTE_DAYS} days are recomputed (late decisions change recent days)."
         ),
     )
+    add_config_arg(parser)
     add_data_arg(parser)
     add_store_arg(parser)
     parser.add_argument(
@@ -41,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--timezone",
         metavar="TZ",
-        help="reporting time zone that defines a day (IANA name); default: $GOVKPI_TIMEZONE or UTC",
+        help="reporting time zone that defines a day (IANA name); default: `timezone` of the "
+        "settings ($GOVKPI_TIMEZONE), else UTC",
     )
     parser.set_defaults(handler=run)
 
@@ -50,14 +53,14 @@ def run(args: argparse.Namespace) -> int:
     from metrics.engine import compute_store
     from metrics.metric_store import MetricStore
 
-    data = resolve(args.data, "GOVKPI_DATA", "--data")
-    store = MetricStore(resolve(args.store, "GOVKPI_STORE", "--store"))
+    settings = command_settings(
+        args, {"data": args.data, "store": args.store, "timezone": args.timezone}
+    )
+    data = require(settings.data, "--data", "data", "GOVKPI_DATA")
+    store = MetricStore(require(settings.store, "--store", "store", "GOVKPI_STORE"))
+    # The settings' zone, as the daily job uses it: a different zone would recompute every day.
     summary = compute_store(
-        data,
-        store,
-        parse_day(args.since, "--since"),
-        tz=reporting_tz(args.timezone),
-        full=args.full,
+        data, store, parse_day(args.since, "--since"), tz=settings.timezone, full=args.full
     )
     if not args.quiet:
         print(

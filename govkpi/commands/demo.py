@@ -1,7 +1,9 @@
 """`govkpi demo`: the whole product on the built-in sample data, with no configuration.
 
 sample (once) -> compute -> detect -> the daily alert job with the digest written to .eml
-files -> the dashboard on localhost.
+files -> the dashboard on localhost. The work folder's data, store and outbox replace those
+of the settings; everything else (time zone, detection, lifecycle...) is read as every command
+reads it, so `--config` works here too.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import argparse
 import logging
 import os
 import time
+
+from govkpi.commands.common import add_config_arg, command_settings
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "prints where everything is, and serves the dashboard. Needs no configuration."
         ),
     )
+    add_config_arg(parser)
     parser.add_argument(
         "--workdir",
         default=DEFAULT_WORKDIR,
@@ -72,21 +77,34 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alerts.config import load_config
     from alerts.daily_job import run_daily
-    from alerts.detection.store_scoring import detect_store
+    from alerts.detect_step import detect_with_settings
     from govkpi.commands.common import parse_day
-    from govkpi.commands.dashboard import serve
+    from govkpi.commands.dashboard import check_port_free, serve
     from metrics.engine import compute_store
     from metrics.metric_store import MetricStore
     from sample_data.generator import generate_sample
 
+    if not args.no_serve:
+        check_port_free(args.host, args.port)  # before minutes of work, not after
     started = time.perf_counter()
     workdir = os.path.abspath(args.workdir)
     data = os.path.join(workdir, "data")
     store = MetricStore(os.path.join(workdir, "store.duckdb"))
     outbox = os.path.join(workdir, "outbox")
     say = (lambda *_: None) if args.quiet else print
+    settings = command_settings(
+        args,
+        {
+            "data": data,
+            "store": store.path,
+            "outbox_dir": outbox,
+            "dashboard_url": f"http://localhost:{args.port}",
+            # Nothing is sent in a dry run; the sample team gets the digest as files.
+            "mail.from": DEMO_SENDER,
+            "mail.to": [DEMO_RECIPIENT],
+        },
+    )
 
     if os.path.isfile(os.path.join(data, "listings.parquet")):
         say(f"1/4 sample exports: reusing {data}")
@@ -100,25 +118,15 @@ def run(args: argparse.Namespace) -> int:
             f"{len(summary.incidents)} planted incidents ({data}/incidents.json)"
         )
     say("2/4 computing every indicator, slice and day ...")
-    computed = compute_store(data, store)
+    computed = compute_store(data, store, tz=settings.timezone)
     say(f"    {computed.rows:,} series rows for {computed.since} .. {computed.last_day}")
     say("3/4 scoring every series (anomaly detection) ...")
-    detections = detect_store(store)
+    detections = detect_with_settings(store, settings.detection)
     flagged = int(detections["is_alert"].sum()) if len(detections) else 0
     say(f"    {len(detections):,} points scored, {flagged:,} flagged in the bad direction")
     say("4/4 the daily alert job, digest written to .eml files (dry run) ...")
-    config = load_config(
-        overrides={
-            "data": data,
-            "store": store.path,
-            "outbox_dir": outbox,
-            "dashboard_url": f"http://localhost:{args.port}",
-            # Nothing is sent in a dry run; the sample team gets the digest as files.
-            "mail": {"from": DEMO_SENDER, "to": [DEMO_RECIPIENT]},
-        }
-    )
     run_date = parse_day(args.date, "--date") or computed.last_day
-    report = run_daily(config, run_date=run_date, dry_run=True, compute=False, detect=False)
+    report = run_daily(settings, run_date=run_date, dry_run=True, compute=False, detect=False)
     say(
         f"    {report.firing} alerts firing on {run_date}; "
         f"{len(report.eml_paths)} digest email(s) in {report.outbox_dir}"
@@ -129,5 +137,5 @@ def run(args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0
     say(f"dashboard: http://localhost:{args.port}/  (Ctrl+C stops it)")
-    result = serve(store.path, args.host, args.port, wait=True)
+    result = serve(settings, args.host, args.port, wait=True)
     return int(result) if isinstance(result, int) else 0

@@ -5,28 +5,26 @@ direction and the store's detections table is replaced. With --input, a long-for
 your own series is scored (both directions count as bad unless a `better` column says
 otherwise) and the scores are written to --output. Exit code 2 on a bad input file, with
 the file, the column and an example row on one line.
+
+The decision limit, the FDR level and the known-events calendar come from the `[detection]`
+settings, which these flags override; the daily job reads the same section.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 from typing import TYPE_CHECKING
 
+from govkpi.commands.common import add_config_arg, command_settings
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
+from metrics.settings import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
     from alerts.detection.detectors import DetectorParams
 
-# Same as false_alarm_control.DEFAULT_THRESHOLD (a test checks); the detector, which
-# pulls in scipy and statsmodels, is imported only when the command runs.
-DEFAULT_THRESHOLD = 4.0
-
 log = logging.getLogger(__name__)
-STORE_ENV = "GOVKPI_STORE"
-KNOWN_EVENTS_ENV = "GOVKPI_KNOWN_EVENTS"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,11 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "file (--input/--output)."
         ),
     )
+    add_config_arg(parser)
     parser.add_argument(
         "--store",
         metavar="PATH",
-        help=f"metric store (DuckDB file) whose series to score (default: ${STORE_ENV}); "
-        "its detections table is replaced",
+        help="metric store (DuckDB file) whose series to score (default: `store` of the "
+        "settings, $GOVKPI_STORE); its detections table is replaced",
     )
     parser.add_argument(
         "--input",
@@ -63,10 +62,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--threshold",
         metavar="Z",
         type=float,
-        default=DEFAULT_THRESHOLD,
-        help=f"score (in standard deviations) from which a day is anomalous "
-        f"(default {DEFAULT_THRESHOLD}: about 0.02 false alarms per series-year on Gaussian "
-        "noise)",
+        default=None,
+        help=f"score (in standard deviations) from which a day is anomalous (default: "
+        f"detection.threshold of the settings, else {DEFAULT_THRESHOLD}: about 0.02 false "
+        "alarms per series-year on Gaussian noise)",
     )
     parser.add_argument(
         "--fdr",
@@ -74,48 +73,46 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         help="additionally keep only anomalies that are Benjamini-Hochberg discoveries at "
-        "level Q among all series tested that day (default: off)",
+        "level Q among all series tested that day (default: detection.fdr of the settings, "
+        "else off)",
     )
     parser.add_argument(
         "--known-events",
         metavar="FILE",
         default=None,
         help="TOML calendar of known event days (festivals, holidays) that replaces the "
-        "packaged one; default: $GOVKPI_KNOWN_EVENTS or the packaged calendar "
-        "(alerts/known_events.toml)",
+        "packaged one; default: detection.known_events of the settings "
+        "($GOVKPI_KNOWN_EVENTS), else the packaged calendar (alerts/detection/known_events.toml)",
     )
     parser.set_defaults(handler=run)
 
 
-def _params(args: argparse.Namespace) -> DetectorParams:
-    from alerts.detection.detectors import DetectorParams
-
-    if not args.threshold > 0:
-        raise UserError("--threshold must be a positive number of standard deviations")
-    if args.fdr is not None and not 0 < args.fdr < 1:
-        raise UserError("--fdr must be between 0 and 1, e.g. 0.05")
-    from alerts.detection.known_events import load_known_events
-
-    calendar = getattr(args, "known_events", None) or os.environ.get(KNOWN_EVENTS_ENV)
-    if calendar:
-        return DetectorParams(threshold=args.threshold, known_events=load_known_events(calendar))
-    return DetectorParams(threshold=args.threshold)
-
-
 def run(args: argparse.Namespace) -> int:
-    from alerts.detection.store_scoring import detect_store
+    # The detector pulls in scipy and statsmodels: imported only when the command runs.
+    from alerts.detect_step import detect_with_settings, detector_params
 
-    params = _params(args)
+    settings = command_settings(
+        args,
+        {
+            "detection.threshold": args.threshold,
+            "detection.fdr": args.fdr,
+            "detection.known_events": args.known_events,
+        },
+    )
     if args.input or args.output:
         if args.store:
             raise UserError("give either --store or --input/--output, not both")
         if not (args.input and args.output):
             raise UserError("--input and --output go together")
-        return run_file(args.input, args.output, params, args.fdr)
-    store = args.store or os.environ.get(STORE_ENV)
+        params = detector_params(settings.detection)
+        return run_file(args.input, args.output, params, settings.detection.fdr)
+    store = args.store or settings.store
     if not store:
-        raise UserError(f"no metric store: pass --store PATH (or set {STORE_ENV}) or --input")
-    detect_store(MetricStore(store), params=params, fdr=args.fdr)
+        raise UserError(
+            "no metric store: pass --store PATH (or set GOVKPI_STORE, or `store` in the config "
+            "file) or --input"
+        )
+    detect_with_settings(MetricStore(store), settings.detection)
     return 0
 
 

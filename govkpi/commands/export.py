@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from govkpi.commands.common import add_store_arg, resolve
+from govkpi.commands.common import add_config_arg, add_store_arg, command_settings, require
 from metrics.errors import UserError
 
 
@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "contract) plus metric_id, slice and p90."
         ),
     )
+    add_config_arg(parser)
     add_store_arg(parser)
     parser.add_argument("--output", required=True, metavar="FILE", help="file to write")
     parser.add_argument("--metric", metavar="ID", help="only this indicator")
@@ -29,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from metrics.catalogue import load_catalogue
     from metrics.metric_store import MetricStore
 
-    store = MetricStore(resolve(args.store, "GOVKPI_STORE", "--store"))
+    settings = command_settings(args, {"store": args.store})
+    store = MetricStore(require(settings.store, "--store", "store", "GOVKPI_STORE"))
     catalogue = load_catalogue()
     metric_ids = [catalogue.get(args.metric).id] if args.metric else list(catalogue.metrics)
     kinds = [(m.id, m.kind) for m in catalogue]

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from govkpi.commands.common import add_data_arg, resolve
+from govkpi.commands.common import add_config_arg, add_data_arg, command_settings, require
 from metrics.contract import TABLES
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "all problems at once, one line each on stderr. Exit code 0 when valid, 2 when not."
         ),
     )
+    add_config_arg(parser)
     add_data_arg(parser)
     parser.set_defaults(handler=run)
 
@@ -34,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so that `govkpi --help` does not load DuckDB.
     from metrics.validation.report import validate_exports
 
-    data = resolve(args.data, "GOVKPI_DATA", "--data")
+    settings = command_settings(args, {"data": args.data})
+    data = require(settings.data, "--data", "data", "GOVKPI_DATA")
     report = validate_exports(data)
     for finding in report.findings:
         print(finding.line, file=sys.stderr)

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from alerts import daily_job
-from alerts.config import load_config
 from alerts.state.alert_store import acknowledge
 from metrics.errors import DeliveryQueuedError
 from metrics.metric_store import MetricStore
+from metrics.settings import load_settings
 from tests.alerts_support import (
     PASSWORD,
     Mailbox,
@@ -127,19 +127,22 @@ def test_starttls_and_login(store, tmp_path: Path, caplog, capsys) -> None:
     caplog.set_level(logging.DEBUG)
     try:
         firing_store(store)
+        secret_file = tmp_path / "smtp-password"
+        secret_file.write_text(PASSWORD + "\n")
         env = {
             "GOVKPI_STORE": store.path,
             "GOVKPI_SMTP_HOST": "127.0.0.1",
             "GOVKPI_SMTP_PORT": str(port),
             "GOVKPI_SMTP_USER": "govkpi",
-            "GOVKPI_SMTP_PASSWORD": PASSWORD,
+            # the password from a secrets file (as Docker and systemd credentials give it)
+            "GOVKPI_SMTP_PASSWORD_FILE": str(secret_file),
             "GOVKPI_SMTP_STARTTLS": "true",
             "GOVKPI_SMTP_CA_FILE": str(cert),
             "GOVKPI_MAIL_FROM": "govkpi@example.com",
             "GOVKPI_MAIL_TO": "lead@example.com,deputy@example.com",
             "GOVKPI_OUTBOX_DIR": str(tmp_path / "eml"),
         }
-        config = load_config(None, env=env)
+        config = load_settings(None, env=env)
         run(config, day(30))
         dry = run(config, day(31), dry_run=True)
         assert len(dry.eml_paths) == 2
@@ -171,7 +174,7 @@ def test_wrong_password_keeps_messages_queued_and_hides_the_password(store, capl
     try:
         firing_store(store)
         config = make_config(store.path, smtp={"port": port, "user": "govkpi"})
-        config = config.model_copy(update={"smtp_password": load_config(
+        config = config.model_copy(update={"smtp_password": load_settings(
             None, env={"GOVKPI_SMTP_PASSWORD": PASSWORD}).smtp_password})  # fmt: skip
         run(config, day(30))
         with pytest.raises(DeliveryQueuedError) as err:

@@ -157,7 +157,7 @@ def test_the_scan_finds_the_commands_of_code_blocks_tables_and_inline_code() -> 
 @pytest.mark.parametrize(
     ("doc", "expected"),
     [
-        ("```sh\ngovkpi config show\n```", "`govkpi` has no subcommand 'config'"),
+        ("```sh\ngovkpi configure show\n```", "`govkpi` has no subcommand 'configure'"),
         ("| `govkpi compute --data DIR [--nope]` | x |", "`govkpi compute` has no option --nope"),
         ("Run `govkpi alerts ack / snooze`.", "`govkpi alerts` has no subcommand 'snooze'"),
         ("`govkpi -x alerts run`", "`govkpi` has no option -x"),

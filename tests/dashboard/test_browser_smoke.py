@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from govkpi.commands.dashboard import serve
+from metrics.settings import load_settings
 from tests.dashboard.test_dashboard_command import free_port, wait_healthy
 from tests.dashboard_fixtures import REPORT_DAY, build_store, write_rows_exports
 
@@ -62,7 +63,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("browser")
     store = build_store(root / "store.duckdb", data_dir=write_rows_exports(root / "data"))
     port = free_port()
-    process = serve(store.path, port=port, wait=False)
+    process = serve(load_settings(flags={"store": store.path}, env={}), port=port, wait=False)
     assert not isinstance(process, int)
     try:
         assert wait_healthy(f"http://127.0.0.1:{port}/_stcore/health"), "dashboard did not start"

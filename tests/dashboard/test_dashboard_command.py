@@ -13,6 +13,7 @@ import pytest
 from govkpi.cli import main
 from govkpi.commands.dashboard import app_path, child_environment, serve, streamlit_command
 from metrics.errors import UserError
+from metrics.settings import load_settings
 from tests.dashboard_fixtures import build_store
 
 
@@ -55,7 +56,7 @@ def test_store_is_required(
 def test_bad_port_is_a_user_error(tmp_path: Path) -> None:
     store = build_store(tmp_path / "store.duckdb", detections=False, alerts=False)
     with pytest.raises(UserError, match="not a port"):
-        serve(store.path, port=70000)
+        serve(load_settings(flags={"store": store.path}, env={}), port=70000)
 
 
 def test_command_line_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,7 +69,7 @@ def test_command_line_and_environment(tmp_path: Path, monkeypatch: pytest.Monkey
     assert options["--server.port"] == "8123"
     assert options["--server.headless"] == "true"
     assert options["--browser.gatherUsageStats"] == "false"
-    env = child_environment("relative/store.duckdb")
+    env = child_environment(load_settings(flags={"store": "relative/store.duckdb"}, env={}))
     assert env["GOVKPI_STORE"] == os.path.abspath("relative/store.duckdb")
     assert env["PYTHONPATH"].split(os.pathsep) == [str(app_path().parent.parent), "/elsewhere"]
 
@@ -76,7 +77,7 @@ def test_command_line_and_environment(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_serve_starts_streamlit_on_localhost(tmp_path: Path) -> None:
     store = build_store(tmp_path / "store.duckdb", detections=False, alerts=False)
     port = free_port()
-    process = serve(store.path, port=port, wait=False)
+    process = serve(load_settings(flags={"store": store.path}, env={}), port=port, wait=False)
     assert not isinstance(process, int)
     try:
         assert wait_healthy(f"http://127.0.0.1:{port}/_stcore/health"), "dashboard did not start"
@@ -85,3 +86,80 @@ def test_serve_starts_streamlit_on_localhost(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_the_app_gets_the_same_settings_and_no_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "govkpi.toml"
+    config.write_text('timezone = "Europe/Madrid"\nrules_file = "file-rules.toml"\n')
+    password_file = tmp_path / "password"
+    password_file.write_text("s3cr3t\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GOVKPI_CONFIG", "govkpi.toml")  # relative: the child gets it absolute
+    monkeypatch.setenv("GOVKPI_SMTP_PASSWORD", "s3cr3t")
+    monkeypatch.setenv("GOVKPI_RULES", "/etc/govkpi/rules.toml")
+    monkeypatch.setenv("GOVKPI_DETECTION__FDR", "0.05")
+    monkeypatch.setenv("GOVKPI_UNRELATED_TYPO", "x")
+    monkeypatch.setenv("HOME_OF_TEST", "kept")
+    parent = load_settings(flags={"store": "store.duckdb"})
+    env = child_environment(parent)
+    assert "GOVKPI_SMTP_PASSWORD" not in env and "s3cr3t" not in "".join(env.values())
+    assert env["GOVKPI_CONFIG"] == str(config)
+    assert env["HOME_OF_TEST"] == "kept" and "GOVKPI_UNRELATED_TYPO" not in env
+    # the app's own loader, on the environment it is given, sees what the command saw
+    child = load_settings(env=env)
+    assert child.model_dump() == parent.model_dump() | {"store": str(tmp_path / "store.duckdb")}
+    assert child.rules_file == "/etc/govkpi/rules.toml" and child.timezone == "Europe/Madrid"
+    assert child.smtp_password is None
+    # a password file is not handed over either
+    monkeypatch.delenv("GOVKPI_SMTP_PASSWORD")
+    monkeypatch.setenv("GOVKPI_SMTP_PASSWORD_FILE", str(password_file))
+    env = child_environment(load_settings(flags={"store": "store.duckdb"}))
+    assert "GOVKPI_SMTP_PASSWORD_FILE" not in env and str(password_file) not in env.values()
+    assert load_settings(env=env).smtp_password is None
+
+
+def test_dashboard_config_flag_reaches_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`govkpi dashboard --config FILE`: the child is started with that file's settings."""
+    store = build_store(tmp_path / "store.duckdb", detections=False, alerts=False)
+    config = tmp_path / "govkpi.toml"
+    config.write_text(f'store = "{store.path}"\nrules_file = "/srv/rules.toml"\n')
+    started: dict[str, object] = {}
+
+    class FakeProcess:
+        def wait(self) -> int:
+            return 0
+
+    def fake_popen(command: list[str], env: dict[str, str]) -> FakeProcess:
+        started.update(command=command, env=env)
+        return FakeProcess()
+
+    monkeypatch.delenv("GOVKPI_CONFIG", raising=False)
+    monkeypatch.delenv("GOVKPI_STORE", raising=False)
+    monkeypatch.setattr("govkpi.commands.dashboard.subprocess.Popen", fake_popen)
+    assert main(["dashboard", "--config", str(config), "--port", str(free_port())]) == 0
+    child = load_settings(env=started["env"])  # type: ignore[arg-type]
+    assert child.store == store.path and child.rules_file == "/srv/rules.toml"
+
+
+def test_busy_port_exits_2_with_one_line_before_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = build_store(tmp_path / "store.duckdb", detections=False, alerts=False)
+
+    def no_popen(*args: object, **kwargs: object) -> None:
+        raise AssertionError("streamlit must not start on a busy port")
+
+    monkeypatch.setattr("govkpi.commands.dashboard.subprocess.Popen", no_popen)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        code = main(["dashboard", "--store", store.path, "--port", str(port)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err.count("\n") == 1 and f"port {port}" in err and "in use" in err
+    assert "http://" not in out + err

@@ -1,43 +1,34 @@
-"""Alert-job configuration: a TOML file plus GOVKPI_* environment variables that override it.
+"""The settings model: every setting govkpi has, its type, default and checks.
 
-Precedence: command-line options > environment > file > defaults. Every problem is reported at
-once in one ConfigError (exit code 2). The SMTP password is only ever read from
-GOVKPI_SMTP_PASSWORD: a password in the file is rejected, and the value is kept in a SecretStr
-that never appears in a repr, a log line or a dump of the configuration.
+Sections are plain pydantic models with unknown keys rejected; `Settings` is the
+pydantic-settings root that the loader (`metrics.settings.loader`) fills from flags, GOVKPI_*
+environment variables and the TOML file. Field names are the TOML keys (`mail.from` is the one
+alias: `from` is a Python keyword).
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
-from collections.abc import Mapping
-from typing import Any
+import json
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
-from metrics.errors import ConfigError
-
+ENV_PREFIX = "GOVKPI_"
+ENV_DELIMITER = "__"
 CONFIG_ENV = "GOVKPI_CONFIG"
 PASSWORD_ENV = "GOVKPI_SMTP_PASSWORD"
-
-# Environment variable -> (section or None, key) in the configuration.
-ENV_KEYS: dict[str, tuple[str | None, str]] = {
-    "GOVKPI_DATA": (None, "data"),
-    "GOVKPI_STORE": (None, "store"),
-    "GOVKPI_TIMEZONE": (None, "timezone"),
-    "GOVKPI_DASHBOARD_URL": (None, "dashboard_url"),
-    "GOVKPI_OUTBOX_DIR": (None, "outbox_dir"),
-    "GOVKPI_RULES": (None, "rules_file"),
-    "GOVKPI_SMTP_HOST": ("smtp", "host"),
-    "GOVKPI_SMTP_PORT": ("smtp", "port"),
-    "GOVKPI_SMTP_USER": ("smtp", "user"),
-    "GOVKPI_SMTP_STARTTLS": ("smtp", "starttls"),
-    "GOVKPI_SMTP_CA_FILE": ("smtp", "ca_file"),
-    "GOVKPI_MAIL_FROM": ("mail", "from"),
-    "GOVKPI_MAIL_TO": ("mail", "to"),
-}
+PASSWORD_FILE_ENV = "GOVKPI_SMTP_PASSWORD_FILE"
+# The detector's default decision limit (alerts.detection.false_alarm_control.DEFAULT_THRESHOLD;
+# a test keeps them equal: metrics may not import alerts).
+DEFAULT_THRESHOLD = 4.0
 
 
 def _check_address(value: str) -> str:
@@ -45,6 +36,23 @@ def _check_address(value: str) -> str:
     local, at, domain = value.rpartition("@")
     if not at or not local or "." not in domain or any(c in value for c in " \r\n<>,;"):
         raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Madrid)") from None
+    return value
+
+
+def _address_list(value: object) -> object:
+    """A list from the file, or from one environment variable: a JSON array or commas."""
+    if isinstance(value, str):
+        if value.lstrip().startswith("["):
+            return json.loads(value)
+        return [part for part in (p.strip() for p in value.split(",")) if part]
     return value
 
 
@@ -64,7 +72,8 @@ class SmtpSettings(_Section):
 
 class MailSettings(_Section):
     from_: str | None = Field(None, alias="from")
-    to: list[str] = Field(default_factory=list)
+    # NoDecode: GOVKPI_MAIL__TO may be "a@x, b@x" as well as a JSON array.
+    to: Annotated[list[str], NoDecode] = Field(default_factory=list)
     subject_prefix: str = "[govkpi]"
 
     @field_validator("from_")
@@ -75,9 +84,7 @@ class MailSettings(_Section):
     @field_validator("to", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part for part in (p.strip() for p in value.split(",")) if part]
-        return value
+        return _address_list(value)
 
     @field_validator("to")
     @classmethod
@@ -141,15 +148,28 @@ class ScheduleSettings(_Section):
         return None if value is None else _check_zone(value)
 
 
-def _check_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Madrid)") from None
-    return value
+class DetectionSettings(_Section):
+    """The anomaly detector as `govkpi detect` and the daily job both run it."""
+
+    # Score (standard deviations) from which a day is anomalous.
+    threshold: float = Field(DEFAULT_THRESHOLD, gt=0)
+    # Keep only Benjamini-Hochberg discoveries at this level across the day's series; None: off.
+    fdr: float | None = Field(None, gt=0, lt=1)
+    # A TOML calendar of known event days that replaces the packaged one.
+    known_events: str | None = None
 
 
-class AlertsConfig(_Section):
+class Settings(BaseSettings):
+    """Every setting of every command and of the dashboard (see docs/alerts.md#settings)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
+        env_ignore_empty=True,
+        extra="forbid",
+        populate_by_name=True,
+    )
+
     data: str | None = None
     store: str | None = None
     timezone: str = "UTC"
@@ -162,8 +182,29 @@ class AlertsConfig(_Section):
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
-    # Environment only; excluded from dumps, masked in reprs.
+    detection: DetectionSettings = Field(default_factory=DetectionSettings)
+    # Environment (or GOVKPI_SMTP_PASSWORD_FILE) only; excluded from dumps, masked in reprs.
     smtp_password: SecretStr | None = Field(None, exclude=True, repr=False)
+
+    # Where each value came from ("file", "env (GOVKPI_X)", "flag"), by dotted key; set by
+    # load_settings. Missing keys are defaults.
+    _origins: dict[str, str] = PrivateAttr(default_factory=dict)
+    _config_file: str | None = PrivateAttr(None)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values given: `Settings(**values)` and `Settings.model_validate(values)`
+        never read the environment or a file behind the caller's back (pydantic runs
+        __init__ on validation). The sources are read by `load_settings` alone, which reports
+        every problem at once and records where each value came from."""
+        return (init_settings,)
 
     @field_validator("timezone")
     @classmethod
@@ -187,6 +228,16 @@ class AlertsConfig(_Section):
     def schedule_zone(self) -> ZoneInfo:
         return ZoneInfo(self.schedule.timezone or self.timezone)
 
+    @property
+    def config_file(self) -> str | None:
+        """The TOML file these settings were read from, if any."""
+        return self._config_file
+
+    def origin(self, key: str) -> str:
+        """Where the value of a dotted key (`smtp.host`) came from: `file`,
+        `env (GOVKPI_SMTP_HOST)`, `flag` or `default`."""
+        return self._origins.get(key, "default")
+
     def routed_areas(self) -> set[str]:
         return {route.area for route in self.routing.owners}
 
@@ -198,84 +249,31 @@ class AlertsConfig(_Section):
         if not self.mail.from_:
             missing.append("mail.from (GOVKPI_MAIL_FROM)")
         if self.smtp.user and self.smtp_password is None:
-            missing.append(f"{PASSWORD_ENV} (smtp.user is set)")
+            missing.append(f"{PASSWORD_ENV} or {PASSWORD_FILE_ENV} (smtp.user is set)")
         return missing
 
 
-def load_config(
-    path: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    known_areas: set[str] | None = None,
-) -> AlertsConfig:
-    """File (path, else $GOVKPI_CONFIG, else none) < environment < overrides (CLI options)."""
-    env = os.environ if env is None else env
-    path = path or env.get(CONFIG_ENV) or None
-    problems: list[str] = []
-    raw: dict[str, Any] = {}
-    origin = str(path) if path else "configuration"
-    if path:
-        try:
-            with open(path, "rb") as fh:
-                raw = tomllib.load(fh)
-        except FileNotFoundError:
-            raise ConfigError(f"config file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    smtp_raw = raw.get("smtp")
-    if isinstance(smtp_raw, dict) and "password" in smtp_raw:
-        smtp_raw.pop("password")
-        problems.append(
-            f"{origin}: smtp.password is not allowed in a file; set {PASSWORD_ENV} instead"
-        )
-    for key in ("password", "smtp_password"):
-        if key in raw:
-            raw.pop(key)
-            problems.append(f"{origin}: {key} is not allowed in a file; set {PASSWORD_ENV}")
-
-    sources: dict[tuple[str, ...], str] = {}
-    for var, (section, key) in ENV_KEYS.items():
-        value = env.get(var)
-        if value is None or value == "":
+def field_keys(model: type[BaseModel] = Settings, prefix: str = "") -> list[str]:
+    """Every dotted key of the model as the file spells it (lists of tables included),
+    e.g. `smtp.host`, `routing.owners.area`; the secret is not a file key."""
+    keys: list[str] = []
+    for name, info in model.model_fields.items():
+        if info.exclude:
             continue
-        target = raw.setdefault(section, {}) if section else raw
-        if not isinstance(target, dict):
-            continue  # the file's wrong type is reported by validation
-        target[key] = value
-        sources[(section, key) if section else (key,)] = var
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            raw[key] = value
-            sources[(key,)] = f"--{key.replace('_', '-')}"
-    password = env.get(PASSWORD_ENV)
-    if password:
-        raw["smtp_password"] = password
+        key = prefix + (info.alias or name)
+        inner = _model_of(info.annotation)
+        if inner is None:
+            keys.append(key)
+        else:
+            keys.extend(field_keys(inner, key + "."))
+    return keys
 
-    config: AlertsConfig | None = None
-    try:
-        config = AlertsConfig.model_validate(raw)
-    except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(str(p) for p in err["loc"])
-            where = sources.get(loc) or ".".join(loc) or "file"
-            msg = err["msg"].removeprefix("Value error, ")
-            prefix = (
-                "environment"
-                if where in ENV_KEYS
-                else "command line"
-                if where[:2] == "--"
-                else origin
-            )
-            problems.append(f"{prefix}: {where}: {msg}")
-    if config is not None and known_areas is not None:
-        for route in config.routing.owners:
-            if route.area != "*" and route.area not in known_areas:
-                problems.append(
-                    f"{origin}: routing.owners: unknown area {route.area!r}; "
-                    f"known: {', '.join(sorted(known_areas))}"
-                )
-    if problems:
-        more = f" (and {len(problems) - 1} more: " + "; ".join(problems[1:]) + ")"
-        raise ConfigError(problems[0] + (more if len(problems) > 1 else ""))
-    assert config is not None
-    return config
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The section model a field holds, directly or as list items."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None

@@ -1,0 +1,53 @@
+"""One settings model for every command and for the dashboard.
+
+Sources, one precedence everywhere: command-line flags > GOVKPI_* environment variables >
+TOML file (`--config FILE` or GOVKPI_CONFIG) > defaults. Every key has a variable:
+GOVKPI_<KEY> at the top level, GOVKPI_<SECTION>__<KEY> in a section (`GOVKPI_DETECTION__FDR`);
+the older flat names (GOVKPI_SMTP_HOST, GOVKPI_MAIL_TO, GOVKPI_RULES...) keep working. The SMTP
+password comes only from GOVKPI_SMTP_PASSWORD or the file GOVKPI_SMTP_PASSWORD_FILE names: it
+is refused in the TOML file and kept in a SecretStr that no repr, dump or log shows.
+
+It lives beside `metrics.errors` at the bottom layer so that metrics, alerts, the dashboard
+and the command line all read the same values.
+"""
+
+from metrics.settings.loader import MASK, effective_rows, load_settings, settings_environment
+from metrics.settings.model import (
+    CONFIG_ENV,
+    DEFAULT_THRESHOLD,
+    PASSWORD_ENV,
+    PASSWORD_FILE_ENV,
+    DetectionSettings,
+    DigestSettings,
+    LifecycleSettings,
+    MailSettings,
+    OwnerRoute,
+    RoutingSettings,
+    ScheduleSettings,
+    Settings,
+    SmtpSettings,
+    field_keys,
+)
+from metrics.settings.sources import FLAT_ENV
+
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_THRESHOLD",
+    "FLAT_ENV",
+    "MASK",
+    "PASSWORD_ENV",
+    "PASSWORD_FILE_ENV",
+    "DetectionSettings",
+    "DigestSettings",
+    "LifecycleSettings",
+    "MailSettings",
+    "OwnerRoute",
+    "RoutingSettings",
+    "ScheduleSettings",
+    "Settings",
+    "SmtpSettings",
+    "effective_rows",
+    "field_keys",
+    "load_settings",
+    "settings_environment",
+]
