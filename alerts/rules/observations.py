@@ -48,9 +48,10 @@ def load_observations(
     frames = [_anomaly_observations(con, start, end, critical_score)]
     if rulebook is not None:
         frames.append(_threshold_observations(con, rulebook, start, end))
-    obs = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else None
-    if obs is None or obs.empty:
+    observed = [f for f in frames if not f.empty]
+    if not observed:  # e.g. a run date weeks after the exports stopped
         return pd.DataFrame(columns=OBS_COLUMNS)
+    obs = pd.concat(observed, ignore_index=True)
     known = obs["metric_id"].isin(list(catalogue.metrics))
     if not known.all():
         log.warning(

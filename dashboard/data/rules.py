@@ -9,6 +9,7 @@ days, not one value.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,11 +33,22 @@ def rulebook() -> Any | None:
     except ConfigError as exc:
         logger.warning("settings could not be loaded: %s", exc)
         return None
-    return _rulebook(rules_file)
+    return _rulebook(rules_file, _file_version(rules_file))
 
 
-@st.cache_resource(show_spinner=False, ttl=300)
-def _rulebook(rules_file: str | None) -> Any | None:
+def _file_version(path: str | None) -> str:
+    """Like the store's version: an edited rules file is read again on the next page load."""
+    if not path:
+        return "packaged"
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return "absent"
+    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _rulebook(rules_file: str | None, version: str) -> Any | None:
     try:
         return load_rules(rules_file)
     except Exception as exc:  # a broken rules file must not take the dashboard down

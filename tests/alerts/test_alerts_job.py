@@ -287,3 +287,13 @@ def test_contributors_explain_the_last_breached_day(store, smtp_server, tmp_path
     report = run(config, day(32), dry_run=True, contributors=contributors)  # recovering
     assert report.digests == 1
     assert asked == [("proactive_rate", ES, day(31), 5)]
+
+
+def test_a_run_long_after_the_last_series_day_judges_nothing_and_does_not_fail(
+    store, smtp_server
+) -> None:
+    """Nothing observed in the replay window (the exports stopped weeks ago) is not a crash."""
+    config = setup(store, smtp_server, set())
+    report = run(config, day(N + 60))
+    assert report.run_date == day(N + 60) and report.firing == 0
+    assert subjects(smtp_server) == []
