@@ -11,9 +11,9 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from dashboard.builders.formatting import describe_slice
 from dashboard.builders.view import View, parse_view
 from dashboard.context import PageContext
+from metrics.presentation import describe_slice
 
 VIEW_KEYS = ("metric", "slice", "start", "end", "day")
 REMEMBERED = "govkpi_view"

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from alerts.notify.due_items import Item
-from alerts.notify.formatting import format_day
 from alerts.rules.observations import ANOMALY_RULE
 from alerts.state.alert_status import Lifecycle, detector_verdict, lifecycle, threshold_status
 from alerts.state.lifecycle import AlertState
 from metrics.catalogue import MetricDefinition
+from metrics.presentation import format_day
 
 
 @dataclass
@@ -67,7 +67,7 @@ def breach_text(rule_id: str, day: date | None, facts: dict, definition: MetricD
     if rule_id == ANOMALY_RULE:
         reason = detector_verdict(facts, definition.kind).reason
     else:
-        reason = threshold_status(facts, definition.kind, definition.unit).reason
+        reason = threshold_status(facts, definition.kind, definition.case_noun).reason
     return f"Last breach {format_day(day)}: {reason}"
 
 

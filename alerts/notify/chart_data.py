@@ -33,14 +33,14 @@ def chart_history(
     kinds: dict[str, tuple[str, str]],
 ) -> dict[SeriesKey, pd.DataFrame]:
     """Per series: the day grid with value, the drawn band, the thresholds in force and the
-    flag of each day (`kinds`: metric_id -> (kind, unit))."""
+    flag of each day (`kinds`: metric_id -> (kind, case noun))."""
     start, end = chart_window(as_of, days)
     facts = series_facts(con, keys, start, end, rulebook)
     grid = pd.DataFrame({"date": pd.date_range(start, end, freq="D").date})
     out = {}
     for key in keys:
-        kind, unit = kinds[key[0]]
-        flags = drawn_band(series_flags(facts[key], kind, unit))
+        kind, noun = kinds[key[0]]
+        flags = drawn_band(series_flags(facts[key], kind, noun))
         frame = grid.merge(flags, on="date", how="left")
         numeric = [c for c in HISTORY_COLUMNS if c not in ("date", "flag")]
         frame[numeric] = frame[numeric].apply(pd.to_numeric, errors="coerce")

@@ -19,13 +19,20 @@ from alerts.notify.card_lines import RuleLine, alert_lifecycle, build_line, rule
 from alerts.notify.chart_data import chart_window
 from alerts.notify.digest_details import ContributorsFn, add_details
 from alerts.notify.due_items import Item
-from alerts.notify.formatting import area_label, deep_link, format_time, format_value, market_label
 from alerts.notify.routing import recipients
 from alerts.rules.observations import market_of
 from alerts.rules.rulebook import RuleBook
 from alerts.state.evaluation import Evaluation
 from alerts.state.status_data import day_facts
 from metrics.catalogue import Catalogue
+from metrics.presentation import (
+    area_label,
+    deep_link,
+    describe_slice,
+    format_time,
+    format_value,
+    market_label,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +48,7 @@ SEVERITY_ORDER = {"critical": 0, "warning": 1, None: 2}
 class SeriesView:
     metric_id: str
     slice: str
+    slice_label: str  # how people read the slice: `market ES · toys`, `whole platform`
     label: str
     kind: str
     unit: str
@@ -84,6 +92,7 @@ class Group:
 class StillFiring:
     label: str
     slice: str
+    slice_label: str
     rule_label: str
     severity: str | None
     firing_since: date | None
@@ -208,6 +217,7 @@ def _series_view(
     return SeriesView(
         metric_id=metric_id,
         slice=slice_key,
+        slice_label=describe_slice(slice_key),
         label=definition.label,
         kind=definition.kind,
         unit=definition.unit,
@@ -279,12 +289,18 @@ def _still_firing(
         if person.lower() not in (p.lower() for p in people):
             continue
         start, _ = chart_window(evaluation.as_of, config.digest.chart_days)
+        link = deep_link(config.dashboard_url, key[0], key[1], start, evaluation.as_of)
         word = alert_lifecycle(state, evaluation.previous.get(key), evaluation.as_of)
         out.append(
             StillFiring(
-                definition.label, key[1], rule_label(key[2]), state.severity,
-                state.firing_since, deep_link(config.dashboard_url, key[0], key[1], start,
-                                              evaluation.as_of), word.label,
+                label=definition.label,
+                slice=key[1],
+                slice_label=describe_slice(key[1]),
+                rule_label=rule_label(key[2]),
+                severity=state.severity,
+                firing_since=state.firing_since,
+                link=link,
+                state_label=word.label,
             )
-        )  # fmt: skip
+        )
     return out

@@ -18,10 +18,10 @@ from alerts.config import AlertsConfig
 from alerts.detection.drivers import top_contributors
 from alerts.notify.chart_data import chart_history
 from alerts.notify.charts import render_chart
-from alerts.notify.formatting import format_value
 from alerts.rules.rulebook import RuleBook
 from metrics.catalogue import Catalogue
 from metrics.errors import UserError
+from metrics.presentation import describe_slice, format_delta, format_value
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def add_details(
     if not views:
         return
     keys = [(v.metric_id, v.slice) for v in views]
-    kinds = {m.id: (m.kind, m.unit) for m in catalogue.metrics.values()}
+    kinds = {m.id: (m.kind, m.case_noun) for m in catalogue.metrics.values()}
     histories = chart_history(con, keys, as_of, config.digest.chart_days, rulebook, kinds)
     for view, key in zip(views, keys, strict=True):
         view.chart_png = render_chart(histories[key], view.kind, as_of)
@@ -73,27 +73,12 @@ def top_slices(
     for rec in frame.head(n).to_dict("records"):
         rows.append(
             {
-                "slice": str(rec.get("child_slice", "")),
+                "slice": describe_slice(str(rec.get("child_slice", ""))),
                 "value": format_value(definition.kind, rec.get("value")),
                 "baseline": format_value(definition.kind, rec.get("baseline_value")),
                 # The signed contribution in the metric's unit: shares of the change exceed
                 # 100% when children move in opposite directions, which reads as an error.
-                "share": _signed_contribution(definition.kind, rec.get("contribution")),
+                "share": format_delta(definition.kind, rec.get("contribution")),
             }
         )
     return rows
-
-
-def _signed_contribution(kind: str, value: object) -> str:
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
-        return "n/a"
-    v = float(value)  # type: ignore[arg-type]
-    if kind == "share":
-        text = f"{v * 100:+.1f} pp"
-    elif kind == "duration":
-        text = f"{v:+.1f} h"
-    elif kind == "count":
-        text = f"{v:+,.0f}"
-    else:
-        text = f"{v:+.2f}"
-    return text.replace("+0.0 ", "0.0 ").replace("-0.0 ", "0.0 ")  # never "-0.0 pp"

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from alerts.config import AlertsConfig
 from alerts.notify.digest import Digest
-from alerts.notify.formatting import format_day
+from metrics.presentation import format_day
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

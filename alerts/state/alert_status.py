@@ -36,7 +36,6 @@ import pandas as pd
 from alerts.state.status_text import (
     FlagKind,
     band_sentence,
-    cases_noun,
     threshold_sentence,
     verdict_sentence,
 )
@@ -126,8 +125,9 @@ def _raw_level(value: float, warning: float | None, critical: float | None, side
     return "critical" if beyond(critical) else "warning" if beyond(warning) else "ok"
 
 
-def threshold_status(row: Any, kind: str, unit: str) -> ThresholdStatus:
-    """The threshold status of one day (a mapping or frame row with the columns above)."""
+def threshold_status(row: Any, kind: str, case_noun: str) -> ThresholdStatus:
+    """The threshold status of one day (a mapping or frame row with the columns above);
+    `case_noun` is what one case of the denominator is (the catalogue's, e.g. "appeal")."""
     get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
     warning, critical = _num(get("warning")), _num(get("critical"))
     if warning is None and critical is None:
@@ -140,7 +140,7 @@ def threshold_status(row: Any, kind: str, unit: str) -> ThresholdStatus:
     level = get("level")
     judged = level if level in ("ok", "warning", "critical") else None
     low = bool(get("low_volume")) and not pd.isna(get("low_volume"))
-    cases = (_num(get("denominator")), cases_noun(kind, unit), _num(get("min_volume")))
+    cases = (_num(get("denominator")), case_noun, _num(get("min_volume")))
     limits = {"warning": warning, "critical": critical}
     if judged is None:
         text = threshold_sentence(kind, value, raw, None, side, limits, cases if low else None)
@@ -242,14 +242,14 @@ def _days(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return part.drop_duplicates(subset=["date"])
 
 
-def series_flags(facts: pd.DataFrame, kind: str, unit: str) -> pd.DataFrame:
+def series_flags(facts: pd.DataFrame, kind: str, case_noun: str) -> pd.DataFrame:
     """`facts` plus, per day: threshold (level), detector (verdict), band_drawn, flag
     (beyond_threshold | outside_range | shift | None) and note (the day's sentence). The
     email chart and the trend page both mark exactly the days with a flag."""
     out = facts.copy()
     levels, verdicts, drawn, flags, notes = [], [], [], [], []
     for rec in facts.to_dict("records"):
-        threshold = threshold_status(rec, kind, unit)
+        threshold = threshold_status(rec, kind, case_noun)
         detector = detector_verdict(rec, kind)
         flag = day_flag(threshold, detector)
         levels.append(threshold.level)

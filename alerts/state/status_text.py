@@ -4,10 +4,9 @@ the presentation layer; this module only words what `alert_status` decided."""
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
-from alerts.notify.formatting import format_value
+from metrics.presentation import format_value, plural, value_with_count
 
 FlagKind = Literal["beyond_threshold", "outside_range", "shift"]
 TOO_FEW = "too few cases to judge"
@@ -16,22 +15,6 @@ _LEVEL_NOUN = {"critical": "critical", "warning": "a warning"}
 
 def _v(kind: str, value: float | None) -> str:
     return format_value(kind, value)
-
-
-def cases_noun(kind: str, unit: str) -> str:
-    """What a day's denominator counts, from the catalogue unit: `share of appeals decided`
-    -> `appeals decided`; `complaints per 10k live listings` -> `live listings`."""
-    text = unit.strip()
-    if kind == "share" and text.startswith("share of "):
-        return text[len("share of ") :]
-    if kind == "rate" and " per " in text:
-        after = text.split(" per ", 1)[1]
-        return re.sub(r"^[\d.,]+k?\s+", "", after)
-    return "cases"
-
-
-def count_text(n: float, noun: str) -> str:
-    return f"{n:,.0f} {noun}"
 
 
 def threshold_sentence(
@@ -45,15 +28,15 @@ def threshold_sentence(
 ) -> str:
     """Why a day has its threshold status. `raw` is the level of the value as it stands,
     `judged` the rule book's (None: not judged); `cases` (denominator, noun, min_volume) is
-    given when the day had fewer cases than the rule's minimum volume."""
+    given when the day had fewer cases than the rule's minimum volume (noun singular)."""
     word = "below" if side == "below" else "above"
     shown = _v(kind, value)
-    on = f"{shown} on {count_text(cases[0], cases[1])}" if cases and cases[0] is not None else shown
+    on = value_with_count(kind, value, cases[0], cases[1]) if cases else shown
     if judged is None:
         if raw != "ok":
             return f"{on}: too few to call {_LEVEL_NOUN[raw]}"
         if cases and cases[2] is not None:
-            return f"{on}: too few to judge (the rule needs {count_text(cases[2], cases[1])})"
+            return f"{on}: too few to judge (the rule needs {plural(cases[2], cases[1])})"
         return f"{shown}: {TOO_FEW}"
     if judged == "ok":
         name = "warning" if limits.get("warning") is not None else "critical"
@@ -62,7 +45,7 @@ def threshold_sentence(
         return f"{on}: too few to call {_LEVEL_NOUN[raw]}"
     text = f"{shown} is {word} the {judged} threshold {_v(kind, limits[judged])}"
     if cases and cases[0] is not None:
-        text += f" even on only {count_text(cases[0], cases[1])}"
+        text += f" even on only {plural(cases[0], cases[1])}"
     return text
 
 

@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from alerts.state import alert_store
-from dashboard.builders.formatting import describe_slice, format_value
 from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
 from metrics.errors import UserError
+from metrics.presentation import describe_slice, format_value
 
 FLASH = "alerts_flash"
 
@@ -48,7 +48,7 @@ def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
             "State": firing["state"],
             "Firing since": pd.to_datetime(firing["firing_since"]).dt.date,
             "Last value": [
-                format_value(v, k) for v, k in zip(firing["observed"], kinds, strict=True)
+                format_value(k, v) for v, k in zip(firing["observed"], kinds, strict=True)
             ],
             "Acknowledged by": firing["acknowledged_by"].fillna(""),
             "Rule": firing["rule_id"],
@@ -211,7 +211,7 @@ def _history_table(ctx: PageContext, history: pd.DataFrame) -> pd.DataFrame:
                 for a, b in zip(history["state_before"], history["state"], strict=True)
             ],
             "Severity": history["severity"].fillna(""),
-            "Value": [format_value(v, k) for v, k in zip(history["observed"], kinds, strict=True)],
+            "Value": [format_value(k, v) for v, k in zip(history["observed"], kinds, strict=True)],
         }
     )
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.builders.formatting import humanize_area
 from dashboard.builders.status import describe_target
 from dashboard.builders.view import first_value
 from dashboard.context import PageContext, page_context
 from dashboard.data.rules import rule_versions, threshold
 from metrics.catalogue import MetricDefinition
+from metrics.presentation import area_label
 
 BETTER = {"higher": "higher is better", "lower": "lower is better", None: "no good direction"}
 
@@ -23,7 +23,7 @@ def _summary(ctx: PageContext, definitions: list[MetricDefinition]) -> pd.DataFr
             "What it measures": [m.description for m in definitions],
             "Unit": [m.unit for m in definitions],
             "Better": [BETTER.get(m.better, "") for m in definitions],
-            "Owner area": [humanize_area(m.owner_area) for m in definitions],
+            "Owner area": [area_label(m.owner_area) for m in definitions],
             "Platform threshold": [
                 describe_target(threshold(m.id, "all", ctx.report_day), m.kind) for m in definitions
             ],
@@ -41,7 +41,7 @@ def _details(ctx: PageContext, definition: MetricDefinition) -> None:
     st.markdown(
         f"**Kind:** {definition.kind} · **Unit:** {definition.unit} · "
         f"**{BETTER.get(definition.better, '')}** · "
-        f"**Owner area:** {humanize_area(definition.owner_area)} · "
+        f"**Owner area:** {area_label(definition.owner_area)} · "
         f"**Slices:** whole platform, by {dims}{needs} · **Version:** {definition.fingerprint}"
     )
     if definition.id not in ctx.slices:
@@ -69,7 +69,7 @@ shown = [
     m
     for m in sorted(ctx.catalogue, key=lambda m: (not m.headline, m.label))
     if not query
-    or query.lower() in f"{m.id} {m.label} {humanize_area(m.owner_area)} {m.description}".lower()
+    or query.lower() in f"{m.id} {m.label} {area_label(m.owner_area)} {m.description}".lower()
 ]
 st.dataframe(
     _summary(ctx, shown),

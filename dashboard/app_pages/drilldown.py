@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.builders.figures import contribution_figure, heatmap_figure
-from dashboard.builders.formatting import describe_slice, format_value, sentence
 from dashboard.builders.periods import period_note, pooled_series_value
 from dashboard.builders.tables import (
     change_is_material,
@@ -22,6 +21,7 @@ from dashboard.data import queries, raw_rows
 from dashboard.data.drivers import BASELINE_DAYS, contributors, dimensions
 from dashboard.view_state import metric_select, resolve_view, slice_select, write_view
 from metrics.catalogue import MetricDefinition
+from metrics.presentation import describe_slice, dimension_label, format_value, sentence
 
 PERIODS = {1: "1 day", 7: "7 days", 28: "28 days"}
 
@@ -69,7 +69,7 @@ def _heatmap(ctx: PageContext, definition: MetricDefinition, day: date, period: 
     platform = queries.series(ctx.store, definition.id, "all", start, day)
     reference = pooled_series_value(platform, definition.kind, definition.scale)
     colours = (
-        f"Red: worse than the whole platform ({format_value(reference, definition.kind)}); "
+        f"Red: worse than the whole platform ({format_value(definition.kind, reference)}); "
         "green: better."
         if definition.better and reference is not None
         else "Darker: higher."
@@ -103,7 +103,7 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
         options,
         horizontal=True,
         key="drill_dimension",
-        format_func=lambda d: d.replace("_l1", "").replace("_", " "),
+        format_func=dimension_label,
     )
     result = contributors(ctx.store, definition, view.slice, view.day, period, dimension)
     if result.problem:
@@ -113,8 +113,8 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
     before = result.info.get("parent_baseline_value")
     now = result.info.get("parent_value")
     st.caption(
-        f"{sentence(describe_slice(view.slice))}: {format_value(now, kind)} in the "
-        f"{PERIODS[period]} to {view.day:%d %b} against {format_value(before, kind)} in the "
+        f"{sentence(describe_slice(view.slice))}: {format_value(kind, now)} in the "
+        f"{PERIODS[period]} to {view.day:%d %b} against {format_value(kind, before)} in the "
         f"{BASELINE_DAYS} days before. Each bar is one slice's part of that change: the "
         "**rate effect** is its own value moving, the **mix effect** its volume moving "
         "towards or away from it. The slices that pushed in the bad direction come first."

@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.builders.figures import trend_figure
-from dashboard.builders.formatting import describe_slice, format_value
 from dashboard.builders.periods import previous_period, shift_previous
 from dashboard.builders.status import describe_target
 from dashboard.builders.view import View
@@ -23,6 +22,7 @@ from dashboard.view_state import (
     slice_select,
     write_view,
 )
+from metrics.presentation import describe_slice, format_value
 
 
 def _controls(ctx: PageContext, view: View) -> tuple[View, bool]:
@@ -57,10 +57,10 @@ def _flag_table(view: View, detections: pd.DataFrame, kind: str) -> None:
         pd.DataFrame(
             {
                 "Day": pd.to_datetime(flagged["date"]).dt.date,
-                "Value": [format_value(v, kind) for v in flagged["value"]],
-                "Expected": [format_value(v, kind) for v in flagged["expected"]],
+                "Value": [format_value(kind, v) for v in flagged["value"]],
+                "Expected": [format_value(kind, v) for v in flagged["expected"]],
                 "Expected range": [
-                    f"{format_value(lo, kind)} – {format_value(hi, kind)}"
+                    f"{format_value(kind, lo)} – {format_value(kind, hi)}"
                     for lo, hi in zip(flagged["lower"], flagged["upper"], strict=True)
                 ],
                 "Score": flagged["score"].round(1),

@@ -8,13 +8,6 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard.builders.formatting import (
-    describe_slice,
-    format_delta,
-    format_value,
-    humanize_area,
-    sentence,
-)
 from dashboard.builders.overview_data import (
     SPARK_DAYS,
     denominator_on,
@@ -28,6 +21,14 @@ from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
 from dashboard.data import queries
 from dashboard.data.rules import judged_level, threshold
+from metrics.presentation import (
+    area_label,
+    describe_slice,
+    format_delta,
+    format_value,
+    is_missing,
+    sentence,
+)
 
 CARDS_PER_ROW = 4
 MAX_ROWS = 15
@@ -63,8 +64,8 @@ def _card(ctx: PageContext, definition, platform: pd.DataFrame) -> None:  # type
     delta_color = {"higher": "normal", "lower": "inverse"}.get(definition.better or "", "off")
     st.metric(
         definition.unit,
-        format_value(card.value, definition.kind),
-        delta=format_delta(card.delta, definition.kind),
+        format_value(definition.kind, card.value),
+        delta=None if is_missing(card.delta) else format_delta(definition.kind, card.delta),
         delta_color=delta_color,  # type: ignore[arg-type]
         delta_description="vs same day last week",
         chart_data=card.spark or None,
@@ -115,7 +116,7 @@ def _alert_table(ctx: PageContext, frame: pd.DataFrame, value_column: str) -> pd
     if "severity" in frame:
         out["Severity"] = ["critical" if s == "critical" else "warning" for s in frame["severity"]]
     kinds = [ctx.definition(m).kind if ctx.definition(m) else "rate" for m in frame["metric_id"]]
-    out["Value"] = [format_value(v, k) for v, k in zip(frame[value_column], kinds, strict=True)]
+    out["Value"] = [format_value(k, v) for v, k in zip(frame[value_column], kinds, strict=True)]
     if "firing_since" in frame:
         out["Firing since"] = pd.to_datetime(frame["firing_since"]).dt.date
     if "acknowledged_by" in frame:
@@ -195,5 +196,5 @@ st.caption(
 )
 _cards(ctx)
 _firing(ctx)
-owners = sorted({humanize_area(m.owner_area) for m in ctx.catalogue if m.headline})
+owners = sorted({area_label(m.owner_area) for m in ctx.catalogue if m.headline})
 st.caption("Owner areas of the headline indicators: " + ", ".join(owners) + ".")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.builders.formatting import describe_slice, hover_format, plotly_tick_format
+from metrics.presentation import describe_slice, format_delta, format_value
 
 VALUE = "#1f3b73"
 EXPECTED = "#6b7a8f"
@@ -16,6 +16,16 @@ ALERT = "#d62728"
 UNUSUAL = "#ff9f1c"
 WARNING = "#f0a202"
 CRITICAL = "#c1121f"
+
+
+def plotly_tick_format(kind: str) -> str | None:
+    """The axis tick format (d3) of a chart of this kind: shares as percentages."""
+    return ".1%" if kind == "share" else None
+
+
+def _texts(values: pd.Series, kind: str) -> list[str]:
+    """Hover texts formatted by the presentation layer, so a hover reads as the tables do."""
+    return [format_value(kind, v) for v in values]
 
 
 def _layout(fig: go.Figure, kind: str, height: int = 420) -> go.Figure:
@@ -46,7 +56,6 @@ def trend_figure(
 ) -> go.Figure:
     """Value over time with the expected band, threshold steps, flagged days and an overlay."""
     fig = go.Figure()
-    fmt = hover_format(kind)
     if kind == "share" and not detections.empty:
         # A share cannot leave [0, 1]; a band drawn past 100% only confuses.
         detections = detections.assign(
@@ -73,8 +82,9 @@ def trend_figure(
                 fill="tonexty",
                 fillcolor=BAND,
                 name="Expected range",
-                hovertemplate=f"expected range %{{y:{fmt}}} – %{{customdata:{fmt}}}<extra></extra>",
-                customdata=detections["upper"],
+                hovertemplate="expected range %{text} – %{customdata}<extra></extra>",
+                text=_texts(detections["lower"], kind),
+                customdata=_texts(detections["upper"], kind),
             )
         )
         fig.add_trace(
@@ -84,7 +94,8 @@ def trend_figure(
                 mode="lines",
                 name="Expected",
                 line={"color": EXPECTED, "dash": "dash", "width": 1},
-                hovertemplate=f"expected %{{y:{fmt}}}<extra></extra>",
+                hovertemplate="expected %{text}<extra></extra>",
+                text=_texts(detections["expected"], kind),
             )
         )
     if previous is not None and not previous.empty:
@@ -95,7 +106,8 @@ def trend_figure(
                 mode="lines",
                 name=previous_label,
                 line={"color": PREVIOUS, "dash": "dot", "width": 1.5},
-                hovertemplate=f"previous %{{y:{fmt}}}<extra></extra>",
+                hovertemplate="previous %{text}<extra></extra>",
+                text=_texts(previous["value"], kind),
             )
         )
     fig.add_trace(
@@ -106,15 +118,16 @@ def trend_figure(
             name="Value",
             line={"color": VALUE, "width": 2},
             marker={"size": 4},
-            hovertemplate=f"value %{{y:{fmt}}}<extra></extra>",
+            hovertemplate="value %{text}<extra></extra>",
+            text=_texts(series["value"], kind),
         )
     )
-    _add_thresholds(fig, thresholds, fmt)
-    _add_flags(fig, detections, fmt)
+    _add_thresholds(fig, thresholds, kind)
+    _add_flags(fig, detections, kind)
     return _layout(fig, kind)
 
 
-def _add_thresholds(fig: go.Figure, thresholds: pd.DataFrame, fmt: str) -> None:
+def _add_thresholds(fig: go.Figure, thresholds: pd.DataFrame, kind: str) -> None:
     for column, color, name in (
         ("warning", WARNING, "Warning threshold"),
         ("critical", CRITICAL, "Critical threshold"),
@@ -128,12 +141,13 @@ def _add_thresholds(fig: go.Figure, thresholds: pd.DataFrame, fmt: str) -> None:
                 mode="lines",
                 name=name,
                 line={"color": color, "dash": "dash", "width": 1.5, "shape": "hv"},
-                hovertemplate=f"{name.lower()} %{{y:{fmt}}}<extra></extra>",
+                hovertemplate=f"{name.lower()} %{{text}}<extra></extra>",
+                text=_texts(thresholds[column], kind),
             )
         )
 
 
-def _add_flags(fig: go.Figure, detections: pd.DataFrame, fmt: str) -> None:
+def _add_flags(fig: go.Figure, detections: pd.DataFrame, kind: str) -> None:
     if detections.empty:
         return
     alerts = detections[detections["is_alert"].fillna(False).astype(bool)]
@@ -149,7 +163,8 @@ def _add_flags(fig: go.Figure, detections: pd.DataFrame, fmt: str) -> None:
                 mode="markers",
                 name="Unusual, harmless direction",
                 marker={"color": UNUSUAL, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
-                hovertemplate=f"unusual (harmless direction) %{{y:{fmt}}}<extra></extra>",
+                hovertemplate="unusual (harmless direction) %{text}<extra></extra>",
+                text=_texts(unusual["value"], kind),
             )
         )
     if not alerts.empty:
@@ -160,7 +175,8 @@ def _add_flags(fig: go.Figure, detections: pd.DataFrame, fmt: str) -> None:
                 mode="markers",
                 name="Flagged day",
                 marker={"color": ALERT, "size": 11, "symbol": "x"},
-                hovertemplate=f"flagged %{{y:{fmt}}}<extra></extra>",
+                hovertemplate="flagged %{text}<extra></extra>",
+                text=_texts(alerts["value"], kind),
             )
         )
 
@@ -172,8 +188,7 @@ def heatmap_figure(
     green better, so the colour says the same thing whatever the spread of the cells."""
     table = grid.pivot_table(index="category_l1", columns="market", values="value", aggfunc="first")
     scale, zmin, zmax = _anchored_scale(table, better, reference)
-    fmt = hover_format(kind)
-    text = table.map(lambda v: "" if pd.isna(v) else format(v, fmt))
+    text = table.map(lambda v: "" if pd.isna(v) else format_value(kind, v))
     fig = go.Figure(
         go.Heatmap(
             z=table.values,
@@ -185,7 +200,7 @@ def heatmap_figure(
             text=text.values,
             texttemplate="%{text}",
             hoverongaps=False,
-            hovertemplate=f"market %{{x}} · %{{y}}: %{{z:{fmt}}}<extra></extra>",
+            hovertemplate="market %{x} · %{y}: %{text}<extra></extra>",
             colorbar={"tickformat": plotly_tick_format(kind)},
         )
     )
@@ -227,7 +242,6 @@ def contribution_figure(contributors: pd.DataFrame, kind: str) -> go.Figure:
     """Each slice's share of the change, split into rate effect and mix (volume) effect."""
     df = contributors.iloc[::-1]
     labels = [describe_slice(s) for s in df["child_slice"]]
-    fmt = hover_format(kind)
     if df["rate_effect"].isna().all():  # counts: no rate/mix split, just the change
         bars = [("contribution", "Change", VALUE, "change")]
     else:
@@ -244,7 +258,9 @@ def contribution_figure(contributors: pd.DataFrame, kind: str) -> go.Figure:
                 orientation="h",
                 name=name,
                 marker_color=color,
-                hovertemplate=f"{hover} %{{x:{fmt}}}<extra></extra>",
+                hovertemplate=f"{hover} %{{text}}<extra></extra>",
+                text=[format_delta(kind, v) for v in df[column]],
+                textposition="none",
             )
         )
     return _bar_layout(fig, kind, len(df))

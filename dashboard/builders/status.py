@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from dashboard.builders.formatting import format_value, is_missing
+from metrics.presentation import format_value, is_missing
 
 Level = Literal["red", "amber", "green", "grey"]
 
@@ -78,9 +78,9 @@ def rag_status(
         warning = getattr(threshold, "warning", None)
         word = "below" if side == "below" else "above"
         if breaches(value, critical, side):
-            return Status("red", f"{word} the critical threshold {format_value(critical, kind)}")
+            return Status("red", f"{word} the critical threshold {format_value(kind, critical)}")
         if breaches(value, warning, side):
-            return Status("amber", f"{word} the warning threshold {format_value(warning, kind)}")
+            return Status("amber", f"{word} the warning threshold {format_value(kind, warning)}")
     if is_alert:
         return Status("amber", "outside the range expected from recent history")
     if threshold is None:
@@ -97,9 +97,9 @@ def describe_target(threshold: Any | None, kind: str) -> str:
     critical = getattr(threshold, "critical", None)
     parts = []
     if not is_missing(warning):
-        parts.append(f"target {'≥' if side == 'below' else '≤'} {format_value(warning, kind)}")
+        parts.append(f"target {'≥' if side == 'below' else '≤'} {format_value(kind, warning)}")
     if not is_missing(critical):
         parts.append(
-            f"critical {'below' if side == 'below' else 'above'} {format_value(critical, kind)}"
+            f"critical {'below' if side == 'below' else 'above'} {format_value(kind, critical)}"
         )
     return " · ".join(parts) if parts else "no fixed target"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.builders.formatting import describe_slice, format_value
 from dashboard.builders.periods import pooled_values
+from metrics.presentation import describe_slice, format_delta, format_percent, format_value
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -42,24 +42,15 @@ def contribution_table(
     return pd.DataFrame(
         {
             "Slice": [describe_slice(s) for s in df["child_slice"]],
-            "Value": [format_value(v, kind) for v in df["value"]],
-            "Before (baseline)": [format_value(v, kind) for v in df["baseline_value"]],
+            "Value": [format_value(kind, v) for v in df["value"]],
+            "Before (baseline)": [format_value(kind, v) for v in df["baseline_value"]],
             "Volume per day": df["denominator"].round(1),
             "Volume before": df["baseline_denominator"].round(1),
-            "Rate effect": [_signed(v, kind) for v in df["rate_effect"]],
-            "Mix effect": [_signed(v, kind) for v in df["mix_effect"]],
-            "Contribution": [_signed(v, kind) for v in df["contribution"]],
+            "Rate effect": [format_delta(kind, v) for v in df["rate_effect"]],
+            "Mix effect": [format_delta(kind, v) for v in df["mix_effect"]],
+            "Contribution": [format_delta(kind, v) for v in df["contribution"]],
             "Share of change": [
-                "–" if pd.isna(v) or not show_share else f"{v * 100:.0f}%"
-                for v in df["share_of_change"]
+                format_percent(v if show_share else None) for v in df["share_of_change"]
             ],
         }
     )
-
-
-def _signed(value: float, kind: str) -> str:
-    if pd.isna(value):
-        return "–"
-    if kind == "share":
-        return f"{value * 100:+.2f} pp"
-    return f"{value:+.2f}"

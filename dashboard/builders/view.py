@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from dashboard.builders.formatting import describe_slice
 from metrics.metric_store import parse_slice
+from metrics.presentation import describe_slice, view_params
 
 PAGES = ("overview", "indicator", "drilldown", "alerts", "data", "catalogue")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -30,15 +30,8 @@ class View:
     day: date | None = None
 
     def to_params(self, with_day: bool = False) -> dict[str, str]:
-        params = {
-            "metric": self.metric,
-            "slice": self.slice,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-        }
-        if with_day and self.day is not None:
-            params["day"] = self.day.isoformat()
-        return params
+        day = self.day if with_day else None
+        return view_params(self.metric, self.slice, self.start, self.end, day)
 
 
 def first_value(params: Mapping[str, object], key: str) -> str | None:

@@ -140,7 +140,7 @@ def _texts_with_dump_dom(base_url: str) -> dict[str, str]:
 
 def _email_link(base_url: str) -> str:
     """The link an alert digest puts in its email, built by the alerts package itself."""
-    from alerts.notify.formatting import deep_link
+    from metrics.presentation import deep_link
 
     start = REPORT_DAY - dt.timedelta(days=27)
     return deep_link(base_url, "proactive_rate", "market=ES", start, REPORT_DAY)

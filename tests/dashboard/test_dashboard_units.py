@@ -1,22 +1,17 @@
-"""The dashboard's pure parts: formatting, URL views, freshness, status, periods, rows SQL,
+"""The dashboard's pure parts: URL views, freshness, status, periods, rows SQL,
 tables and figures."""
 
 from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 import pandas as pd
 import pytest
 
 from dashboard.builders.figures import contribution_figure, heatmap_figure, trend_figure
-from dashboard.builders.formatting import (
-    describe_slice,
-    format_delta,
-    format_value,
-    value_with_unit,
-)
 from dashboard.builders.overview_data import split_firing, split_flagged
 from dashboard.builders.periods import (
     pooled_series_value,
@@ -30,35 +25,9 @@ from dashboard.builders.view import View, parse_view
 from dashboard.data.freshness import compute_freshness, end_of_day_utc
 from dashboard.data.raw_rows import ROW_SOURCES, build_query
 from metrics.catalogue import load_catalogue
+from metrics.presentation import deep_link, view_path
 
 D = dt.date
-
-
-@pytest.mark.parametrize(
-    ("value", "kind", "text"),
-    [
-        (0.9712, "share", "97.1%"),
-        (0.031, "share", "3.10%"),
-        (6.4321, "rate", "6.43"),
-        (19.46, "duration", "19.5 h"),
-        (180234.0, "count", "180,234"),
-        (None, "share", "–"),
-        (float("nan"), "rate", "–"),
-    ],
-)
-def test_format_value(value: float | None, kind: str, text: str) -> None:
-    assert format_value(value, kind) == text
-
-
-def test_format_delta_and_units() -> None:
-    assert format_delta(-0.0361, "share") == "-3.61 pp"
-    assert format_delta(2.0, "duration") == "+2.0 h"
-    assert format_delta(None, "rate") is None
-    assert value_with_unit(6.4, "rate", "complaints per 10k live listings") == (
-        "6.40 complaints per 10k live listings"
-    )
-    assert describe_slice("all") == "whole platform"
-    assert describe_slice("market=ES,category_l1=toys") == "market ES · category toys"
 
 
 METRICS = {"proactive_rate": "Proactive detection share", "sla_compliance": "SLA compliance"}
@@ -83,6 +52,39 @@ def test_parse_view_accepts_a_valid_link() -> None:
         D(2026, 2, 10),
     )
     assert view.to_params(with_day=True) == params
+
+
+@pytest.mark.parametrize(
+    ("page", "slice_key", "day"),
+    [
+        ("indicator", "all", None),
+        ("indicator", "market=ES,category_l1=toys", None),
+        ("drilldown", "seller_tier=brand_official", D(2026, 2, 10)),
+        ("drilldown", "market=E S&x=1,category_l1=a/b+c%d", D(2026, 2, 28)),
+    ],
+)
+def test_the_view_parser_accepts_exactly_the_links_the_presentation_layer_builds(
+    page: str, slice_key: str, day: dt.date | None
+) -> None:
+    """Email deep links and table links are built by metrics.presentation; the dashboard's
+    parser, fed the query string as a browser would hand it over, reopens that exact view."""
+    link = deep_link("https://dash.example/app", "sla_compliance", slice_key,
+                     D(2026, 2, 1), D(2026, 2, 28), page=page, day=day)  # fmt: skip
+    parts = urlsplit(link)
+    assert parts.path == f"/app/{page}"
+    params = parse_qs(parts.query, keep_blank_values=True, strict_parsing=True)
+    view, warnings = parse_view(params, metrics=METRICS, defaults=DEFAULTS, use_day=True)
+    assert warnings == []
+    assert view == View("sla_compliance", slice_key, D(2026, 2, 1), D(2026, 2, 28),
+                        day or DEFAULTS.day)  # fmt: skip
+    # ... and the view writes back the same parameters the link carried
+    assert view_path(*_args(view), page=page, day=day) == link.removeprefix(
+        "https://dash.example/app/"
+    )
+
+
+def _args(view: View) -> tuple[str, str, dt.date, dt.date]:
+    return view.metric, view.slice, view.start, view.end
 
 
 @pytest.mark.parametrize(
