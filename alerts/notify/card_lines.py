@@ -10,10 +10,9 @@ from datetime import date
 
 from alerts.notify.due_items import Item
 from alerts.rules.observations import ANOMALY_RULE
-from alerts.state.alert_status import Lifecycle, detector_verdict, lifecycle, threshold_status
+from alerts.state.alert_status import Lifecycle, breach_sentence, lifecycle
 from alerts.state.lifecycle import AlertState
 from metrics.catalogue import MetricDefinition
-from metrics.presentation import format_day
 
 
 @dataclass
@@ -60,17 +59,6 @@ def alert_lifecycle(state: AlertState, previous: AlertState | None, as_of: date)
     )
 
 
-def breach_text(rule_id: str, day: date | None, facts: dict, definition: MetricDefinition) -> str:
-    """What breached on the alert's last breached day, against what."""
-    if day is None:
-        return "No breach recorded"
-    if rule_id == ANOMALY_RULE:
-        reason = detector_verdict(facts, definition.kind).reason
-    else:
-        reason = threshold_status(facts, definition.kind, definition.case_noun).reason
-    return f"Last breach {format_day(day)}: {reason}"
-
-
 def build_line(
     item: Item,
     state: AlertState,
@@ -88,7 +76,9 @@ def build_line(
         event=item.event,
         state=alert_lifecycle(state, previous, as_of),
         severity=item.severity,
-        breach=breach_text(item.key[2], state.last_breach, facts, definition),
+        breach=breach_sentence(
+            item.key[2], state.last_breach, facts, definition.kind, definition.case_noun
+        ),
         firing_since=item.episode,
         data_status=None if state.state != "no_data" else _why_no_data(status),
         acknowledged=item.acknowledged,

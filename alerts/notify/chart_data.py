@@ -13,8 +13,8 @@ import duckdb
 import pandas as pd
 
 from alerts.rules.rulebook import RuleBook
-from alerts.state.alert_status import drawn_band, series_flags
 from alerts.state.status_data import SeriesKey, series_facts
+from alerts.state.status_series import drawn_band, series_flags
 
 HISTORY_COLUMNS = ["date", "value", "expected", "lower", "upper", "warning", "critical", "flag"]
 

@@ -39,6 +39,7 @@ from alerts.state.status_text import (
     threshold_sentence,
     verdict_sentence,
 )
+from metrics.presentation import format_day
 
 ThresholdLevel = Literal["on_target", "warning", "critical", "not_judged", "no_data", "no_target"]
 Verdict = Literal[
@@ -211,67 +212,6 @@ def day_flag(threshold: ThresholdStatus, detector: DetectorVerdict) -> FlagKind 
     return None
 
 
-FACT_COLUMNS = [
-    "date", "value", "numerator", "denominator", "expected", "lower", "upper", "score",
-    "is_anomaly", "is_alert", "direction", "warning", "critical", "side", "min_volume",
-    "level", "low_volume", "rule_id",
-]  # fmt: skip
-
-
-def facts_frame(
-    series: pd.DataFrame, detections: pd.DataFrame, rated: pd.DataFrame
-) -> pd.DataFrame:
-    """One row per day of one series: its value, the detector's row and the rule's verdict.
-
-    `series` (date, value, numerator, denominator), `detections` (date, expected, lower, upper,
-    score, is_anomaly, is_alert, direction) and `rated` (`RuleBook.evaluate` of the series) may
-    be empty; missing columns read as missing values."""
-    out = _days(series, ["value", "numerator", "denominator"])
-    det = _days(detections, ["expected", "lower", "upper", "score", "is_anomaly", "is_alert",
-                             "direction"])  # fmt: skip
-    rules = _days(rated, ["warning", "critical", "side", "min_volume", "level", "low_volume",
-                          "rule_id"])  # fmt: skip
-    out = out.merge(det, on="date", how="outer").merge(rules, on="date", how="left")
-    return out.sort_values("date").reset_index(drop=True)[FACT_COLUMNS]
-
-
-def _days(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    part = pd.DataFrame({"date": pd.to_datetime(frame["date"]).dt.date if "date" in frame else []})
-    for column in columns:
-        part[column] = frame[column].to_numpy() if column in frame else None
-    return part.drop_duplicates(subset=["date"])
-
-
-def series_flags(facts: pd.DataFrame, kind: str, case_noun: str) -> pd.DataFrame:
-    """`facts` plus, per day: threshold (level), detector (verdict), band_drawn, flag
-    (beyond_threshold | outside_range | shift | None) and note (the day's sentence). The
-    email chart and the trend page both mark exactly the days with a flag."""
-    out = facts.copy()
-    levels, verdicts, drawn, flags, notes = [], [], [], [], []
-    for rec in facts.to_dict("records"):
-        threshold = threshold_status(rec, kind, case_noun)
-        detector = detector_verdict(rec, kind)
-        flag = day_flag(threshold, detector)
-        levels.append(threshold.level)
-        verdicts.append(detector.verdict)
-        drawn.append(detector.band_drawn)
-        flags.append(flag)
-        parts = [threshold.reason] if threshold.level != "no_target" else []
-        notes.append("; ".join([*parts, detector.reason]))
-    out["threshold"], out["detector"], out["band_drawn"] = levels, verdicts, drawn
-    out["flag"], out["note"] = flags, notes
-    return out
-
-
-def drawn_band(flags: pd.DataFrame) -> pd.DataFrame:
-    """The band as it is drawn: lower/upper/expected blanked on days whose band is not drawn."""
-    out = flags.copy()
-    hidden = ~out["band_drawn"].astype(bool)
-    for column in ("lower", "upper"):
-        out[column] = pd.to_numeric(out[column], errors="coerce").where(~hidden)
-    return out
-
-
 def lifecycle(
     state: str,
     held_state: str | None,
@@ -308,3 +248,45 @@ def band_text(kind: str, row: Any) -> str:
     get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
     drawn = band_is_drawn(kind, get("expected"), get("lower"), get("upper"), get("score"))
     return band_sentence(kind, _num(get("lower")), _num(get("upper")), drawn)
+
+
+ANOMALY_RULE = "anomaly"  # the detector's rule id in the ledger (alerts.rules.observations)
+
+
+def breach_sentence(rule_id: str, day: date | None, facts: Any, kind: str, case_noun: str) -> str:
+    """What breached on an alert's last breached day, against the threshold or band it
+    breached: "Last breach Mon 02 Nov 2026: 7.20% is above the warning threshold 5.00%"."""
+    if day is None:
+        return "No breach recorded"
+    if rule_id == ANOMALY_RULE:
+        reason = detector_verdict(facts, kind).reason
+    else:
+        reason = threshold_status(facts, kind, case_noun).reason
+    return f"Last breach {format_day(day)}: {reason}"
+
+
+def _day(value: Any) -> date | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def ledger_lifecycle(row: Any, as_of: date) -> Lifecycle:
+    """`lifecycle` of a row of the alert_state table (`alert_store.firing_alerts`), whose
+    `severity_before` column holds the severity logged for the day before."""
+    get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
+
+    def text(name: str) -> str | None:
+        value = get(name)
+        return value if isinstance(value, str) else None
+
+    return lifecycle(
+        str(get("state")),
+        text("held_state"),
+        text("severity"),
+        _day(get("firing_since")),
+        _day(get("last_breach")),
+        _day(get("resolved_on")),
+        as_of,
+        text("severity_before"),
+    )

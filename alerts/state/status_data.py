@@ -14,8 +14,8 @@ import duckdb
 import pandas as pd
 
 from alerts.rules.rulebook import RuleBook
-from alerts.state.alert_status import facts_frame
 from alerts.state.alert_store import has_table
+from alerts.state.status_series import facts_frame
 
 SeriesKey = tuple[str, str]  # metric_id, slice
 DETECTION_COLUMNS = "expected, lower, upper, score, is_anomaly, is_alert, direction"

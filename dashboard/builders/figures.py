@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from alerts.state.alert_status import FLAG_LABELS
+from alerts.state.status_series import drawn_band
 from metrics.presentation import describe_slice, format_delta, format_value
 
 VALUE = "#1f3b73"
@@ -48,56 +50,18 @@ def _layout(fig: go.Figure, kind: str, height: int = 420) -> go.Figure:
 
 def trend_figure(
     series: pd.DataFrame,
-    detections: pd.DataFrame,
+    flags: pd.DataFrame,
     thresholds: pd.DataFrame,
     kind: str,
     previous: pd.DataFrame | None = None,
     previous_label: str = "Previous period",
 ) -> go.Figure:
-    """Value over time with the expected band, threshold steps, flagged days and an overlay."""
+    """Value over time with the expected band where it is drawn, threshold steps, the flagged
+    days marked by why (`alerts.state.alert_status.series_flags`: the same days the email
+    chart marks) and an overlay. `flags` may be empty (no detections, no rules)."""
     fig = go.Figure()
-    if kind == "share" and not detections.empty:
-        # A share cannot leave [0, 1]; a band drawn past 100% only confuses.
-        detections = detections.assign(
-            lower=detections["lower"].clip(0, 1), upper=detections["upper"].clip(0, 1)
-        )
-    if not detections.empty and detections["upper"].notna().any():
-        fig.add_trace(
-            go.Scatter(
-                x=detections["date"],
-                y=detections["upper"],
-                mode="lines",
-                line={"width": 0},
-                hoverinfo="skip",
-                showlegend=False,
-                name="upper",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=detections["date"],
-                y=detections["lower"],
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=BAND,
-                name="Expected range",
-                hovertemplate="expected range %{text} – %{customdata}<extra></extra>",
-                text=_texts(detections["lower"], kind),
-                customdata=_texts(detections["upper"], kind),
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=detections["date"],
-                y=detections["expected"],
-                mode="lines",
-                name="Expected",
-                line={"color": EXPECTED, "dash": "dash", "width": 1},
-                hovertemplate="expected %{text}<extra></extra>",
-                text=_texts(detections["expected"], kind),
-            )
-        )
+    if not flags.empty:
+        _add_band(fig, drawn_band(flags), kind)
     if previous is not None and not previous.empty:
         fig.add_trace(
             go.Scatter(
@@ -123,8 +87,66 @@ def trend_figure(
         )
     )
     _add_thresholds(fig, thresholds, kind)
-    _add_flags(fig, detections, kind)
+    if not flags.empty:
+        _add_flags(fig, flags)
     return _layout(fig, kind)
+
+
+def _runs(mask: pd.Series) -> list[tuple[int, int]]:
+    """(start, stop) positions of each run of consecutive True values."""
+    runs, start = [], None
+    for i, on in enumerate(mask.tolist() + [False]):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+def _add_band(fig: go.Figure, band: pd.DataFrame, kind: str) -> None:
+    """The expected range only on the days it is drawn (one filled run per stretch of such
+    days, so an undrawn day leaves a gap rather than a band interpolated across it)."""
+    drawn = band["lower"].notna() & band["upper"].notna()
+    for number, (start, stop) in enumerate(_runs(drawn)):
+        part = band.iloc[start:stop]
+        common = {"mode": "lines", "line": {"width": 0}, "legendgroup": "band"}
+        fig.add_trace(
+            go.Scatter(
+                x=part["date"],
+                y=part["upper"],
+                hoverinfo="skip",
+                showlegend=False,
+                name="upper",
+                **common,
+            )  # fmt: skip
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=part["date"],
+                y=part["lower"],
+                fill="tonexty",
+                fillcolor=BAND,
+                name="Expected range",
+                showlegend=number == 0,
+                hovertemplate="expected range %{text} – %{customdata}<extra></extra>",
+                text=_texts(part["lower"], kind),
+                customdata=_texts(part["upper"], kind),
+                **common,
+            )
+        )
+    if drawn.any():
+        fig.add_trace(
+            go.Scatter(
+                x=band["date"],
+                y=band["expected"].where(drawn),
+                mode="lines",
+                name="Expected",
+                line={"color": EXPECTED, "dash": "dash", "width": 1},
+                hovertemplate="expected %{text}<extra></extra>",
+                text=_texts(band["expected"], kind),
+            )
+        )
 
 
 def _add_thresholds(fig: go.Figure, thresholds: pd.DataFrame, kind: str) -> None:
@@ -147,14 +169,16 @@ def _add_thresholds(fig: go.Figure, thresholds: pd.DataFrame, kind: str) -> None
         )
 
 
-def _add_flags(fig: go.Figure, detections: pd.DataFrame, kind: str) -> None:
-    if detections.empty:
-        return
-    alerts = detections[detections["is_alert"].fillna(False).astype(bool)]
-    unusual = detections[
-        detections["is_anomaly"].fillna(False).astype(bool)
-        & ~detections["is_alert"].fillna(False).astype(bool)
-    ]
+# Marker per reason a day is marked; the legend names the reason (the email chart's shapes).
+FLAG_MARKERS = {
+    "beyond_threshold": {"color": ALERT, "size": 10, "symbol": "diamond"},
+    "outside_range": {"color": ALERT, "size": 11, "symbol": "x"},
+    "shift": {"color": ALERT, "size": 10, "symbol": "circle-open", "line": {"width": 2}},
+}
+
+
+def _add_flags(fig: go.Figure, flags: pd.DataFrame) -> None:
+    unusual = flags[flags["detector"] == "unusual"]
     if not unusual.empty:
         fig.add_trace(
             go.Scatter(
@@ -163,20 +187,23 @@ def _add_flags(fig: go.Figure, detections: pd.DataFrame, kind: str) -> None:
                 mode="markers",
                 name="Unusual, harmless direction",
                 marker={"color": UNUSUAL, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
-                hovertemplate="unusual (harmless direction) %{text}<extra></extra>",
-                text=_texts(unusual["value"], kind),
+                hovertemplate="%{text}<extra></extra>",
+                text=unusual["note"],
             )
         )
-    if not alerts.empty:
+    for flag, marker in FLAG_MARKERS.items():
+        days = flags[flags["flag"] == flag]
+        if days.empty:
+            continue
         fig.add_trace(
             go.Scatter(
-                x=alerts["date"],
-                y=alerts["value"],
+                x=days["date"],
+                y=days["value"],
                 mode="markers",
-                name="Flagged day",
-                marker={"color": ALERT, "size": 11, "symbol": "x"},
-                hovertemplate="flagged %{text}<extra></extra>",
-                text=_texts(alerts["value"], kind),
+                name=FLAG_LABELS[flag],
+                marker=marker,
+                hovertemplate="%{text}<extra></extra>",
+                text=days["note"],
             )
         )
 

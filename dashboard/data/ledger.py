@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
 from alerts.state import alert_store
+from alerts.state.status_data import day_facts
+from dashboard.data.rules import rulebook
 from metrics.metric_store import MetricStore
 
 logger = logging.getLogger(__name__)
@@ -73,3 +77,21 @@ def history(store: MetricStore, limit: int = 500) -> pd.DataFrame | None:
 
 def silences(store: MetricStore, active_only: bool = True) -> pd.DataFrame | None:
     return _silences(store.path, store.version(), active_only)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _day_facts(
+    path: str, version: str, requests: tuple[tuple[str, str, date], ...], rules: str, _book: Any
+) -> dict[tuple[str, str, date], dict]:
+    with MetricStore(path).read() as con:
+        return day_facts(con, list(requests), _book)
+
+
+def breach_facts(
+    store: MetricStore, requests: list[tuple[str, str, date]]
+) -> dict[tuple[str, str, date], dict]:
+    """The facts (value, band, threshold, guard) of each alert's last breached day, judged by
+    the rules the job uses; cached per store and rules version."""
+    book = rulebook()
+    version = getattr(book, "version", "") if book is not None else ""
+    return _day_facts(store.path, store.version(), tuple(sorted(set(requests))), version, book)
