@@ -57,7 +57,8 @@ def series_flags(facts: pd.DataFrame, kind: str, case_noun: str) -> pd.DataFrame
         parts = [threshold.reason] if threshold.level != "no_target" else []
         notes.append("; ".join([*parts, detector.reason]))
     out["threshold"], out["detector"], out["band_drawn"] = levels, verdicts, drawn
-    out["flag"], out["note"] = flags, notes
+    out["flag"] = pd.Series(flags, index=out.index, dtype=object)  # None, never NaN
+    out["note"] = notes
     return out
 
 
