@@ -16,7 +16,10 @@ from alerts.rules.rulebook import RuleBook
 from alerts.state.status_data import SeriesKey, series_facts
 from alerts.state.status_series import drawn_band, series_flags
 
-HISTORY_COLUMNS = ["date", "value", "expected", "lower", "upper", "warning", "critical", "flag"]
+HISTORY_COLUMNS = [
+    "date", "value", "expected", "lower", "upper", "warning", "critical", "flag",
+    "unjudged_breach",
+]  # fmt: skip
 
 
 def chart_window(as_of: date, days: int) -> tuple[date, date]:
@@ -42,8 +45,9 @@ def chart_history(
         kind, noun = kinds[key[0]]
         flags = drawn_band(series_flags(facts[key], kind, noun))
         frame = grid.merge(flags, on="date", how="left")
-        numeric = [c for c in HISTORY_COLUMNS if c not in ("date", "flag")]
+        numeric = [c for c in HISTORY_COLUMNS if c not in ("date", "flag", "unjudged_breach")]
         frame[numeric] = frame[numeric].apply(pd.to_numeric, errors="coerce")
         frame["flag"] = frame["flag"].where(frame["flag"].notna(), None)
+        frame["unjudged_breach"] = frame["unjudged_breach"].astype("boolean").fillna(False)
         out[key] = frame[HISTORY_COLUMNS]
     return out

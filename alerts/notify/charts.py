@@ -28,7 +28,8 @@ INK, BAND, EXPECTED = "#1f2937", "#dbeafe", "#2563eb"
 WARNING, CRITICAL, FLAG = "#d97706", "#dc2626", "#dc2626"
 # marker, filled: the same shapes as the dashboard trend (x outside the range, diamond beyond a
 # threshold, open circle for a day that only counts as part of a sustained shift).
-LEGEND_COLUMNS = 5
+LEGEND_COLUMNS = 4
+UNJUDGED = "#9ca3af"
 FLAG_MARKERS = {
     "beyond_threshold": ("D", True),
     "outside_range": ("X", True),
@@ -138,6 +139,12 @@ def _draw(ax: plt.Axes, frame: pd.DataFrame, as_of: pd.Timestamp) -> None:
             linewidths=0.6 if filled else 1.1,
             label=FLAG_LABELS[flag].lower(),
         )
+    if "unjudged_breach" in frame:
+        few = frame[frame["unjudged_breach"].fillna(False).astype(bool) & frame["value"].notna()]
+        if not few.empty:
+            ax.scatter(few["date"], few["value"], s=22, marker="s", color="white", zorder=4,
+                       edgecolors=UNJUDGED, linewidths=1.0,
+                       label="too few cases to judge")  # fmt: skip
     ax.axvline(as_of, color="#6b7280", linewidth=0.7, linestyle=":")
     _fit_y(ax, frame)
     # Start where the history starts, not at an empty left margin.

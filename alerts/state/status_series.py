@@ -42,10 +42,11 @@ def _days(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def series_flags(facts: pd.DataFrame, kind: str, case_noun: str) -> pd.DataFrame:
     """`facts` plus, per day: threshold (level), detector (verdict), band_drawn, flag
-    (beyond_threshold | outside_range | shift | None) and note (the day's sentence). The
-    email chart and the trend page both mark exactly the days with a flag."""
+    (beyond_threshold | outside_range | shift | None), note (the day's sentence) and
+    unjudged_breach (beyond a threshold on too few cases). The email chart and the trend page
+    both mark exactly the days with a flag."""
     out = facts.copy()
-    levels, verdicts, drawn, flags, notes = [], [], [], [], []
+    levels, verdicts, drawn, flags, notes, unjudged = [], [], [], [], [], []
     for rec in facts.to_dict("records"):
         threshold = threshold_status(rec, kind, case_noun)
         detector = detector_verdict(rec, kind)
@@ -54,11 +55,15 @@ def series_flags(facts: pd.DataFrame, kind: str, case_noun: str) -> pd.DataFrame
         verdicts.append(detector.verdict)
         drawn.append(detector.band_drawn)
         flags.append(flag)
+        # Beyond a drawn threshold line yet not judged (too few cases): not a flag, but the
+        # charts say why such a point carries no marker.
+        unjudged.append(flag is None and threshold.level == "not_judged" and threshold.capped)
         parts = [threshold.reason] if threshold.level != "no_target" else []
         notes.append("; ".join([*parts, detector.reason]))
     out["threshold"], out["detector"], out["band_drawn"] = levels, verdicts, drawn
     out["flag"] = pd.Series(flags, index=out.index, dtype=object)  # None, never NaN
     out["note"] = notes
+    out["unjudged_breach"] = unjudged
     return out
 
 
@@ -66,6 +71,6 @@ def drawn_band(flags: pd.DataFrame) -> pd.DataFrame:
     """The band as it is drawn: lower/upper/expected blanked on days whose band is not drawn."""
     out = flags.copy()
     hidden = ~out["band_drawn"].astype(bool)
-    for column in ("lower", "upper"):
+    for column in ("lower", "upper", "expected"):
         out[column] = pd.to_numeric(out[column], errors="coerce").where(~hidden)
     return out

@@ -218,6 +218,11 @@ def _silence_table(silences: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _word(state: str) -> str:
+    """A ledger state as people read it (`no_data` -> `no data`)."""
+    return str(state).replace("_", " ")
+
+
 def _history_table(ctx: PageContext, history: pd.DataFrame) -> pd.DataFrame:
     kinds = [_kind(ctx, m) for m in history["metric_id"]]
     return pd.DataFrame(
@@ -227,7 +232,7 @@ def _history_table(ctx: PageContext, history: pd.DataFrame) -> pd.DataFrame:
             "Slice": [describe_slice(s) for s in history["slice"]],
             "Rule": history["rule_id"],
             "Change": [
-                f"{a or 'new'} → {b}"
+                f"{_word(a) if a else 'new'} → {_word(b)}"
                 for a, b in zip(history["state_before"], history["state"], strict=True)
             ],
             "Severity": history["severity"].fillna(""),

@@ -120,7 +120,7 @@ else:
             "Shaded: the range the detector expected from recent history, drawn only on days "
             "with enough cases to judge. Marked: ◆ beyond a threshold, ✕ outside the expected "
             "range, ○ part of a sustained shift the detector flagged (the day alone is inside "
-            "its range)."
+            "its range); □ (grey) beyond a threshold on too few cases to judge."
         )
         unjudged = int(flags["detector"].isin(["not_judged", "too_wide"]).sum())
         if unjudged:

@@ -191,6 +191,24 @@ def _add_flags(fig: go.Figure, flags: pd.DataFrame) -> None:
                 text=unusual["note"],
             )
         )
+    few = flags[flags["unjudged_breach"].astype(bool)] if "unjudged_breach" in flags else flags[:0]
+    if not few.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=few["date"],
+                y=few["value"],
+                mode="markers",
+                name="Beyond a threshold on too few cases (not judged)",
+                marker={
+                    "color": "#9ca3af",
+                    "size": 8,
+                    "symbol": "square-open",
+                    "line": {"width": 1.5},
+                },  # fmt: skip
+                hovertemplate="%{text}<extra></extra>",
+                text=few["note"],
+            )
+        )
     for flag, marker in FLAG_MARKERS.items():
         days = flags[flags["flag"] == flag]
         if days.empty:
