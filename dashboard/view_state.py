@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from dashboard.builders.plain_text import markdown_literal
 from dashboard.builders.view import View, parse_view
 from dashboard.context import PageContext
 from metrics.presentation import describe_slice
@@ -41,7 +42,7 @@ def resolve_view(ctx: PageContext, use_day: bool = False) -> View:
     )
     if from_url:
         for warning in warnings:
-            st.warning(warning, icon=":material/warning:")
+            st.warning(markdown_literal(warning), icon=":material/warning:")
     return view
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -11,10 +10,12 @@ import streamlit as st
 from alerts.state import alert_store
 from alerts.state.alert_status import ledger_lifecycle
 from dashboard.builders.alert_rows import breach_requests, firing_rows
+from dashboard.builders.link_table import link_table_markdown
+from dashboard.builders.plain_text import markdown_literal
 from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
 from metrics.errors import UserError
-from metrics.presentation import describe_slice, format_day, format_value
+from metrics.presentation import describe_slice, format_day, format_value, view_path
 
 FLASH = "alerts_flash"
 
@@ -26,13 +27,7 @@ def _kind(ctx: PageContext, metric_id: str) -> str:
 
 def _trend_link(ctx: PageContext, metric_id: str, slice_key: str) -> str:
     day = ctx.report_day
-    params = {
-        "metric": metric_id,
-        "slice": slice_key,
-        "start": (day - timedelta(days=89)).isoformat(),
-        "end": day.isoformat(),
-    }
-    return "indicator?" + urlencode(params)
+    return view_path(metric_id, slice_key, day - timedelta(days=89), day)
 
 
 def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
@@ -46,22 +41,14 @@ def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-FIRING_COLUMNS = {
-    "Trend": st.column_config.LinkColumn("Trend", display_text="Open trend"),
-    "State": st.column_config.TextColumn(
-        "State",
-        help="new (started firing today); still firing; escalated (worse than yesterday); "
-        "recovering (good again, not yet for long enough); no data (the latest day is missing "
-        "or incomplete: the alert stays as it was until data arrives). The digest email uses "
-        "the same words.",
-    ),
-    "Last breach": st.column_config.TextColumn(
-        "Last breach", help="the last day that breached, its value and what it breached"
-    ),
-    "Rule": st.column_config.TextColumn(
-        "Rule", help="a threshold rule id, or `anomaly` for the statistical detector"
-    ),
-}
+# The table is Markdown (its links open in place), so the column help is a caption below it.
+STATE_HELP = (
+    "State: new (started firing today); still firing; escalated (worse than yesterday); "
+    "recovering (good again, not yet for long enough); no data (the latest day is missing or "
+    "incomplete: the alert stays as it was until data arrives). The digest email uses the same "
+    "words. Last breach: the last day that breached, its value and what it breached. Rule: a "
+    "threshold rule id, or “anomaly” for the statistical detector."
+)
 
 
 def _alert_label(ctx: PageContext, row: pd.Series) -> str:
@@ -97,7 +84,7 @@ def _acknowledge_form(ctx: PageContext, firing: pd.DataFrame) -> None:
             ctx.store, metric_id, slice_key, rule_id, author.strip(), note.strip()
         )
     except UserError as exc:
-        st.error(str(exc))
+        st.error(markdown_literal(exc))
         return
     st.session_state[FLASH] = f"Acknowledged {ctx.label(metric_id)} ({describe_slice(slice_key)})."
     st.rerun()
@@ -168,7 +155,7 @@ def _silence_form(ctx: PageContext) -> None:
             author.strip(),
         )
     except UserError as exc:
-        st.error(str(exc))
+        st.error(markdown_literal(exc))
         return
     st.session_state[FLASH] = f"Silence {silence_id} added until {until_day.isoformat()}."
     st.rerun()
@@ -191,7 +178,7 @@ def _expire_form(ctx: PageContext, silences: pd.DataFrame) -> None:
     try:
         alert_store.expire_silence(ctx.store, str(choice), author.strip())
     except UserError as exc:
-        st.error(str(exc))
+        st.error(markdown_literal(exc))
         return
     st.session_state[FLASH] = f"Silence {choice} ended."
     st.rerun()
@@ -249,7 +236,7 @@ st.caption(
     "a silence stops notifications for matching alerts until a date."
 )
 if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+    st.success(markdown_literal(st.session_state.pop(FLASH)))
 firing = alert_access.firing(ctx.store)
 history = alert_access.history(ctx.store)
 silences = alert_access.silences(ctx.store)
@@ -263,7 +250,11 @@ st.subheader(f"Firing now ({len(firing)})")
 if firing.empty:
     st.success("No alert is firing.")
 else:
-    st.dataframe(_firing_table(ctx, firing), hide_index=True, column_config=FIRING_COLUMNS)
+    st.markdown(
+        link_table_markdown(_firing_table(ctx, firing), {"Trend": "Open trend"}),
+        unsafe_allow_html=True,
+    )
+    st.caption(STATE_HELP)
     with st.expander("Acknowledge an alert", icon=":material/task_alt:"):
         _acknowledge_form(ctx, firing)
 

@@ -10,7 +10,7 @@ from dashboard.builders.view import first_value
 from dashboard.context import PageContext, page_context
 from dashboard.data.rules import rule_versions, threshold
 from metrics.catalogue import MetricDefinition
-from metrics.presentation import area_label
+from metrics.presentation import area_label, format_value
 
 BETTER = {"higher": "higher is better", "lower": "lower is better", None: "no good direction"}
 
@@ -32,6 +32,15 @@ def _summary(ctx: PageContext, definitions: list[MetricDefinition]) -> pd.DataFr
     )
 
 
+def thresholds_as_values(rules: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Limits read like the indicator's values (97.0%, never 0.97), as on every other page."""
+    out = rules.copy()
+    for column in ("warning", "critical"):
+        if column in out:
+            out[column] = [format_value(kind, v) for v in out[column]]
+    return out
+
+
 def _details(ctx: PageContext, definition: MetricDefinition) -> None:
     st.markdown(definition.description)
     dims = ", ".join(d.replace("_l1", "").replace("_", " ") for d in definition.dimensions)
@@ -51,7 +60,7 @@ def _details(ctx: PageContext, definition: MetricDefinition) -> None:
         st.caption("No threshold rule: judged by the anomaly detector only.")
     else:
         st.markdown("**Threshold rules** (every version; `in force` marks the one judging today)")
-        st.dataframe(rules, hide_index=True)
+        st.dataframe(thresholds_as_values(rules, definition.kind), hide_index=True)
     st.markdown("**SQL** (runs over the exports; the engine adds slices and days)")
     st.code(definition.sql.strip(), language="sql")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.builders.figures import export_rows_figure
+from dashboard.builders.plain_text import markdown_literal
 from dashboard.context import page_context
 from dashboard.data import queries
 
@@ -13,7 +14,8 @@ st.title("Data freshness and quality")
 fresh = ctx.freshness
 st.caption(
     f"Data as of **{fresh.as_of_text()}** (the latest event in the exports). Days are calendar "
-    f"days in **{fresh.timezone}**. Indicators were computed from `{ctx.meta.get('data_dir', '?')}`"
+    f"days in **{fresh.timezone}**. Indicators were computed from "
+    f"{markdown_literal(ctx.meta.get('data_dir', '?'))}"
     + (f" (store written {ctx.meta['written_at']})." if ctx.meta.get("written_at") else ".")
 )
 if fresh.incomplete_days:
@@ -73,4 +75,4 @@ skipped = [s for s in (ctx.meta.get("skipped_metrics") or "").split(";") if s.st
 if skipped:
     st.subheader("Indicators not computed")
     for item in skipped:
-        st.markdown(f"- {item.strip()}")
+        st.markdown(f"- {markdown_literal(item.strip())}")

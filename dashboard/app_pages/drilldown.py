@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.builders.figures import contribution_figure, heatmap_figure
 from dashboard.builders.periods import period_note, pooled_series_value
+from dashboard.builders.plain_text import markdown_literal as literal
 from dashboard.builders.tables import (
     change_is_material,
     contribution_table,
@@ -96,7 +97,9 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
     st.subheader("What drove the change")
     options = dimensions(definition, view.slice)
     if not options:
-        st.info(f"{sentence(describe_slice(view.slice))} has no finer slices to break down.")
+        st.info(
+            literal(f"{sentence(describe_slice(view.slice))} has no finer slices to break down.")
+        )
         return
     dimension = st.radio(
         "Break down by",
@@ -107,13 +110,13 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
     )
     result = contributors(ctx.store, definition, view.slice, view.day, period, dimension)
     if result.problem:
-        st.info(result.problem)
+        st.info(literal(result.problem))
         return
     kind = definition.kind
     before = result.info.get("parent_baseline_value")
     now = result.info.get("parent_value")
     st.caption(
-        f"{sentence(describe_slice(view.slice))}: {format_value(kind, now)} in the "
+        f"{literal(sentence(describe_slice(view.slice)))}: {format_value(kind, now)} in the "
         f"{PERIODS[period]} to {view.day:%d %b} against {format_value(kind, before)} in the "
         f"{BASELINE_DAYS} days before. Each bar is one slice's part of that change: the "
         "**rate effect** is its own value moving, the **mix effect** its volume moving "
@@ -150,11 +153,12 @@ def _rows(ctx: PageContext, definition: MetricDefinition, view: View) -> None:
         return
     problem = raw_rows.data_folder_problem(ctx.meta.get("data_dir"), source.table)
     if problem:
-        st.info(f"The export rows cannot be shown: {problem}.")
+        st.info(literal(f"The export rows cannot be shown: {problem}."))
         return
     st.caption(
         f"{sentence(source.description)} ({view.day:%d %b %Y}, {ctx.freshness.timezone}), "
-        f"{describe_slice(view.slice)}; read from the exports in {ctx.meta['data_dir']}."
+        f"{literal(describe_slice(view.slice))}; read from the exports in "
+        f"{literal(ctx.meta['data_dir'])}."
     )
     page_key = "drill_rows_page"
     signature = f"{definition.id}|{view.slice}|{view.day}"
@@ -211,7 +215,8 @@ if definition is None:
     st.warning("This indicator is not in the catalogue.")
     st.stop()
 st.caption(
-    f"**{definition.label}**, {describe_slice(view.slice)}. Pick a day (a flagged day from the "
+    f"**{definition.label}**, {literal(describe_slice(view.slice))}. Pick a day (a flagged day "
+    "from the "
     "trend, for example) to see where the indicator moved and why."
 )
 _heatmap(ctx, definition, view.day or ctx.report_day, period)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -11,8 +10,11 @@ import streamlit as st
 from alerts.state.alert_status import FLAG_LABELS
 from alerts.state.status_series import facts_frame, series_flags
 from dashboard.builders.figures import trend_figure
+from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.periods import previous_period, shift_previous
+from dashboard.builders.plain_text import markdown_literal
 from dashboard.builders.status import describe_target
+from dashboard.builders.tables import daily_values_table
 from dashboard.builders.view import View
 from dashboard.context import PageContext, page_context
 from dashboard.data import queries
@@ -24,7 +26,7 @@ from dashboard.view_state import (
     slice_select,
     write_view,
 )
-from metrics.presentation import describe_slice, format_day, format_value, sentence
+from metrics.presentation import describe_slice, format_day, format_value, sentence, view_path
 
 
 def _controls(ctx: PageContext, view: View) -> tuple[View, bool]:
@@ -45,8 +47,7 @@ def _controls(ctx: PageContext, view: View) -> tuple[View, bool]:
 
 
 def _drill_link(view: View, day: date) -> str:
-    params = {**view.to_params(), "day": day.isoformat()}
-    return "drilldown?" + urlencode(params)
+    return view_path(view.metric, view.slice, view.start, view.end, page="drilldown", day=day)
 
 
 def _flag_table(view: View, flags: pd.DataFrame, kind: str) -> None:
@@ -58,21 +59,16 @@ def _flag_table(view: View, flags: pd.DataFrame, kind: str) -> None:
         st.caption("No day in this period is beyond a threshold or outside its expected range.")
         return
     days = pd.to_datetime(flagged["date"]).dt.date
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Day": [format_day(d) for d in days],
-                "Value": [format_value(kind, v) for v in flagged["value"]],
-                "Flagged as": [FLAG_LABELS[f] for f in flagged["flag"]],
-                "What it says": [sentence(n) for n in flagged["note"]],
-                "Drill down": [_drill_link(view, d) for d in days],
-            }
-        ),
-        column_config={
-            "Drill down": st.column_config.LinkColumn("Drill down", display_text="What drove it")
-        },
-        hide_index=True,
+    table = pd.DataFrame(
+        {
+            "Day": [format_day(d) for d in days],
+            "Value": [format_value(kind, v) for v in flagged["value"]],
+            "Flagged as": [FLAG_LABELS[f] for f in flagged["flag"]],
+            "What it says": [sentence(n) for n in flagged["note"]],
+            "Drill down": [_drill_link(view, d) for d in days],
+        }
     )
+    st.markdown(link_table_markdown(table, {"Drill down": "What drove it"}), unsafe_allow_html=True)
 
 
 ctx = page_context()
@@ -84,7 +80,7 @@ write_view(view)
 definition = ctx.definition(view.metric)
 kind = definition.kind if definition else "rate"
 st.caption(
-    f"**{ctx.label(view.metric)}** for **{describe_slice(view.slice)}**, "
+    f"**{ctx.label(view.metric)}** for **{markdown_literal(describe_slice(view.slice))}**, "
     f"{view.start:%d %b %Y} – {view.end:%d %b %Y}. "
     + (definition.description if definition else "")
 )
@@ -134,7 +130,7 @@ else:
     if not flags.empty:
         _flag_table(view, flags, kind)
     with st.expander("Daily values"):
-        st.dataframe(series, hide_index=True)
+        st.dataframe(daily_values_table(series, kind), hide_index=True)
 st.page_link(
     "app_pages/drilldown.py",
     label="Drill down into the last day of this period",

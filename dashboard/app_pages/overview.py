@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.overview_data import (
     SPARK_DAYS,
     headline_card,
     split_firing,
     split_flagged,
 )
+from dashboard.builders.plain_text import markdown_literal
 from dashboard.builders.status import BADGE_COLOR, badge_markdown, describe_target
 from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
@@ -26,6 +27,7 @@ from metrics.presentation import (
     format_value,
     is_missing,
     sentence,
+    view_path,
 )
 
 CARDS_PER_ROW = 4
@@ -50,7 +52,7 @@ def _card(ctx: PageContext, definition, platform: pd.DataFrame, judged: pd.DataF
     day = ctx.report_day
     if definition.id not in ctx.slices:
         st.markdown(f"**{definition.label}**")
-        st.caption(_not_computed_reason(ctx, definition.id))
+        st.caption(markdown_literal(_not_computed_reason(ctx, definition.id)))
         return
     rule = threshold(definition.id, "all", day)
     card = headline_card(
@@ -93,9 +95,7 @@ def _not_computed_reason(ctx: PageContext, metric_id: str) -> str:
 
 
 def _link(metric_id: str, slice_key: str, day: date) -> str:
-    start = (day - timedelta(days=89)).isoformat()
-    params = {"metric": metric_id, "slice": slice_key, "start": start, "end": day.isoformat()}
-    return "indicator?" + urlencode(params)
+    return view_path(metric_id, slice_key, day - timedelta(days=89), day)
 
 
 def _alert_table(ctx: PageContext, frame: pd.DataFrame, value_column: str) -> pd.DataFrame:
@@ -134,11 +134,8 @@ def _show(ctx: PageContext, title: str, frame: pd.DataFrame, value_column: str, 
     if len(frame) > MAX_ROWS:
         st.caption(f"Showing the {MAX_ROWS} most unusual of {len(frame)}.")
         frame = frame.head(MAX_ROWS)
-    st.dataframe(
-        _alert_table(ctx, frame, value_column),
-        hide_index=True,
-        column_config={"Trend": st.column_config.LinkColumn("Trend", display_text="Open trend")},
-    )
+    table = _alert_table(ctx, frame, value_column)
+    st.markdown(link_table_markdown(table, {"Trend": "Open trend"}), unsafe_allow_html=True)
 
 
 def _firing(ctx: PageContext) -> None:

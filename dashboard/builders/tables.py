@@ -1,4 +1,4 @@
-"""Tables shown (and downloaded as CSV) by the drill-down page: pure frame builders."""
+"""Tables shown (and downloaded as CSV) by the Indicator and Drill-down pages: pure builders."""
 
 from __future__ import annotations
 
@@ -11,6 +11,33 @@ from metrics.presentation import describe_slice, format_delta, format_percent, f
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """What the page shows, as UTF-8 CSV (Excel-friendly: no index, ISO dates)."""
     return frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S").encode("utf-8")
+
+
+# What the numerator and denominator of each kind count (a duration's denominator: its cases).
+_PARTS = {
+    "share": ("Numerator", "Denominator"),
+    "rate": ("Events", "Exposure"),
+    "duration": (None, "Cases"),
+    "count": (None, None),
+}
+
+
+def daily_values_table(series: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """One row per day as people read it: the day (no midnight time), the value formatted by
+    its kind, the counts behind it, `n/a` where there is no value (never `None`)."""
+    days = pd.to_datetime(series["date"]).dt.date
+    out = pd.DataFrame({"Day": days.to_numpy()})
+    out["Median" if kind == "duration" else "Value"] = [
+        format_value(kind, v) for v in series["value"]
+    ]
+    if kind == "duration":
+        out["p90"] = [format_value(kind, v) for v in series["p90"]]
+    numerator, denominator = _PARTS.get(kind, (None, None))
+    if numerator:
+        out[numerator] = [format_value("count", v) for v in series["numerator"]]
+    if denominator:
+        out[denominator] = [format_value("count", v) for v in series["denominator"]]
+    return out
 
 
 def grid_table(grid: pd.DataFrame, kind: str, scale: float, days: int) -> pd.DataFrame:

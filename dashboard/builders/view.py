@@ -65,7 +65,10 @@ def parse_view(
     slice_exists: Callable[[str, str], bool] | None = None,
     use_day: bool = False,
 ) -> tuple[View, list[str]]:
-    """The view in `params` (metric id -> label in `metrics`), and a warning per bad value."""
+    """The view in `params` (metric id -> label in `metrics`), and a warning per bad value.
+
+    Warnings are plain text that echo untrusted input: show them through
+    `dashboard.builders.plain_text.markdown_literal`, never as Markdown."""
     warnings: list[str] = []
     view = defaults
 
@@ -84,9 +87,9 @@ def parse_view(
             parse_slice(slice_key)
         except ValueError:
             warnings.append(
-                f"The slice “{_echo(slice_key)}” in the link is not valid (write `all` or "
-                "`dim=value` pairs such as `market=ES,category_l1=toys`); showing the whole "
-                "platform."
+                f"The slice “{_echo(slice_key)}” in the link is not valid (write “all” or "
+                "dimension=value pairs such as “market=ES,category_l1=toys”); showing the "
+                "whole platform."
             )
             view = replace(view, slice="all")
         else:

@@ -165,3 +165,61 @@ def test_every_page_renders_in_chromium(base_url: str) -> None:
             assert word not in text, f"{path or '/'}: {word!r} on the page"
     assert "Page not found" not in texts["overview"]
     assert "market ES" in texts[f"indicator?{LINK}"]  # the deep link's slice is shown
+
+
+EVIL = "slice=market%3D%5BSign%20in%5D(http%3A%2F%2Fevil.example%2F)"
+
+
+@pytest.mark.parametrize("page", ["indicator", "drilldown"])
+def test_a_link_parameter_renders_as_text_not_as_a_link(base_url: str, page: str) -> None:
+    """The issue's attack, rendered by the browser: the warning shows the text, no link."""
+    url = f"{base_url}/{page}?metric=proactive_rate&{EVIL}&day={REPORT_DAY}"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        result = subprocess.run(
+            [CHROMIUM or "chromium", "--headless", *ARGS, "--virtual-time-budget=30000",
+             "--dump-dom", url],
+            capture_output=True, text=True, timeout=180, check=True,
+        )  # fmt: skip
+        assert 'href="http://evil.example' not in result.stdout
+        return
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            tab = browser.new_page()
+            tab.goto(url)
+            alert = tab.locator('[data-testid="stAlertContentWarning"]').filter(has_text="Sign in")
+            alert.first.wait_for(timeout=60_000)
+            shown = alert.first.inner_text().replace("\u2060", "")  # the invisible word joiner
+            assert "market [Sign in](http://evil.example/)" in shown
+            assert tab.locator('a[href*="evil.example"]').count() == 0
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize(
+    ("start", "text", "lands_on", "title"),
+    [
+        ("overview", "Open trend", "/indicator?metric=", "Indicator trend"),
+        ("alerts", "Open trend", "/indicator?metric=", "Indicator trend"),
+        (f"indicator?{LINK}", "What drove it", "/drilldown?metric=", "Drill-down"),
+    ],
+)
+def test_table_links_open_on_the_first_click_in_the_same_tab(
+    base_url: str, start: str, text: str, lands_on: str, title: str
+) -> None:
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            tab = browser.new_page(viewport={"width": 1400, "height": 2400})
+            tab.goto(f"{base_url}/{start}")
+            link = tab.get_by_role("link", name=text).first
+            link.wait_for(timeout=60_000)
+            link.click()  # one click
+            tab.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+            assert lands_on in tab.url
+            assert len(tab.context.pages) == 1  # no new tab
+        finally:
+            browser.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -16,6 +19,7 @@ from tests.dashboard_fixtures import (
     REPORT_DAY,
     build_empty_store,
     build_store,
+    markdown_table,
     write_rows_exports,
 )
 
@@ -77,6 +81,11 @@ def all_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+def rendered_text(source: str) -> str:
+    """The text a Markdown renderer makes of `source` if it is only escapes and entities."""
+    return html.unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", source))
+
+
 # Overview
 
 
@@ -95,7 +104,10 @@ def test_overview_shows_headline_cards_status_and_firing(store: MetricStore) -> 
     assert ":red-badge[Critical]" in text  # proactive_rate is below its critical threshold
     assert "Started firing since yesterday (1)" in text
     assert "Still firing (1)" in text
-    assert "Not computed: needs the appeals export." in text
+    assert "Not computed: needs the appeals export." in rendered_text(text)
+    # "Open trend" opens the alert's trend in this tab on the first click (a same-tab link)
+    assert 'href="indicator?metric=proactive_rate&amp;slice=market%3DES&amp;start=' in text
+    assert '" target="_self">Open trend</a>' in text
 
 
 def test_overview_falls_back_to_detector_flags_without_alert_runs(
@@ -107,8 +119,8 @@ def test_overview_falls_back_to_detector_flags_without_alert_runs(
     text = all_text(at)
     assert "Still firing" in text
     assert "No alert run has evaluated this store yet" in text
-    tables = [df.value for df in at.dataframe]
-    assert any("market ES" in set(t["Slice"]) for t in tables)
+    tables = [t for t in texts(at, "markdown") if t.startswith("| Indicator | Slice |")]
+    assert any("| market ES |" in t for t in tables)
 
 
 def test_a_new_compute_shows_without_restart(store: MetricStore) -> None:
@@ -147,12 +159,29 @@ def test_indicator_deep_link_reopens_exactly_that_view(store: MetricStore) -> No
     assert at.get("plotly_chart")
     # The flag table lists what the chart marks: the planted drop beyond the critical
     # threshold, and the fixture's noisy days below the 97.0% warning that the rules judge.
-    table = at.dataframe[0].value
+    source = next(t for t in texts(at, "markdown") if t.startswith("| Day | Value |"))
+    table = markdown_table(source)
     assert f"Flagged days ({len(table)})" in all_text(at)
     incident = table[table["Day"].isin(["Sat 28 Mar 2026", "Sun 29 Mar 2026"])]
     assert list(incident["Flagged as"]) == ["Beyond threshold"] * 2
     assert all("below the critical threshold 95.0%" in t for t in incident["What it says"])
     assert set(table["Flagged as"]) <= {"Beyond threshold", "Outside expected range"}
+
+
+def test_indicator_tables_read_as_the_rest_of_the_product(store: MetricStore) -> None:
+    at = open_page("indicator", LINK)
+    # "What drove it" opens the drill-down of that day in this tab, on the first click
+    flagged = next(t for t in texts(at, "markdown") if t.startswith("| Day | Value |"))
+    links = re.findall(r'<a href="([^"]+)" target="_self">What drove it</a>', flagged)
+    assert len(links) == len(markdown_table(flagged)) > 2  # one per day the chart marks
+    assert all(html.unescape(h).startswith("drilldown?metric=proactive_rate&slice=market%3DES&")
+               for h in links)  # fmt: skip
+    # daily values: days without midnight times, values by kind, n/a instead of None
+    daily = at.dataframe[0].value
+    assert list(daily.columns) == ["Day", "Value", "Numerator", "Denominator"]
+    assert all(type(d) is dt.date for d in daily["Day"])
+    assert all(v.endswith("%") or v == "n/a" for v in daily["Value"])
+    assert not daily.isna().any().any()
 
 
 def test_page_parameter_opens_the_named_page(store: MetricStore) -> None:
@@ -186,6 +215,30 @@ def test_bad_link_parameters_warn_and_fall_back(
     if expected is not None:
         assert shown == expected
     assert at.get("plotly_chart")  # a sensible default view, not an error page
+
+
+# What the issue's attacker put in a link: `?slice=market%3D%5BSign%20in%5D(http%3A%2F%2Fevil...`
+EVIL_SLICE = "market=[Sign in](http://evil.example/)"
+# Markdown punctuation that is not backslash-escaped (entities such as `&lt;` are fine).
+UNESCAPED = re.compile(r"(?<!\\)[\[\]()!`*_<>:]")
+
+
+@pytest.mark.parametrize("page", ["indicator", "drilldown"])
+def test_a_link_parameter_is_shown_as_plain_text_never_markdown(
+    store: MetricStore, page: str
+) -> None:
+    at = open_page(page, {**LINK, "slice": EVIL_SLICE, "day": REPORT_DAY.isoformat()})
+    warnings = [w for w in texts(at, "warning") if "Sign in" in w]
+    assert len(warnings) == 1, texts(at, "warning")
+    source = warnings[0]
+    assert UNESCAPED.search(source) is None, source  # no link, image or directive syntax left
+    text = rendered_text(source)
+    assert "://evil" not in text  # nor a bare URL that GFM would turn into a link...
+    # ... yet it reads as the link had it (the word joiner breaking the URL is invisible)
+    assert "market [Sign in](http://evil.example/)" in text.replace("\u2060", "")
+    assert param(at, "slice") == "all"  # and the page falls back to the whole platform
+    for element in ("markdown", "caption", "info", "title", "subheader"):
+        assert not any("evil.example" in t for t in texts(at, element)), element
 
 
 def test_widgets_write_the_view_back_to_the_url(store: MetricStore) -> None:
@@ -247,8 +300,14 @@ def test_alerts_page_lists_firing_history_and_silences(store: MetricStore) -> No
     assert texts(at, "title") == ["Alerts"]
     text = all_text(at)
     assert "Firing now (2)" in text and "Silences in force (1)" in text
-    firing = at.dataframe[0].value
-    assert set(firing["Indicator"]) == {"Proactive detection share", "Complaint rate"}
+    firing = next(t for t in texts(at, "markdown") if t.startswith("| Indicator | Slice |"))
+    rows = firing.splitlines()[2:]
+    assert len(rows) == 2
+    assert {r.split(" | ")[0].strip("| ") for r in rows} == {
+        "Proactive detection share",
+        "Complaint rate",
+    }
+    assert all('target="_self">Open trend</a>' in r for r in rows)
 
 
 def test_acknowledge_needs_an_author_then_is_written(store: MetricStore) -> None:
@@ -327,6 +386,9 @@ def test_catalogue_shows_every_definition_sql_and_thresholds(store: MetricStore)
     assert len(at.code) == 19 and "SELECT" in at.code[0].value.upper()
     row = summary[summary["Id"] == "proactive_rate"].iloc[0]
     assert row["Owner area"] == "Detection" and "97.0%" in row["Platform threshold"]
+    rules = at.dataframe[1].value  # sla_compliance's rule versions, opened by the link
+    assert {"warning", "critical"} <= set(rules.columns)
+    assert all(str(v).endswith("%") or v == "n/a" for v in [*rules["warning"], *rules["critical"]])
 
 
 # Nothing to show

@@ -1,0 +1,47 @@
+"""A small table whose links open on the first click, in the same tab.
+
+`st.dataframe`'s LinkColumn selects the cell on the first click and opens the link in a new
+tab on the second. Streamlit's Markdown keeps an `<a>`'s own `target`, so a GFM table with
+`<a target="_self">` cells navigates in place on one click (checked in Chromium by
+tests/dashboard/test_browser_smoke.py). Every other cell goes through `markdown_literal`, so
+the raw HTML this needs (`unsafe_allow_html`) carries no text from the data as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+
+import pandas as pd
+
+from dashboard.builders.plain_text import markdown_literal
+from metrics.presentation import MISSING, is_missing
+
+
+def link_html(href: str, text: str) -> str:
+    """One same-tab link; `href` is a relative dashboard path built by metrics.presentation."""
+    return f'<a href="{escape(href, quote=True)}" target="_self">{escape(text)}</a>'
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, str):
+        return markdown_literal(value) if value else ""
+    if is_missing(value):
+        return MISSING
+    return markdown_literal(value)
+
+
+def link_table_markdown(frame: pd.DataFrame, links: Mapping[str, str]) -> str:
+    """GFM table source for `frame`; `links` maps a column of hrefs to its link text."""
+    columns = list(frame.columns)
+    lines = [
+        "| " + " | ".join(markdown_literal(c) for c in columns) + " |",
+        "| " + " | ".join("---" for _ in columns) + " |",
+    ]
+    for row in frame.itertuples(index=False):
+        cells = [
+            link_html(str(value), links[column]) if column in links and value else _cell(value)
+            for column, value in zip(columns, row, strict=True)
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
