@@ -9,12 +9,12 @@ import streamlit as st
 
 from alerts.state.alert_status import FLAG_LABELS
 from alerts.state.status_series import facts_frame, series_flags
-from dashboard.builders.figures import trend_figure
 from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.periods import previous_period, shift_previous
 from dashboard.builders.plain_text import markdown_literal
 from dashboard.builders.status import describe_target
 from dashboard.builders.tables import daily_values_table
+from dashboard.builders.trend_figure import trend_figure
 from dashboard.builders.view import View
 from dashboard.context import PageContext, page_context
 from dashboard.data import queries

@@ -13,7 +13,7 @@ import pytest
 
 from alerts.state.alert_status import detector_verdict, threshold_status
 from alerts.state.status_series import facts_frame, series_flags
-from dashboard.builders.figures import contribution_figure, heatmap_figure, trend_figure
+from dashboard.builders.figures import contribution_figure, heatmap_figure
 from dashboard.builders.overview_data import split_firing, split_flagged
 from dashboard.builders.periods import (
     pooled_series_value,
@@ -23,6 +23,7 @@ from dashboard.builders.periods import (
 )
 from dashboard.builders.status import Status, describe_target, tile_status
 from dashboard.builders.tables import to_csv_bytes
+from dashboard.builders.trend_figure import trend_figure
 from dashboard.builders.view import View, parse_view
 from dashboard.data.freshness import compute_freshness, end_of_day_utc
 from dashboard.data.raw_rows import ROW_SOURCES, build_query
