@@ -36,6 +36,9 @@ class MetricDefinition(BaseModel):
     description: str
     kind: Literal["share", "rate", "count", "duration"]
     unit: str
+    # What one case of the denominator is, singular ("appeal"), so a value can be shown with
+    # the count behind it ("33.3% of 3 appeals"); wording only, not part of the fingerprint.
+    case_noun: str = "case"
     scale: float = Field(gt=0)
     better: Literal["higher", "lower"] | None
     headline: bool = False
@@ -71,7 +74,7 @@ class MetricDefinition(BaseModel):
     @property
     def fingerprint(self) -> str:
         """Changes when the definition or its SQL changes: logged with every evaluation."""
-        text = self.model_dump_json(exclude={"sql"}) + self.sql
+        text = self.model_dump_json(exclude={"sql", "case_noun"}) + self.sql
         return f"v{self.version}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 

@@ -244,3 +244,18 @@ def write_rows_exports(data_dir: Path, removed: int = 120) -> Path:
     complaints = [{"received_at": start + dt.timedelta(hours=1), "decided_at": None,
                    "outcome": None, "complainant_informed_at": None}]  # fmt: skip
     return write_exports(data_dir, listings=listings, complaints=complaints)
+
+
+def markdown_table(source: str) -> pd.DataFrame:
+    """A table the pages render as Markdown (`link_table_markdown`) read back as the reader
+    sees it: escapes and entities undone, a link cell reduced to its text."""
+    import html
+    import re
+
+    def cell(text: str) -> str:
+        text = re.sub(r"<a [^>]*>(.*?)</a>", r"\1", text.strip())
+        return html.unescape(re.sub(r"\\(.)", r"\1", text)).replace("\u2060", "")
+
+    lines = [line for line in source.splitlines() if line.startswith("|")]
+    rows = [[cell(c) for c in re.split(r"(?<!\\)\|", line)[1:-1]] for line in lines]
+    return pd.DataFrame(rows[2:], columns=rows[0])

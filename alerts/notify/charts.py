@@ -1,8 +1,10 @@
 """The PNG chart of one alert for the digest email (pure: a frame in, PNG bytes out).
 
-History (~60 days) as a line, the detector's expected value and band, the warning/critical
-thresholds in force each day (step lines, so a threshold change shows), flagged days as red
-markers and the as-of day highlighted. Rendered at 2x for sharp display at 560 px wide.
+History (~60 days) as a line, the detector's expected value and the band where it is drawn,
+the warning/critical thresholds in force each day (step lines, so a threshold change shows),
+the flagged days marked by why they are flagged (`alert_status.day_flag`: beyond a threshold,
+outside the expected range, part of a sustained shift; the legend says which) and the as-of
+day highlighted. Rendered at 2x for sharp display at 560 px wide.
 """
 
 from __future__ import annotations
@@ -19,9 +21,20 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from alerts.state.alert_status import FLAG_LABELS  # noqa: E402
+
 WIDTH_PX, HEIGHT_PX, SCALE = 560, 220, 2
 INK, BAND, EXPECTED = "#1f2937", "#dbeafe", "#2563eb"
 WARNING, CRITICAL, FLAG = "#d97706", "#dc2626", "#dc2626"
+# marker, filled: the same shapes as the dashboard trend (x outside the range, diamond beyond a
+# threshold, open circle for a day that only counts as part of a sustained shift).
+LEGEND_COLUMNS = 4
+UNJUDGED = "#9ca3af"
+FLAG_MARKERS = {
+    "beyond_threshold": ("D", True),
+    "outside_range": ("X", True),
+    "shift": ("o", False),
+}
 
 
 def value_formatter(kind: str) -> FuncFormatter:
@@ -33,7 +46,8 @@ def value_formatter(kind: str) -> FuncFormatter:
 
 
 def render_chart(history: pd.DataFrame, kind: str, as_of: date) -> bytes:
-    """history: date, value, expected, lower, upper, warning, critical, flagged (any may be NaN)."""
+    """history: date, value, expected, lower, upper, warning, critical (any may be NaN) and
+    flag (None or a key of FLAG_LABELS); lower/upper are NaN where no band is drawn."""
     frame = history.sort_values("date").copy()
     frame["date"] = pd.to_datetime(frame["date"])
     fig, ax = plt.subplots(figsize=(WIDTH_PX / 100, HEIGHT_PX / 100), dpi=100 * SCALE)
@@ -50,18 +64,19 @@ def render_chart(history: pd.DataFrame, kind: str, as_of: date) -> bytes:
         ax.grid(axis="y", color="#e5e7eb", linewidth=0.6)
         ax.set_axisbelow(True)
         handles, labels = ax.get_legend_handles_labels()
+        rows = -(-len(handles) // LEGEND_COLUMNS)
         if handles:
             ax.legend(
                 handles,
                 labels,
                 fontsize=6.5,
                 frameon=False,
-                ncol=len(handles),
-                loc="upper left",
-                bbox_to_anchor=(0, 1.16),
+                ncol=min(len(handles), LEGEND_COLUMNS),
+                loc="lower left",
+                bbox_to_anchor=(0, 1.0),
                 handlelength=1.6,
             )
-        fig.subplots_adjust(left=0.09, right=0.985, top=0.86, bottom=0.12)
+        fig.subplots_adjust(left=0.09, right=0.985, top=0.88 - 0.07 * rows, bottom=0.12)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", metadata={"Software": None})
         return buffer.getvalue()
@@ -71,14 +86,16 @@ def render_chart(history: pd.DataFrame, kind: str, as_of: date) -> bytes:
 
 def _draw(ax: plt.Axes, frame: pd.DataFrame, as_of: pd.Timestamp) -> None:
     x = frame["date"]
-    if frame[["lower", "upper"]].notna().any().all():
+    drawn = frame["lower"].notna() & frame["upper"].notna()
+    if drawn.any():
         ax.fill_between(
             x,
-            frame["lower"],
-            frame["upper"],
+            frame["lower"].fillna(0.0),
+            frame["upper"].fillna(0.0),
+            where=drawn.to_numpy(),
             color=BAND,
             linewidth=0,
-            label="band",
+            label="expected range",
             step=None,
         )
     if frame["expected"].notna().any():
@@ -107,18 +124,27 @@ def _draw(ax: plt.Axes, frame: pd.DataFrame, as_of: pd.Timestamp) -> None:
     ax.plot(
         x, frame["value"], color=INK, linewidth=1.4, label="observed", marker="o", markersize=1.8
     )
-    flagged = frame[frame["flagged"].fillna(False).astype(bool) & frame["value"].notna()]
-    if not flagged.empty:
+    for flag, (marker, filled) in FLAG_MARKERS.items():
+        days = frame[(frame["flag"] == flag) & frame["value"].notna()]
+        if days.empty:
+            continue
         ax.scatter(
-            flagged["date"],
-            flagged["value"],
-            s=22,
-            color=FLAG,
+            days["date"],
+            days["value"],
+            s=26,
+            marker=marker,
+            color=FLAG if filled else "white",
             zorder=5,
-            edgecolors="white",
-            linewidths=0.6,
-            label="flagged",
+            edgecolors="white" if filled else FLAG,
+            linewidths=0.6 if filled else 1.1,
+            label=FLAG_LABELS[flag].lower(),
         )
+    if "unjudged_breach" in frame:
+        few = frame[frame["unjudged_breach"].fillna(False).astype(bool) & frame["value"].notna()]
+        if not few.empty:
+            ax.scatter(few["date"], few["value"], s=22, marker="s", color="white", zorder=4,
+                       edgecolors=UNJUDGED, linewidths=1.0,
+                       label="too few cases to judge")  # fmt: skip
     # matplotlib's date converter takes timestamps; its stubs only say float.
     ax.axvline(as_of, color="#6b7280", linewidth=0.7, linestyle=":")  # type: ignore[arg-type]
     _fit_y(ax, frame)

@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import duckdb
 
+from alerts.notify.card_lines import RuleLine, alert_lifecycle, build_line, rule_label
+from alerts.notify.chart_data import chart_window
 from alerts.notify.digest_details import ContributorsFn, add_details
 from alerts.notify.due_items import Item
 from alerts.notify.routing import recipients
-from alerts.rules.observations import ANOMALY_RULE, market_of
+from alerts.rules.observations import market_of
 from alerts.rules.rulebook import RuleBook
 from alerts.state.evaluation import Evaluation
-from metrics.catalogue import Catalogue, MetricDefinition
+from alerts.state.status_data import day_facts
+from metrics.catalogue import Catalogue
 from metrics.presentation import (
     area_label,
     deep_link,
@@ -35,8 +38,9 @@ log = logging.getLogger(__name__)
 
 SeriesKey = tuple[str, str]
 EVENT_ORDER = {"escalated": 0, "new": 1, "reminder": 2, "resolved": 3}
-EVENT_LABEL = {"new": "New", "escalated": "Escalated", "reminder": "Still firing",
-               "resolved": "Resolved"}  # fmt: skip
+# The summary counts alerts by the state word the cards and the Alerts page show.
+STATE_ORDER = ("escalated", "new", "still firing", "pending", "recovering", "no data",
+               "resolved")  # fmt: skip
 SEVERITY_ORDER = {"critical": 0, "warning": 1, None: 2}
 
 
@@ -51,28 +55,13 @@ class SeriesView:
     area: str
     market: str | None
     fingerprint: str
-    observed: str
+    today: str  # the as-of day's value, always labelled as today's
     link: str
     chart_cid: str
     # The day the contributors explain: the last breached day (the as-of day while breached).
     focus_day: date
     chart_png: bytes = b""
     contributors: list[dict] = field(default_factory=list)
-
-
-@dataclass
-class RuleLine:
-    rule_id: str
-    rule_label: str
-    rule_version: str
-    event: str
-    event_label: str
-    severity: str | None
-    comparison: str
-    firing_since: date | None
-    data_status: str | None
-    acknowledged: dict | None
-    recovering: bool = False
 
 
 @dataclass
@@ -108,6 +97,7 @@ class StillFiring:
     severity: str | None
     firing_since: date | None
     link: str
+    state_label: str = ""
 
 
 @dataclass
@@ -121,6 +111,12 @@ class Digest:
     items: list[Item]
     content_key: str
     dashboard_url: str | None
+
+    @property
+    def state_counts(self) -> dict[str, int]:
+        """Alerts in this digest per state word (cards' lines), in STATE_ORDER."""
+        words = [line.state.word for g in self.groups for c in g.cards for line in c.lines]
+        return {w: words.count(w) for w in STATE_ORDER if w in words}
 
     @property
     def compact_cards(self) -> int:
@@ -154,6 +150,15 @@ def build_digests(
     as_of = evaluation.as_of
     series = {(i.key[0], i.key[1]) for i in items}
     views = {s: _series_view(s, evaluation, catalogue, config) for s in sorted(series)}
+    breaches = day_facts(
+        con,
+        [
+            (k[0], k[1], st.last_breach)
+            for k, st in evaluation.states.items()
+            if (k[0], k[1]) in series and st.last_breach is not None
+        ],
+        rulebook,
+    )
     generated = format_time(now, config.zone)
     by_person: dict[str, list[Item]] = {}
     for item in items:
@@ -168,7 +173,7 @@ def build_digests(
                 recipient=person,
                 run_date=as_of,
                 generated=generated,
-                groups=_groups(mine, views, evaluation, catalogue),
+                groups=_groups(mine, views, evaluation, catalogue, breaches),
                 counts=counts,
                 still_firing=_still_firing(person, mine, evaluation, catalogue, config),
                 items=mine,
@@ -194,10 +199,6 @@ def _choose_detailed(digests: list[Digest], limit: int) -> set[SeriesKey]:
     return chosen
 
 
-def rule_label(rule_id: str) -> str:
-    return "Statistical detector" if rule_id == ANOMALY_RULE else f"Threshold {rule_id}"
-
-
 def _series_view(
     s: SeriesKey, evaluation: Evaluation, catalogue: Catalogue, config: Settings
 ) -> SeriesView:
@@ -206,7 +207,7 @@ def _series_view(
     contexts = [c for k, c in sorted(evaluation.context.items()) if k[:2] == s]
     observed = next((c.get("observed") for c in contexts if c.get("observed") is not None), None)
     as_of = evaluation.as_of
-    start = as_of - timedelta(days=config.digest.chart_days - 1)
+    start, _ = chart_window(as_of, config.digest.chart_days)
     cid = hashlib.sha256(f"{metric_id}|{slice_key}".encode()).hexdigest()[:16]
     breached = [
         st.last_breach
@@ -223,56 +224,11 @@ def _series_view(
         area=definition.owner_area,
         market=market_of(slice_key),
         fingerprint=definition.fingerprint,
-        observed=format_value(definition.kind, observed),
+        today=format_value(definition.kind, observed),
         link=deep_link(config.dashboard_url, metric_id, slice_key, start, as_of),
         chart_cid=f"chart-{cid}@govkpi",
         focus_day=min(max(breached), as_of) if breached else as_of,
     )
-
-
-def _line(item: Item, evaluation: Evaluation, definition: MetricDefinition) -> RuleLine:
-    state, ctx = evaluation.states[item.key], evaluation.context[item.key]
-    status = ctx.get("data_status")
-    return RuleLine(
-        rule_id=item.key[2],
-        rule_label=rule_label(item.key[2]),
-        rule_version=str(ctx.get("rule_version") or ""),
-        event=item.event,
-        event_label=EVENT_LABEL[item.event],
-        severity=item.severity,
-        comparison=_comparison(definition, ctx),
-        firing_since=item.episode,
-        data_status=None if state.state != "no_data" else _why_no_data(status),
-        acknowledged=item.acknowledged,
-        recovering=state.state == "recovering",
-    )
-
-
-def _why_no_data(status: object) -> str:
-    text = str(status or "")
-    if not text or text.startswith("no value"):
-        return "the slice has no value that day (no cases)"
-    return text
-
-
-def _comparison(definition: MetricDefinition, ctx: dict) -> str:
-    fmt = definition.kind
-    if ctx.get("rule_kind") == "threshold":
-        side = str(ctx.get("side") or "")
-        if side not in ("above", "below"):
-            side = "below" if definition.better == "higher" else "above"
-        parts = [
-            f"{name} {side} {format_value(fmt, ctx.get(name))}"
-            for name in ("warning", "critical")
-            if ctx.get(name) is not None
-        ]
-        return "; ".join(parts) or "threshold in force"
-    if ctx.get("expected") is None:
-        return "no expected value"
-    band = ""
-    if ctx.get("lower") is not None and ctx.get("upper") is not None:
-        band = f" (band {format_value(fmt, ctx['lower'])} to {format_value(fmt, ctx['upper'])})"
-    return f"expected {format_value(fmt, ctx['expected'])}{band}"
 
 
 def _groups(
@@ -280,6 +236,7 @@ def _groups(
     views: dict[SeriesKey, SeriesView],
     evaluation: Evaluation,
     catalogue: Catalogue,
+    breaches: dict[tuple[str, str, date], dict],
 ) -> list[Group]:
     cards: dict[SeriesKey, Card] = {}
     for item in sorted(
@@ -287,7 +244,19 @@ def _groups(
     ):
         s = (item.key[0], item.key[1])
         card = cards.setdefault(s, Card(views[s], []))
-        card.lines.append(_line(item, evaluation, catalogue.metrics[s[0]]))
+        state = evaluation.states[item.key]
+        facts = breaches.get((s[0], s[1], state.last_breach), {}) if state.last_breach else {}
+        card.lines.append(
+            build_line(
+                item,
+                state,
+                evaluation.previous.get(item.key),
+                evaluation.context[item.key],
+                facts,
+                catalogue.metrics[s[0]],
+                evaluation.as_of,
+            )
+        )
     grouped: dict[tuple[str, str], list[Card]] = {}
     for card in cards.values():
         grouped.setdefault((card.series.area, card.series.market or ""), []).append(card)
@@ -319,8 +288,9 @@ def _still_firing(
         people = recipients(config, definition.owner_area, market_of(key[1]))
         if person.lower() not in (p.lower() for p in people):
             continue
-        start = evaluation.as_of - timedelta(days=config.digest.chart_days - 1)
+        start, _ = chart_window(evaluation.as_of, config.digest.chart_days)
         link = deep_link(config.dashboard_url, key[0], key[1], start, evaluation.as_of)
+        word = alert_lifecycle(state, evaluation.previous.get(key), evaluation.as_of)
         out.append(
             StillFiring(
                 label=definition.label,
@@ -330,6 +300,7 @@ def _still_firing(
                 severity=state.severity,
                 firing_since=state.firing_since,
                 link=link,
+                state_label=word.label,
             )
         )
     return out

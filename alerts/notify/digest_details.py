@@ -45,7 +45,8 @@ def add_details(
     if not views:
         return
     keys = [(v.metric_id, v.slice) for v in views]
-    histories = chart_history(con, keys, as_of, config.digest.chart_days, rulebook)
+    kinds = {m.id: (m.kind, m.case_noun) for m in catalogue.metrics.values()}
+    histories = chart_history(con, keys, as_of, config.digest.chart_days, rulebook, kinds)
     for view, key in zip(views, keys, strict=True):
         view.chart_png = render_chart(histories[key], view.kind, as_of)
     if config.digest.contributors:

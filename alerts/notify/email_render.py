@@ -43,19 +43,26 @@ def message_id_for(recipient: str, run_date: object, content_key: str, sender: s
     return f"<govkpi.{digest[:32]}@{domain}>"
 
 
+# Badge colours of the summary, per state word (the words of the cards and the Alerts page).
+SUMMARY_COLOURS = {
+    "escalated": ("#fee2e2", "#b91c1c"),
+    "new": ("#fef3c7", "#92400e"),
+    "still firing": ("#e5e7eb", "#1f2937"),
+    "pending": ("#e5e7eb", "#1f2937"),
+    "recovering": ("#dbeafe", "#1e40af"),
+    "no data": ("#e5e7eb", "#1f2937"),
+    "resolved": ("#dcfce7", "#15803d"),
+}
+
+
 def summary(digest: Digest) -> list[dict[str, str]]:
-    c = digest.counts
     parts = []
-    if c.get("escalated"):
-        parts.append({"text": f"{c['escalated']} escalated", "bg": "#fee2e2", "fg": "#b91c1c"})
-    if c.get("new"):
-        parts.append({"text": f"{c['new']} new", "bg": "#fef3c7", "fg": "#92400e"})
-    if c.get("reminder"):
-        parts.append({"text": f"{c['reminder']} still firing", "bg": "#e5e7eb", "fg": "#1f2937"})
-    if c.get("resolved"):
-        parts.append({"text": f"{c['resolved']} resolved", "bg": "#dcfce7", "fg": "#15803d"})
-    if c.get("critical"):
-        parts.append({"text": f"{c['critical']} critical", "bg": "#b91c1c", "fg": "#ffffff"})
+    for word, count in digest.state_counts.items():
+        bg, fg = SUMMARY_COLOURS[word]
+        parts.append({"text": f"{count} {word}", "bg": bg, "fg": fg})
+    critical = digest.counts.get("critical", 0)
+    if critical:
+        parts.append({"text": f"{critical} critical", "bg": "#b91c1c", "fg": "#ffffff"})
     return parts
 
 

@@ -116,12 +116,16 @@ def _columns_of(table: str) -> list[str]:
 
 def firing_alerts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Alerts currently firing (incl. recovering, or held by missing data), worst first,
-    with the acknowledgement of the current episode when there is one."""
+    with the acknowledgement of the current episode when there is one and the severity
+    logged for the day before (`severity_before`: whether it escalated today)."""
     if not has_table(con, "alert_state"):
-        return pd.DataFrame(columns=[*STATE_COLUMNS, "acknowledged_by", "ack_note", "ack_at"])
+        return pd.DataFrame(
+            columns=[*STATE_COLUMNS, "acknowledged_by", "ack_note", "ack_at", "severity_before"]
+        )
     return con.execute(
         """
-        SELECT s.*, a.author AS acknowledged_by, a.note AS ack_note, a.acknowledged_at AS ack_at
+        SELECT s.*, a.author AS acknowledged_by, a.note AS ack_note, a.acknowledged_at AS ack_at,
+               p.severity AS severity_before
         FROM alert_state AS s
         LEFT JOIN (
             SELECT * FROM acknowledgements
@@ -130,6 +134,15 @@ def firing_alerts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ) AS a
           ON a.metric_id = s.metric_id AND a.slice = s.slice AND a.rule_id = s.rule_id
          AND a.episode = s.firing_since
+        LEFT JOIN (
+            -- the severity logged for the day before: says whether the alert escalated today
+            SELECT metric_id, slice, rule_id, date, severity FROM alert_evaluations
+            WHERE date = (SELECT max(as_of) FROM alert_state) - INTERVAL 1 DAY
+            QUALIFY row_number() OVER (
+                PARTITION BY metric_id, slice, rule_id ORDER BY evaluated_at DESC) = 1
+        ) AS p
+          ON p.metric_id = s.metric_id AND p.slice = s.slice AND p.rule_id = s.rule_id
+         AND p.date = s.as_of - INTERVAL 1 DAY
         WHERE s.state IN ('firing', 'recovering')
            OR (s.state = 'no_data' AND s.held_state IN ('firing', 'recovering'))
         ORDER BY s.severity = 'critical' DESC, s.firing_since, s.metric_id, s.slice, s.rule_id

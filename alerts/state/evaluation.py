@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
@@ -45,6 +45,8 @@ class Evaluation:
     states: dict[Key, AlertState]
     context: dict[Key, dict]  # the as-of day's observation (value, band, threshold, versions)
     log_rows: list[dict]
+    # The state after the day before as-of: says whether a firing alert escalated today.
+    previous: dict[Key, AlertState] = field(default_factory=dict)
 
 
 def evaluate(
@@ -107,6 +109,8 @@ def evaluate(
                 export_gap=row["verdict"] == "no_data" and not status.startswith("no value"),
             )
             before = state.state
+            if day == as_of:
+                result.previous[key] = state
             state = step(state, observation, day, policy)
             ctx = {c: _clean(row.get(c)) for c in _CONTEXT}
             result.log_rows.append(

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from alerts.state import alert_store
+from alerts.state.alert_status import ledger_lifecycle
+from dashboard.builders.alert_rows import breach_requests, firing_rows
 from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.plain_text import markdown_literal
 from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
 from metrics.errors import UserError
-from metrics.presentation import describe_slice, format_value, view_path
+from metrics.presentation import describe_slice, format_day, format_value, view_path
 
 FLASH = "alerts_flash"
 
@@ -30,40 +32,31 @@ def _trend_link(ctx: PageContext, metric_id: str, slice_key: str) -> str:
 
 def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
     firing = firing.reset_index(drop=True)
-    kinds = [_kind(ctx, m) for m in firing["metric_id"]]
-    return pd.DataFrame(
-        {
-            "Indicator": [ctx.label(m) for m in firing["metric_id"]],
-            "Slice": [describe_slice(s) for s in firing["slice"]],
-            "Trend": [
-                _trend_link(ctx, m, s)
-                for m, s in zip(firing["metric_id"], firing["slice"], strict=True)
-            ],
-            "Severity": firing["severity"].fillna(""),
-            "State": firing["state"],
-            "Firing since": pd.to_datetime(firing["firing_since"]).dt.date,
-            "Last value": [
-                format_value(k, v) for v, k in zip(firing["observed"], kinds, strict=True)
-            ],
-            "Acknowledged by": firing["acknowledged_by"].fillna(""),
-            "Rule": firing["rule_id"],
-        }
-    )
+    facts = alert_access.breach_facts(ctx.store, breach_requests(firing))
+    table = firing_rows(firing, facts, ctx.definition)
+    links = [
+        _trend_link(ctx, m, s) for m, s in zip(firing["metric_id"], firing["slice"], strict=True)
+    ]
+    table.insert(2, "Trend", links)
+    return table
 
 
 # The table is Markdown (its links open in place), so the column help is a caption below it.
 STATE_HELP = (
-    "State: firing; recovering (good again, not yet for long enough); no_data (the latest day "
-    "is missing or incomplete: the alert stays as it was until data arrives). Rule: a "
+    "State: new (started firing today); still firing; escalated (worse than yesterday); "
+    "recovering (good again, not yet for long enough); no data (the latest day is missing or "
+    "incomplete: the alert stays as it was until data arrives). The digest email uses the same "
+    "words. Last breach: the last day that breached, its value and what it breached. Rule: a "
     "threshold rule id, or “anomaly” for the statistical detector."
 )
 
 
 def _alert_label(ctx: PageContext, row: pd.Series) -> str:
-    since = pd.Timestamp(row["firing_since"]).date() if pd.notna(row["firing_since"]) else "?"
+    since = pd.Timestamp(row["firing_since"]).date() if pd.notna(row["firing_since"]) else None
+    state = ledger_lifecycle(row, pd.Timestamp(row["as_of"]).date())
     return (
         f"{ctx.label(row['metric_id'])} · {describe_slice(row['slice'])} · "
-        f"{row['severity'] or row['state']} since {since} (rule {row['rule_id']})"
+        f"{state.label} since {format_day(since)} (rule {row['rule_id']})"
     )
 
 
@@ -97,26 +90,48 @@ def _acknowledge_form(ctx: PageContext, firing: pd.DataFrame) -> None:
     st.rerun()
 
 
+def silence_problems(metric_pattern: str, slice_pattern: str, until: object, author: str,
+                     reason: str) -> list[str]:  # fmt: skip
+    """What keeps a silence from being added. There is no default matcher: a silence of every
+    alert for a week must be asked for, never left in place by a click."""
+    problems = []
+    if not metric_pattern.strip() and not slice_pattern.strip():
+        problems.append(
+            "Choose what to silence: an indicator pattern, a slice pattern or both "
+            "(type `*` in one of them to match every alert on purpose)."
+        )
+    if until is None:
+        problems.append("Choose the last day of the silence.")
+    if not author.strip() or not reason.strip():
+        problems.append("Please give your name and a reason.")
+    return problems
+
+
 def _silence_form(ctx: PageContext) -> None:
+    today = datetime.now(UTC).date()
     with st.form("silence", clear_on_submit=False):
         st.caption(
             "A silence stops notifications (not evaluation) for every alert whose indicator "
-            "and slice match the patterns, until the end of the chosen day."
+            "and slice match the patterns, until the end of the chosen day. A pattern left "
+            "empty matches everything, so at least one must be given."
         )
         left, right = st.columns(2)
         metric_pattern = left.text_input(
             "Indicator pattern",
-            value="*",
             key="sil_metric",
+            placeholder="e.g. complaint_rate or *_rate",
             help="An indicator id or a glob, e.g. `complaint_rate` or `*_rate`.",
         )
         slice_pattern = right.text_input(
-            "Slice pattern", value="*", key="sil_slice", help="e.g. `market=ES*` or `all`."
+            "Slice pattern",
+            key="sil_slice",
+            placeholder="e.g. market=ES* or all",
+            help="A slice or a glob, e.g. `market=ES*` or `all` (the whole platform).",
         )
         until_day = st.date_input(
             "Silence until the end of (UTC)",
-            value=datetime.now(UTC).date() + timedelta(days=7),
-            min_value=datetime.now(UTC).date(),
+            value=None,
+            min_value=today,
             key="sil_until",
             format="YYYY-MM-DD",
         )
@@ -124,15 +139,17 @@ def _silence_form(ctx: PageContext) -> None:
         reason = st.text_area("Reason (required)", key="sil_reason")
         if not st.form_submit_button("Add silence"):
             return
-    if not author.strip() or not reason.strip():
-        st.error("Please give your name and a reason.")
+    problems = silence_problems(metric_pattern, slice_pattern, until_day, author, reason)
+    if problems:
+        st.error(" ".join(problems))
         return
+    assert isinstance(until_day, date)
     until = datetime.combine(until_day + timedelta(days=1), time(0), tzinfo=UTC)
     try:
         silence_id = alert_store.add_silence(
             ctx.store,
-            metric_pattern.strip(),
-            slice_pattern.strip(),
+            metric_pattern.strip() or "*",
+            slice_pattern.strip() or "*",
             until,
             reason.strip(),
             author.strip(),
@@ -188,6 +205,11 @@ def _silence_table(silences: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _word(state: str) -> str:
+    """A ledger state as people read it (`no_data` -> `no data`)."""
+    return str(state).replace("_", " ")
+
+
 def _history_table(ctx: PageContext, history: pd.DataFrame) -> pd.DataFrame:
     kinds = [_kind(ctx, m) for m in history["metric_id"]]
     return pd.DataFrame(
@@ -197,7 +219,7 @@ def _history_table(ctx: PageContext, history: pd.DataFrame) -> pd.DataFrame:
             "Slice": [describe_slice(s) for s in history["slice"]],
             "Rule": history["rule_id"],
             "Change": [
-                f"{a or 'new'} → {b}"
+                f"{_word(a) if a else 'new'} → {_word(b)}"
                 for a, b in zip(history["state_before"], history["state"], strict=True)
             ],
             "Severity": history["severity"].fillna(""),

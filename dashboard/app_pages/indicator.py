@@ -7,16 +7,18 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard.builders.figures import trend_figure
+from alerts.state.alert_status import FLAG_LABELS
+from alerts.state.status_series import facts_frame, series_flags
 from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.periods import previous_period, shift_previous
 from dashboard.builders.plain_text import markdown_literal
 from dashboard.builders.status import describe_target
 from dashboard.builders.tables import daily_values_table
+from dashboard.builders.trend_figure import trend_figure
 from dashboard.builders.view import View
 from dashboard.context import PageContext, page_context
 from dashboard.data import queries
-from dashboard.data.rules import thresholds_over
+from dashboard.data.rules import rated, thresholds_over
 from dashboard.view_state import (
     metric_select,
     period_select,
@@ -24,7 +26,7 @@ from dashboard.view_state import (
     slice_select,
     write_view,
 )
-from metrics.presentation import describe_slice, format_value, view_path
+from metrics.presentation import describe_slice, format_day, format_value, sentence, view_path
 
 
 def _controls(ctx: PageContext, view: View) -> tuple[View, bool]:
@@ -48,23 +50,22 @@ def _drill_link(view: View, day: date) -> str:
     return view_path(view.metric, view.slice, view.start, view.end, page="drilldown", day=day)
 
 
-def _flag_table(view: View, detections: pd.DataFrame, kind: str) -> None:
-    flagged = detections[detections["is_alert"].fillna(False).astype(bool)]
+def _flag_table(view: View, flags: pd.DataFrame, kind: str) -> None:
+    """The days the chart marks, each with why (`alert_status.series_flags`): the same days
+    the digest's chart marks for this link."""
+    flagged = flags[flags["flag"].notna()]
     st.subheader(f"Flagged days ({len(flagged)})")
     if flagged.empty:
-        st.caption("The detector flagged no day in this period.")
+        st.caption("No day in this period is beyond a threshold or outside its expected range.")
         return
+    days = pd.to_datetime(flagged["date"]).dt.date
     table = pd.DataFrame(
         {
-            "Day": pd.to_datetime(flagged["date"]).dt.date,
+            "Day": [format_day(d) for d in days],
             "Value": [format_value(kind, v) for v in flagged["value"]],
-            "Expected": [format_value(kind, v) for v in flagged["expected"]],
-            "Expected range": [
-                f"{format_value(kind, lo)} – {format_value(kind, hi)}"
-                for lo, hi in zip(flagged["lower"], flagged["upper"], strict=True)
-            ],
-            "Score": flagged["score"].round(1),
-            "Drill down": [_drill_link(view, d) for d in pd.to_datetime(flagged["date"]).dt.date],
+            "Flagged as": [FLAG_LABELS[f] for f in flagged["flag"]],
+            "What it says": [sentence(n) for n in flagged["note"]],
+            "Drill down": [_drill_link(view, d) for d in days],
         }
     )
     st.markdown(link_table_markdown(table, {"Drill down": "What drove it"}), unsafe_allow_html=True)
@@ -86,6 +87,10 @@ st.caption(
 series = queries.series(ctx.store, view.metric, view.slice, view.start, view.end)
 detections = queries.detections(ctx.store, view.metric, view.slice, view.start, view.end)
 thresholds = thresholds_over(view.metric, view.slice, view.start, view.end)
+judged = rated(series.assign(metric_id=view.metric, slice=view.slice))
+flags = series_flags(
+    facts_frame(series, detections, judged), kind, definition.case_noun if definition else "case"
+)
 previous = None
 label = "Previous period"
 if compare:
@@ -99,7 +104,7 @@ if series.empty or series["value"].isna().all():
     st.info("There is no value for this indicator and slice in the chosen period.")
 else:
     st.plotly_chart(
-        trend_figure(series, detections, thresholds, kind, previous, label),
+        trend_figure(series, flags, thresholds, kind, previous, label),
         key="indicator_trend",
     )
     unit = definition.unit if definition else ""
@@ -108,17 +113,22 @@ else:
         notes.append("No expected range yet: run `govkpi detect` to add one.")
     else:
         notes.append(
-            "Shaded: the range the detector expected from recent history; ✕: a day flagged as "
-            "unusual in the bad direction."
+            "Shaded: the range the detector expected from recent history, drawn only on days "
+            "with enough cases to judge. Marked: ◆ beyond a threshold, ✕ outside the expected "
+            "range, ○ part of a sustained shift the detector flagged (the day alone is inside "
+            "its range); □ (grey) beyond a threshold on too few cases to judge."
         )
+        unjudged = int(flags["detector"].isin(["not_judged", "too_wide"]).sum())
+        if unjudged:
+            notes.append(f"{unjudged} day(s) had too few cases to judge: no range drawn.")
     if not thresholds.empty:
         rule = thresholds.iloc[-1]
         notes.append(f"Thresholds in force at the end: {describe_target(rule, kind)}.")
     if kind == "duration":
         notes.append("The value is the median; the p90 is in the table below.")
     st.caption(" ".join(notes))
-    if not detections.empty:
-        _flag_table(view, detections, kind)
+    if not flags.empty:
+        _flag_table(view, flags, kind)
     with st.expander("Daily values"):
         st.dataframe(daily_values_table(series, kind), hide_index=True)
 st.page_link(

@@ -10,18 +10,16 @@ import streamlit as st
 from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.overview_data import (
     SPARK_DAYS,
-    denominator_on,
     headline_card,
     split_firing,
     split_flagged,
 )
-from dashboard.builders.periods import value_on
 from dashboard.builders.plain_text import markdown_literal
 from dashboard.builders.status import BADGE_COLOR, badge_markdown, describe_target
 from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
 from dashboard.data import queries
-from dashboard.data.rules import judged_level, threshold
+from dashboard.data.rules import rated, threshold
 from metrics.catalogue import MetricDefinition
 from metrics.presentation import (
     area_label,
@@ -40,6 +38,7 @@ MAX_ROWS = 15
 def _cards(ctx: PageContext) -> None:
     day = ctx.report_day
     platform = queries.platform_series(ctx.store, day - timedelta(days=SPARK_DAYS + 7), day)
+    judged = rated(platform[pd.to_datetime(platform["date"]).dt.date == day])
     headline = [m for m in ctx.catalogue if m.headline]
     for start in range(0, len(headline), CARDS_PER_ROW):
         columns = st.columns(CARDS_PER_ROW)
@@ -47,21 +46,21 @@ def _cards(ctx: PageContext) -> None:
             columns, headline[start : start + CARDS_PER_ROW], strict=False
         ):
             with column.container(border=True):
-                _card(ctx, definition, platform)
+                _card(ctx, definition, platform, judged)
 
 
-def _card(ctx: PageContext, definition: MetricDefinition, platform: pd.DataFrame) -> None:
+def _card(
+    ctx: PageContext, definition: MetricDefinition, platform: pd.DataFrame, judged: pd.DataFrame
+) -> None:
     day = ctx.report_day
     if definition.id not in ctx.slices:
         st.markdown(f"**{definition.label}**")
         st.caption(markdown_literal(_not_computed_reason(ctx, definition.id)))
         return
     rule = threshold(definition.id, "all", day)
-    rows = platform[platform["metric_id"] == definition.id]
-    judged = judged_level(
-        definition.id, "all", day, value_on(rows, day), denominator_on(platform, definition.id, day)
+    card = headline_card(
+        definition.id, definition.kind, definition.case_noun, platform, judged, day
     )
-    card = headline_card(definition.id, definition.kind, platform, day, rule, judged)
     st.markdown(f"**{definition.label}**")
     st.badge(card.status.text, color=BADGE_COLOR[card.status.level])  # type: ignore[arg-type]
     delta_color = {"higher": "normal", "lower": "inverse"}.get(definition.better or "", "off")
@@ -186,9 +185,10 @@ st.caption(
 )
 _freshness(ctx)
 st.caption(
-    f"{badge_markdown('red')} beyond the critical threshold · {badge_markdown('amber')} "
-    "beyond the warning threshold, or outside the range expected from recent "
-    f"history · {badge_markdown('green')} within target · Under each value: the change against the "
+    f"{badge_markdown('red')} judged beyond the critical threshold · {badge_markdown('amber')} "
+    "judged beyond the warning threshold (or, as Unusual, outside the range expected from "
+    f"recent history) · {badge_markdown('green')} within target · {badge_markdown('grey')} too "
+    "few cases to judge · Under each value: the change against the "
     "same weekday a week before (green: a change for the better, red: for the worse) and the "
     f"last {SPARK_DAYS} days."
 )

@@ -23,12 +23,12 @@ def plotly_tick_format(kind: str) -> str | None:
     return ".1%" if kind == "share" else None
 
 
-def _texts(values: pd.Series, kind: str) -> list[str]:
+def value_texts(values: pd.Series, kind: str) -> list[str]:
     """Hover texts formatted by the presentation layer, so a hover reads as the tables do."""
     return [format_value(kind, v) for v in values]
 
 
-def _layout(fig: go.Figure, kind: str, height: int = 420) -> go.Figure:
+def line_layout(fig: go.Figure, kind: str, height: int = 420) -> go.Figure:
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
@@ -44,141 +44,6 @@ def _layout(fig: go.Figure, kind: str, height: int = 420) -> go.Figure:
     )
     fig.update_yaxes(tickformat=plotly_tick_format(kind), rangemode="normal")
     return fig
-
-
-def trend_figure(
-    series: pd.DataFrame,
-    detections: pd.DataFrame,
-    thresholds: pd.DataFrame,
-    kind: str,
-    previous: pd.DataFrame | None = None,
-    previous_label: str = "Previous period",
-) -> go.Figure:
-    """Value over time with the expected band, threshold steps, flagged days and an overlay."""
-    fig = go.Figure()
-    if kind == "share" and not detections.empty:
-        # A share cannot leave [0, 1]; a band drawn past 100% only confuses.
-        detections = detections.assign(
-            lower=detections["lower"].clip(0, 1), upper=detections["upper"].clip(0, 1)
-        )
-    if not detections.empty and detections["upper"].notna().any():
-        fig.add_trace(
-            go.Scatter(
-                x=detections["date"],
-                y=detections["upper"],
-                mode="lines",
-                line={"width": 0},
-                hoverinfo="skip",
-                showlegend=False,
-                name="upper",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=detections["date"],
-                y=detections["lower"],
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=BAND,
-                name="Expected range",
-                hovertemplate="expected range %{text} – %{customdata}<extra></extra>",
-                text=_texts(detections["lower"], kind),
-                customdata=_texts(detections["upper"], kind),
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=detections["date"],
-                y=detections["expected"],
-                mode="lines",
-                name="Expected",
-                line={"color": EXPECTED, "dash": "dash", "width": 1},
-                hovertemplate="expected %{text}<extra></extra>",
-                text=_texts(detections["expected"], kind),
-            )
-        )
-    if previous is not None and not previous.empty:
-        fig.add_trace(
-            go.Scatter(
-                x=previous["date"],
-                y=previous["value"],
-                mode="lines",
-                name=previous_label,
-                line={"color": PREVIOUS, "dash": "dot", "width": 1.5},
-                hovertemplate="previous %{text}<extra></extra>",
-                text=_texts(previous["value"], kind),
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=series["date"],
-            y=series["value"],
-            mode="lines+markers",
-            name="Value",
-            line={"color": VALUE, "width": 2},
-            marker={"size": 4},
-            hovertemplate="value %{text}<extra></extra>",
-            text=_texts(series["value"], kind),
-        )
-    )
-    _add_thresholds(fig, thresholds, kind)
-    _add_flags(fig, detections, kind)
-    return _layout(fig, kind)
-
-
-def _add_thresholds(fig: go.Figure, thresholds: pd.DataFrame, kind: str) -> None:
-    for column, color, name in (
-        ("warning", WARNING, "Warning threshold"),
-        ("critical", CRITICAL, "Critical threshold"),
-    ):
-        if thresholds.empty or column not in thresholds or thresholds[column].isna().all():
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=thresholds["date"],
-                y=thresholds[column],
-                mode="lines",
-                name=name,
-                line={"color": color, "dash": "dash", "width": 1.5, "shape": "hv"},
-                hovertemplate=f"{name.lower()} %{{text}}<extra></extra>",
-                text=_texts(thresholds[column], kind),
-            )
-        )
-
-
-def _add_flags(fig: go.Figure, detections: pd.DataFrame, kind: str) -> None:
-    if detections.empty:
-        return
-    alerts = detections[detections["is_alert"].fillna(False).astype(bool)]
-    unusual = detections[
-        detections["is_anomaly"].fillna(False).astype(bool)
-        & ~detections["is_alert"].fillna(False).astype(bool)
-    ]
-    if not unusual.empty:
-        fig.add_trace(
-            go.Scatter(
-                x=unusual["date"],
-                y=unusual["value"],
-                mode="markers",
-                name="Unusual, harmless direction",
-                marker={"color": UNUSUAL, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
-                hovertemplate="unusual (harmless direction) %{text}<extra></extra>",
-                text=_texts(unusual["value"], kind),
-            )
-        )
-    if not alerts.empty:
-        fig.add_trace(
-            go.Scatter(
-                x=alerts["date"],
-                y=alerts["value"],
-                mode="markers",
-                name="Flagged day",
-                marker={"color": ALERT, "size": 11, "symbol": "x"},
-                hovertemplate="flagged %{text}<extra></extra>",
-                text=_texts(alerts["value"], kind),
-            )
-        )
 
 
 def heatmap_figure(

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import pandas as pd
 
+from alerts.state.alert_status import detector_verdict, threshold_status
+from alerts.state.status_series import facts_frame
 from dashboard.builders.periods import value_on
-from dashboard.builders.status import Status, rag_status
+from dashboard.builders.status import Status, tile_status
 
 SPARK_DAYS = 28
 
@@ -37,30 +38,25 @@ class Card:
 def headline_card(
     metric_id: str,
     kind: str,
+    case_noun: str,
     platform: pd.DataFrame,
+    rated: pd.DataFrame,
     day: date,
-    threshold: Any | None,
-    judged: tuple[str | None, bool] = (None, False),
 ) -> Card:
-    """`judged` is the rule's (level, low_volume) for the day, see rules_access.judged_level."""
+    """`platform`: the whole-platform series with its detections (queries.platform_series);
+    `rated`: its threshold evaluation (rules.rated). The status is `alert_status`'s."""
     rows = platform[platform["metric_id"] == metric_id]
     value = value_on(rows, day)
     week_ago = value_on(rows, day - timedelta(days=7))
     dates = pd.to_datetime(rows["date"]).dt.date
-    flagged = rows.loc[dates == day, "is_alert"]
-    is_alert = bool(flagged.iloc[0]) if not flagged.empty and pd.notna(flagged.iloc[0]) else None
+    mine = rated[rated["metric_id"] == metric_id] if "metric_id" in rated else rated
+    facts = facts_frame(rows, rows, mine)
+    today = facts[facts["date"] == day].to_dict("records")
+    row = today[0] if today else {"date": day}
+    status = tile_status(threshold_status(row, kind, case_noun), detector_verdict(row, kind))
     window = rows[(dates > day - timedelta(days=SPARK_DAYS)) & (dates <= day)]
     spark = [float(v) for v in window["value"] if pd.notna(v)]
-    status = rag_status(value, threshold, is_alert, kind, judged[0], judged[1])
     return Card(metric_id, value, week_ago, status, spark)
-
-
-def denominator_on(platform: pd.DataFrame, metric_id: str, day: date) -> float | None:
-    rows = platform[platform["metric_id"] == metric_id]
-    match = rows.loc[pd.to_datetime(rows["date"]).dt.date == day, "denominator"]
-    if match.empty or pd.isna(match.iloc[0]):
-        return None
-    return float(match.iloc[0])
 
 
 def split_flagged(flagged: pd.DataFrame, day: date) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,10 +1,10 @@
-"""Red/amber/green status of an indicator value against its threshold rule and detection verdict.
+"""The Overview tile's badge: how `alerts.state.alert_status` decided a headline day, in
+colour. Nothing is compared with a limit here; the decisions and their sentences come from
+the alert status module, so the tile says what the email and the Alerts page say.
 
-Red: beyond the critical threshold. Amber: beyond the warning threshold, or outside the range
-the detector expected in the bad direction. Green: within target. Grey: no value that day, or
-too few cases to judge against the target (the rule's minimum volume).
-Thresholds are duck-typed (`warning`, `critical`, `side` = "below" | "above") so this module
-does not depend on the alerts package being present.
+Red: the rule judged the day critical. Amber: judged warning, or (within target) flagged by
+the detector outside its expected range. Green: within target, or within the expected range
+where there is no fixed target. Grey: no value, or too few cases to judge.
 """
 
 from __future__ import annotations
@@ -12,80 +12,53 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from alerts.state.alert_status import DetectorVerdict, ThresholdStatus
 from metrics.presentation import format_value, is_missing
 
 Level = Literal["red", "amber", "green", "grey"]
 
-LEVEL_TEXT: dict[Level, str] = {
+# st.badge colours for each level.
+BADGE_COLOR: dict[Level, str] = {"red": "red", "amber": "orange", "green": "green", "grey": "gray"}
+LEGEND_TEXT: dict[Level, str] = {
     "red": "Critical",
     "amber": "Warning",
     "green": "On target",
     "grey": "Not judged",
 }
-# st.badge colours for each level.
-BADGE_COLOR: dict[Level, str] = {"red": "red", "amber": "orange", "green": "green", "grey": "gray"}
 
 
 @dataclass(frozen=True)
 class Status:
     level: Level
-    reason: str
-
-    @property
-    def text(self) -> str:
-        return LEVEL_TEXT[self.level]
+    text: str  # the badge word
+    reason: str  # the sentence under the value
 
     @property
     def badge(self) -> str:
-        return badge_markdown(self.level)
+        return f":{BADGE_COLOR[self.level]}-badge[{self.text}]"
 
 
 def badge_markdown(level: Level) -> str:
-    """Streamlit markdown for a coloured badge, e.g. `:red-badge[Critical]`."""
-    return f":{BADGE_COLOR[level]}-badge[{LEVEL_TEXT[level]}]"
+    """Streamlit markdown for a legend badge, e.g. `:red-badge[Critical]`."""
+    return f":{BADGE_COLOR[level]}-badge[{LEGEND_TEXT[level]}]"
 
 
-def breaches(value: float, limit: float | None, side: str) -> bool:
-    """True when `value` is on the bad side of `limit` (`side` says where bad lies)."""
-    if limit is None or is_missing(limit):
-        return False
-    return value < limit if side == "below" else value > limit
-
-
-def rag_status(
-    value: float | None,
-    threshold: Any | None,
-    is_alert: bool | None,
-    kind: str,
-    low_volume_level: str | None = None,
-    low_volume: bool = False,
-) -> Status:
-    """`low_volume`: the day had fewer cases than the rule's minimum volume; then only a
-    breach that survives padding to that minimum (`low_volume_level`) counts, as in alerts."""
-    if is_missing(value):
-        return Status("grey", "no value for this day")
-    assert value is not None
-    if threshold is not None and low_volume:
-        minimum = getattr(threshold, "min_volume", None)
-        if low_volume_level == "critical":
-            return Status("red", "beyond the critical threshold even allowing for low volume")
-        if low_volume_level == "warning":
-            return Status("amber", "beyond the warning threshold even allowing for low volume")
-        return Status("grey", f"too few cases that day to judge (fewer than {minimum:g})")
-    if threshold is not None:
-        side = getattr(threshold, "side", "above")
-        critical = getattr(threshold, "critical", None)
-        warning = getattr(threshold, "warning", None)
-        word = "below" if side == "below" else "above"
-        if breaches(value, critical, side):
-            return Status("red", f"{word} the critical threshold {format_value(kind, critical)}")
-        if breaches(value, warning, side):
-            return Status("amber", f"{word} the warning threshold {format_value(kind, warning)}")
-    if is_alert:
-        return Status("amber", "outside the range expected from recent history")
-    if threshold is None:
-        return Status("green", "within the expected range (no fixed target)")
-    return Status("green", "within target")
+def tile_status(threshold: ThresholdStatus, detector: DetectorVerdict) -> Status:
+    """The tile of one headline day: the threshold decision first (it is the agreed target),
+    the detector's verdict when there is no breach of a target to report."""
+    if threshold.level == "critical":
+        return Status("red", threshold.word, threshold.reason)
+    if threshold.level == "warning":
+        return Status("amber", threshold.word, threshold.reason)
+    if threshold.level in ("not_judged", "no_data"):
+        return Status("grey", threshold.word, threshold.reason)
+    if detector.counts:
+        return Status("amber", "Unusual", detector.reason)
+    if threshold.level == "on_target":
+        return Status("green", threshold.word, threshold.reason)
+    if detector.verdict == "within":
+        return Status("green", "Within expected range", detector.reason)
+    return Status("grey", "Not judged", f"no fixed target; {detector.reason}")
 
 
 def describe_target(threshold: Any | None, kind: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
+from alerts.rules.rulebook import RuleBook
 from metrics.catalogue import MetricDefinition
 from metrics.metric_store import MetricStore
 
@@ -23,9 +24,11 @@ R = TypeVar("R")
 
 # Cached entries per read: enough for a few users flipping between views.
 MAX_ENTRIES = 256
-# A metric definition is keyed by its id and fingerprint (a hash of its SQL and settings).
+# A metric definition is keyed by its id and fingerprint (a hash of its SQL and settings), a
+# rule book by its version (a hash of its file).
 HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {
-    MetricDefinition: lambda d: f"{d.id}:{d.fingerprint}"
+    MetricDefinition: lambda d: f"{d.id}:{d.fingerprint}",
+    RuleBook: lambda book: book.version,
 }
 
 

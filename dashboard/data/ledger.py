@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from alerts.rules.rulebook import RuleBook
 from alerts.state import alert_store
+from alerts.state.status_data import day_facts
 from dashboard.data.cache import per_store_version
+from dashboard.data.rules import rulebook
 from metrics.metric_store import MetricStore
 
 logger = logging.getLogger(__name__)
@@ -59,3 +63,19 @@ def history(path: str, limit: int = 500) -> pd.DataFrame | None:
 @per_store_version
 def silences(path: str, active_only: bool = True) -> pd.DataFrame | None:
     return _read(path, lambda con: alert_store.list_silences(con, active_only=active_only))
+
+
+@per_store_version
+def _day_facts(
+    path: str, requests: tuple[tuple[str, str, date], ...], book: RuleBook | None
+) -> dict[tuple[str, str, date], dict]:
+    with MetricStore(path).read() as con:
+        return day_facts(con, list(requests), book)
+
+
+def breach_facts(
+    store: MetricStore, requests: list[tuple[str, str, date]]
+) -> dict[tuple[str, str, date], dict]:
+    """The facts (value, band, threshold, guard) of each alert's last breached day, judged by
+    the rules the job uses; cached per store version and rules version."""
+    return _day_facts(store, tuple(sorted(set(requests))), rulebook())

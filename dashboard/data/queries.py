@@ -93,8 +93,9 @@ def platform_series(path: str, start: date, end: date) -> pd.DataFrame:
     """Every metric's whole-platform series with its detection verdict, for the overview."""
     return frame(
         path,
-        "SELECT s.metric_id, s.date, s.value, s.numerator, s.denominator, d.is_alert, "
-        "d.expected FROM series s LEFT JOIN detections d "
+        "SELECT s.metric_id, s.slice, s.date, s.value, s.numerator, s.denominator, d.expected, "
+        "d.lower, d.upper, d.score, d.is_anomaly, d.is_alert, d.direction "
+        "FROM series s LEFT JOIN detections d "
         "ON d.metric_id = s.metric_id AND d.slice = s.slice AND d.date = s.date "
         "WHERE s.slice = 'all' AND s.date BETWEEN ? AND ? ORDER BY s.metric_id, s.date",
         [start, end],

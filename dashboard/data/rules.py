@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from alerts.rules.rulebook import load_rules
+from alerts.state.status_data import rate
 from dashboard.data.store import dashboard_settings
 from metrics.errors import ConfigError
 
@@ -67,29 +68,16 @@ def threshold(metric: str, slice_key: str, day: date | None) -> Any | None:
         return None
 
 
-def judged_level(
-    metric: str, slice_key: str, day: date, value: float | None, denominator: float | None
-) -> tuple[str | None, bool]:
-    """The rule level of one day as the alert job judges it (minimum-volume guard included):
-    (level or None, whether the day had too little volume to judge)."""
+def rated(frame: pd.DataFrame) -> pd.DataFrame:
+    """`RuleBook.evaluate` of a series frame (metric_id, slice, date, value, denominator): the
+    threshold in force and the level the alert job gives each day, minimum-volume guard
+    included. Empty when the rules cannot be read."""
     book = rulebook()
-    if book is None or value is None:
-        return None, False
-    row = {
-        "metric_id": [metric],
-        "slice": [slice_key],
-        "date": [day],
-        "value": [value],
-        "denominator": [denominator],
-    }
     try:
-        judged = book.evaluate(pd.DataFrame(row))
-    except Exception as exc:
-        logger.warning("evaluate(%s, %s, %s) failed: %s", metric, slice_key, day, exc)
-        return None, False
-    level = judged["level"].iloc[0]
-    low = bool(judged["low_volume"].iloc[0]) if "low_volume" in judged else False
-    return (level if isinstance(level, str) else None), low
+        return rate(frame, book)
+    except Exception as exc:  # a broken rules file must not take the page down
+        logger.warning("threshold evaluation failed: %s", exc)
+        return rate(frame, None)
 
 
 def thresholds_over(metric: str, slice_key: str, start: date, end: date) -> pd.DataFrame:

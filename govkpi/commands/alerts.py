@@ -185,19 +185,29 @@ def ack_command(args: argparse.Namespace) -> int:
 
 
 def status_command(args: argparse.Namespace) -> int:
+    """Firing alerts as the Alerts page lists them (`dashboard.builders.alert_rows`: the same
+    state words, last breach and today's value), then the silences in force."""
+    from alerts.rules.rulebook import load_rules
     from alerts.state.alert_store import firing_alerts, list_silences
+    from alerts.state.status_data import day_facts
+    from dashboard.builders.alert_rows import breach_requests, firing_rows
+    from metrics.catalogue import load_catalogue
 
-    store = _store(_config(args))
+    config = _config(args)
+    store = _store(config)
+    catalogue = load_catalogue()
+    rulebook = load_rules(config.rules_file, catalogue=catalogue)
     with store.read() as con:
         firing = firing_alerts(con)
         silences = list_silences(con)
+        facts = day_facts(con, breach_requests(firing), rulebook)
+    rows = firing_rows(firing, facts, catalogue.metrics.get)
     print(f"{len(firing)} firing")
-    for rec in firing.to_dict("records"):
-        ack = f" (ack: {rec['acknowledged_by']})" if rec.get("acknowledged_by") else ""
-        print(
-            f"  {rec['severity'] or '-':8} {rec['metric_id']} {rec['slice']} "
-            f"{rec['rule_id']} since {rec['firing_since']}{ack}"
-        )
+    for rec, row in zip(firing.to_dict("records"), rows.to_dict("records"), strict=True):
+        ack = f"; acknowledged by {row['Acknowledged by']}" if row["Acknowledged by"] else ""
+        print(f"  {row['State']}: {row['Indicator']} · {row['Slice']} (rule {row['Rule']})")
+        print(f"    {row['Last breach']}. Today: {row['Today']}.")
+        print(f"    Firing since {row['Firing since']}{ack}. [{rec['metric_id']} {rec['slice']}]")
     print(f"{len(silences)} active silence(s)")
     for rec in silences.to_dict("records"):
         print(

@@ -121,7 +121,7 @@ def test_silence_ack_and_status(store, capsys) -> None:
                   "--note", "on it") == 0  # fmt: skip
     assert govkpi("status") == 0
     out = capsys.readouterr().out
-    assert "1 firing" in out and "(ack: ana)" in out and "1 active silence(s)" in out
+    assert "1 firing" in out and "acknowledged by ana" in out and "1 active silence(s)" in out
     assert govkpi("unsilence", silence_id, "--author", "bo") == 0
     assert govkpi("ack", "proactive_rate", "market=FR", "anomaly", "--author", "ana") == 2
     assert read(store, "SELECT count(*) AS n FROM acknowledgements")["n"][0] == 1

@@ -46,4 +46,6 @@ def test_real_rules_and_drivers(tmp_path: Path) -> None:
     # the platform's drop is explained by ES, first among its contributors
     contributors = card[card.index("Top contributing slices") :].splitlines()
     assert contributors[1].strip().startswith("- market ES:")
-    assert "Threshold proactive_rate.headline: warning below 97.0%; critical below 95.0%" in card
+    assert "[NEW · CRITICAL] Threshold proactive_rate.headline" in card
+    assert "Last breach Wed 01 Apr 2026: 87.4% is below the critical threshold 95.0%." in card
+    assert "Today (Wed 01 Apr 2026): 87.4%" in card

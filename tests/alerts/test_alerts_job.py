@@ -155,7 +155,8 @@ def test_silence_mutes_until_it_ends(store, smtp_server) -> None:
     assert still_active == [other]
     assert report.silenced == 0
     assert len(smtp_server.mailbox.messages) == 1  # announced once the silence is over
-    assert "1 new" in smtp_server.mailbox.messages[0]["Subject"]
+    # First told today, but firing since day 31: named as the Alerts page names it.
+    assert "1 still firing" in smtp_server.mailbox.messages[0]["Subject"]
 
 
 def test_a_resolution_under_a_silence_is_not_announced_later(store, smtp_server) -> None:

@@ -100,7 +100,9 @@ def test_digest_content_text_html_inline_chart_link_and_escaping(store, smtp_ser
     assert link.replace("&", "&amp;") in html
 
     # figures, thresholds, top contributors, time zone named
-    assert "Observed 35.0" in text and "critical above 30.0" in text
+    assert "Today (Thu 02 Apr 2026): 35.0" in text
+    assert "[ESCALATED · CRITICAL] Threshold complaint_rate.test" in text
+    assert "Last breach Thu 02 Apr 2026: 35.0 is above the critical threshold 30.0." in text
     assert "Escalated" in html and "Top contributing slices" in html
     assert "market &lt;b&gt;FR&lt;/b&gt;" in html
     assert "(Europe/Madrid)" in text and ("CET" in text or "CEST" in text)

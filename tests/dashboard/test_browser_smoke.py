@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -158,7 +159,10 @@ def test_every_page_renders_in_chromium(base_url: str) -> None:
         # The email's link reopens exactly its view, and the address bar keeps it.
         shown = parse_qs(urlsplit(texts[link + "#url"]).query)
         assert shown == parse_qs(urlsplit(link).query)
-        assert "Flagged days (2)" in texts[link]
+        # The flag table is there, with the planted drop beyond the critical threshold.
+        flagged = re.search(r"Flagged days \((\d+)\)", texts[link])
+        assert flagged and int(flagged.group(1)) >= 2
+        assert "below the critical threshold 95.0%" in texts[link]
     for path, title in PAGES.items():
         text = texts[path]
         assert title in text, f"{path or '/'}: title {title!r} missing"

@@ -7,6 +7,7 @@ import html
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tests.dashboard_fixtures import (
     REPORT_DAY,
     build_empty_store,
     build_store,
+    markdown_table,
     write_rows_exports,
 )
 
@@ -155,7 +157,15 @@ def test_indicator_deep_link_reopens_exactly_that_view(store: MetricStore) -> No
     assert (start.isoformat(), end.isoformat()) == ("2026-02-01", "2026-03-29")
     assert {k: param(at, k) for k in LINK} == LINK
     assert at.get("plotly_chart")
-    assert "Flagged days (2)" in all_text(at)
+    # The flag table lists what the chart marks: the planted drop beyond the critical
+    # threshold, and the fixture's noisy days below the 97.0% warning that the rules judge.
+    source = next(t for t in texts(at, "markdown") if t.startswith("| Day | Value |"))
+    table = markdown_table(source)
+    assert f"Flagged days ({len(table)})" in all_text(at)
+    incident = table[table["Day"].isin(["Sat 28 Mar 2026", "Sun 29 Mar 2026"])]
+    assert list(incident["Flagged as"]) == ["Beyond threshold"] * 2
+    assert all("below the critical threshold 95.0%" in t for t in incident["What it says"])
+    assert set(table["Flagged as"]) <= {"Beyond threshold", "Outside expected range"}
 
 
 def test_indicator_tables_read_as_the_rest_of_the_product(store: MetricStore) -> None:
@@ -163,7 +173,7 @@ def test_indicator_tables_read_as_the_rest_of_the_product(store: MetricStore) ->
     # "What drove it" opens the drill-down of that day in this tab, on the first click
     flagged = next(t for t in texts(at, "markdown") if t.startswith("| Day | Value |"))
     links = re.findall(r'<a href="([^"]+)" target="_self">What drove it</a>', flagged)
-    assert len(links) == 2
+    assert len(links) == len(markdown_table(flagged)) > 2  # one per day the chart marks
     assert all(html.unescape(h).startswith("drilldown?metric=proactive_rate&slice=market%3DES&")
                for h in links)  # fmt: skip
     # daily values: days without midnight times, values by kind, n/a instead of None
@@ -314,10 +324,36 @@ def test_acknowledge_needs_an_author_then_is_written(store: MetricStore) -> None
     assert rows == [("proactive_rate", "ana", "ES model rollback in progress")]
 
 
+def test_silence_form_refuses_to_silence_everything_by_default(store: MetricStore) -> None:
+    at = open_page("alerts")
+    assert at.text_input(key="sil_metric").value == ""  # no `*` preset
+    assert at.text_input(key="sil_slice").value == ""
+    assert at.date_input(key="sil_until").value is None  # no one-week preset either
+    at.date_input(key="sil_until").set_value(date.today() + timedelta(days=3))
+    at.text_input(key="sil_author").input("ana")
+    at.text_area(key="sil_reason").input("too noisy")
+    at.button(key="FormSubmitter:silence-Add silence").click().run()
+    assert not at.exception
+    assert any("Choose what to silence" in e for e in texts(at, "error"))
+    assert "Silences in force (1)" in all_text(at)  # only the fixture's silence
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM silences").fetchone() == (1,)
+    # A slice alone is a matcher: the indicator pattern then matches every indicator.
+    at.text_input(key="sil_slice").input("market=ES*")
+    at.button(key="FormSubmitter:silence-Add silence").click().run()
+    assert not at.exception and not texts(at, "error")
+    with store.read() as con:
+        added = con.execute(
+            "SELECT metric_pattern, slice_pattern FROM silences WHERE reason = 'too noisy'"
+        ).fetchall()
+    assert added == [("*", "market=ES*")]
+
+
 def test_silence_added_and_ended_from_the_page(store: MetricStore) -> None:
     at = open_page("alerts")
     at.text_input(key="sil_metric").input("complaint_rate")
     at.text_input(key="sil_slice").input("all")
+    at.date_input(key="sil_until").set_value(date.today() + timedelta(days=7))
     at.text_input(key="sil_author").input("ana")
     at.text_area(key="sil_reason").input("known spike after TV campaign")
     at.button(key="FormSubmitter:silence-Add silence").click().run()

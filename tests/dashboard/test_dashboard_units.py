@@ -11,7 +11,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard.builders.figures import contribution_figure, heatmap_figure, trend_figure
+from alerts.state.alert_status import detector_verdict, threshold_status
+from alerts.state.status_series import facts_frame, series_flags
+from dashboard.builders.figures import contribution_figure, heatmap_figure
 from dashboard.builders.overview_data import split_firing, split_flagged
 from dashboard.builders.periods import (
     pooled_series_value,
@@ -19,8 +21,9 @@ from dashboard.builders.periods import (
     previous_period,
     shift_previous,
 )
-from dashboard.builders.status import describe_target, rag_status
+from dashboard.builders.status import Status, describe_target, tile_status
 from dashboard.builders.tables import to_csv_bytes
+from dashboard.builders.trend_figure import trend_figure
 from dashboard.builders.view import View, parse_view
 from dashboard.data.freshness import compute_freshness, end_of_day_utc
 from dashboard.data.raw_rows import ROW_SOURCES, build_query
@@ -161,16 +164,26 @@ def _rule(warning: float | None, critical: float | None, side: str) -> SimpleNam
     return SimpleNamespace(warning=warning, critical=critical, side=side)
 
 
-def test_rag_status() -> None:
-    below = _rule(0.97, 0.95, "below")
-    assert rag_status(0.94, below, False, "share").level == "red"
-    assert rag_status(0.96, below, False, "share").level == "amber"
-    assert rag_status(0.98, below, False, "share").level == "green"
-    assert rag_status(0.98, below, True, "share").level == "amber"  # detector says unusual
-    assert rag_status(13.0, _rule(8.0, 12.0, "above"), False, "rate").level == "red"
-    assert rag_status(None, below, True, "share").level == "grey"
-    assert rag_status(5.0, None, None, "rate").level == "green"
-    assert describe_target(below, "share") == "target ≥ 97.0% · critical below 95.0%"
+def _tile(row: dict, kind: str = "share", noun: str = "removal") -> Status:
+    return tile_status(threshold_status(row, kind, noun), detector_verdict(row, kind))
+
+
+def test_tile_renders_the_alert_status_decision() -> None:
+    below = {"warning": 0.97, "critical": 0.95, "side": "below"}
+    judged = {"low_volume": False, "score": 0.5, "expected": 0.98, "lower": 0.96, "upper": 0.99}
+    assert _tile({**below, **judged, "value": 0.94, "level": "critical"}).level == "red"
+    assert _tile({**below, **judged, "value": 0.96, "level": "warning"}).level == "amber"
+    green = _tile({**below, **judged, "value": 0.98, "level": "ok"})
+    assert (green.level, green.text) == ("green", "On target")
+    unusual = _tile({**below, **judged, "value": 0.98, "level": "ok", "is_alert": True})
+    assert (unusual.level, unusual.text) == ("amber", "Unusual")  # never "Warning" in target
+    assert _tile({**below, "value": None}).level == "grey"
+    no_target = _tile({**judged, "value": 5.0, "expected": 5.0, "lower": 4.0, "upper": 6.0},
+                      "rate")  # fmt: skip
+    assert (no_target.level, no_target.text) == ("green", "Within expected range")
+    assert describe_target(SimpleNamespace(**below), "share") == (
+        "target ≥ 97.0% · critical below 95.0%"
+    )
     assert describe_target(None, "rate") == "no fixed target"
 
 
@@ -239,23 +252,42 @@ def test_csv_bytes() -> None:
 
 
 def test_trend_figure_has_band_thresholds_flags_and_overlay() -> None:
-    dates = pd.date_range("2026-03-01", periods=5)
-    series = pd.DataFrame({"date": dates, "value": [0.97, 0.98, 0.97, 0.90, 0.97]})
+    dates = pd.date_range("2026-03-01", periods=6)
+    series = pd.DataFrame({"date": dates, "value": [0.97, 0.98, 0.97, 0.90, 0.96, 0.93]})
     detections = pd.DataFrame(
-        {"date": dates, "value": series["value"], "expected": 0.97, "lower": 0.95, "upper": 1.02,
-         "is_anomaly": [False, False, False, True, False],
-         "is_alert": [False, False, False, True, False]}
+        {"date": dates, "expected": 0.97, "lower": [0.95] * 5 + [0.0],
+         "upper": [0.99] * 5 + [1.0], "score": [0.1, 0.3, 0.1, -5.0, -4.5, -4.4],
+         "is_anomaly": [False, False, False, True, True, True],
+         "is_alert": [False, False, False, True, True, True]}
     )  # fmt: skip
-    thresholds = pd.DataFrame({"date": dates, "warning": 0.97, "critical": 0.95, "side": "below"})
-    fig = trend_figure(series, detections, thresholds, "share", series, "Previous period")
+    rated = pd.DataFrame(
+        {"date": dates, "warning": 0.92, "critical": 0.91, "side": "below", "level":
+         ["ok", "ok", "ok", "critical", "ok", "ok"], "low_volume": False, "rule_id": "r"}
+    )  # fmt: skip
+    flags = series_flags(facts_frame(series, detections, rated), "share", "removal")
+    thresholds = pd.DataFrame({"date": dates, "warning": 0.92, "critical": 0.91, "side": "below"})
+    fig = trend_figure(series, flags, thresholds, "share", series, "Previous period")
     names = [t.name for t in fig.data]
-    for name in ("Expected range", "Expected", "Previous period", "Value", "Warning threshold",
-                 "Critical threshold", "Flagged day"):  # fmt: skip
-        assert name in names
-    upper = next(t for t in fig.data if t.name == "upper")
-    assert max(upper.y) == 1.0  # a share's band is clipped at 100%
-    flagged = next(t for t in fig.data if t.name == "Flagged day")
-    assert list(flagged.y) == [0.90]
+    for name in (
+        "Expected range",
+        "Expected",
+        "Previous period",
+        "Value",
+        "Warning threshold",
+        "Critical threshold",
+        "Beyond threshold",
+        "Part of a sustained shift",
+    ):
+        assert name in names  # fmt: skip
+    # Day 4 is beyond the critical threshold; day 5 was counted by the detector but sits
+    # inside its drawn range, so it is a sustained shift, not "outside the expected range".
+    assert list(next(t for t in fig.data if t.name == "Beyond threshold").y) == [0.90]
+    shift = next(t for t in fig.data if t.name == "Part of a sustained shift")
+    assert list(shift.y) == [0.96, 0.93]
+    assert "Outside expected range" not in names
+    # The last day's band covers 0-100%: it is not drawn.
+    drawn = [x for t in fig.data if t.name == "upper" for x in t.x]
+    assert pd.Timestamp(dates[-1]) not in [pd.Timestamp(x) for x in drawn] and len(drawn) == 5
     assert fig.layout.yaxis.tickformat == ".1%"
 
 
@@ -295,15 +327,16 @@ def test_split_firing_and_flagged() -> None:
 
 
 def test_low_volume_day_is_not_judged_unless_the_breach_survives_padding() -> None:
-    from types import SimpleNamespace
-
-    from dashboard.builders.status import rag_status
-
-    rule = SimpleNamespace(warning=0.2, critical=0.3, side="above", min_volume=20)
+    rule = {"warning": 0.2, "critical": 0.3, "side": "above", "min_volume": 20}
     # 3 of 9 appeals overturned: 33% looks critical, but 9 cases are too few to judge.
-    grey = rag_status(0.333, rule, None, "share", low_volume_level=None, low_volume=True)
-    assert grey.level == "grey" and "fewer than 20" in grey.reason
-    red = rag_status(0.9, rule, None, "share", low_volume_level="critical", low_volume=True)
-    assert red.level == "red"
-    # With enough volume the plain thresholds apply.
-    assert rag_status(0.333, rule, None, "share").level == "red"
+    grey = _tile({**rule, "value": 1 / 3, "denominator": 9, "level": None, "low_volume": True},
+                 noun="appeal")  # fmt: skip
+    assert grey.level == "grey" and grey.reason == ("33.3% of 9 appeals: too few to call critical")
+    # The guard judged a critical-looking day only a warning: the tile says so in place.
+    capped = _tile({**rule, "value": 1 / 3, "denominator": 3, "level": "warning",
+                    "low_volume": True}, noun="appeal")  # fmt: skip
+    assert (capped.level, capped.text) == ("amber", "Warning")
+    assert capped.reason == "33.3% of 3 appeals: too few to call critical"
+    red = _tile({**rule, "value": 0.9, "denominator": 10, "level": "critical",
+                 "low_volume": True}, noun="appeal")  # fmt: skip
+    assert red.level == "red" and "even on only 10 appeals" in red.reason
