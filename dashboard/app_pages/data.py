@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import streamlit as st
 
 from dashboard.builders.figures import export_rows_figure
 from dashboard.builders.plain_text import markdown_literal
 from dashboard.context import page_context
 from dashboard.data import queries
+from metrics.presentation import format_time
+
+
+def _written_at(stamp: str | None) -> str:
+    """The store's write time in the reporting zone, the zone named (the meta keeps UTC ISO)."""
+    try:
+        moment = datetime.fromisoformat(stamp or "")
+    except ValueError:
+        return "at an unknown time"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return format_time(moment, ZoneInfo(ctx.freshness.timezone))
+
 
 ctx = page_context()
 st.title("Data freshness and quality")
@@ -16,7 +32,7 @@ st.caption(
     f"Data as of **{fresh.as_of_text()}** (the latest event in the exports). Days are calendar "
     f"days in **{fresh.timezone}**. Indicators were computed from "
     f"{markdown_literal(ctx.meta.get('data_dir', '?'))}"
-    + (f" (store written {ctx.meta['written_at']})." if ctx.meta.get("written_at") else ".")
+    + (f" (store written {_written_at(ctx.meta.get('written_at'))}).")
 )
 if fresh.incomplete_days:
     st.warning(

@@ -372,6 +372,10 @@ def test_data_page_shows_freshness_rows_and_validation(store: MetricStore) -> No
     at = open_page("data")
     assert texts(at, "title") == ["Data freshness and quality"]
     assert any("2026-03-30" in w for w in texts(at, "warning"))  # the incomplete day
+    # The store's write time reads like every other time: in the reporting zone, named.
+    captions = texts(at, "caption")
+    written = re.compile(r"store written \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC \(UTC\)")
+    assert any(written.search(c) for c in captions), captions
     exports = at.dataframe[0].value
     assert set(exports["Export"]) == {"listings", "complaints"}
     assert at.get("plotly_chart")
