@@ -19,7 +19,7 @@ from typing import cast
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from alerts.notify.digest import Digest
-from metrics.presentation import format_day
+from metrics.presentation import format_day, plural
 from metrics.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -84,6 +84,7 @@ def render_bodies(digest: Digest, config: Settings, subject: str) -> tuple[str, 
         "chart_days": config.digest.chart_days,
         "keep_firing_days": config.lifecycle.keep_firing_days,
         "day": format_day,
+        "plural": plural,
     }
     text = env.get_template("digest.txt").render(context)
     html = env.get_template("digest.html").render(context)

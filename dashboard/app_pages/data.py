@@ -11,7 +11,7 @@ from dashboard.builders.figures import export_rows_figure
 from dashboard.builders.plain_text import markdown_literal
 from dashboard.context import page_context
 from dashboard.data import queries
-from metrics.presentation import format_time
+from metrics.presentation import format_time, plural
 
 
 def _written_at(stamp: str | None) -> str:
@@ -84,7 +84,9 @@ if findings.empty:
 else:
     errors = int((findings["severity"] == "error").sum()) if "severity" in findings else 0
     warnings = len(findings) - errors
-    st.caption(f"{errors} error(s) and {warnings} warning(s) from the last compute.")
+    st.caption(
+        f"{plural(errors, 'error')} and {plural(warnings, 'warning')} from the last compute."
+    )
     st.dataframe(findings.rename(columns=str.capitalize), hide_index=True)
 
 skipped = [s for s in (ctx.meta.get("skipped_metrics") or "").split(";") if s.strip()]

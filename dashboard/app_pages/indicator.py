@@ -26,7 +26,14 @@ from dashboard.view_state import (
     slice_select,
     write_view,
 )
-from metrics.presentation import describe_slice, format_day, format_value, sentence, view_path
+from metrics.presentation import (
+    describe_slice,
+    format_day,
+    format_value,
+    plural,
+    sentence,
+    view_path,
+)
 
 
 def _controls(ctx: PageContext, view: View) -> tuple[View, bool]:
@@ -120,7 +127,7 @@ else:
         )
         unjudged = int(flags["detector"].isin(["not_judged", "too_wide"]).sum())
         if unjudged:
-            notes.append(f"{unjudged} day(s) had too few cases to judge: no range drawn.")
+            notes.append(f"{plural(unjudged, 'day')} had too few cases to judge: no range drawn.")
     if not thresholds.empty:
         rule = thresholds.iloc[-1]
         notes.append(f"Thresholds in force at the end: {describe_target(rule, kind)}.")

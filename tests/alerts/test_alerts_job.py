@@ -288,6 +288,9 @@ def test_contributors_explain_the_last_breached_day(store, smtp_server, tmp_path
     report = run(config, day(32), dry_run=True, contributors=contributors)  # recovering
     assert report.digests == 1
     assert asked == [("proactive_rate", ES, day(31), 5)]
+    # The recovering card says how long until it resolves, counted in words, not "day(s)".
+    eml = Path(report.eml_paths[0]).read_text()
+    assert "it resolves after 1 clean day in a row" in eml and "(s)" not in eml
 
 
 def test_a_run_long_after_the_last_series_day_judges_nothing_and_does_not_fail(
