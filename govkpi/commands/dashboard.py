@@ -10,13 +10,18 @@ so exposing it is a deliberate choice (`--host 0.0.0.0`). `serve()` is reused by
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 from govkpi.commands.common import add_config_arg, add_store_arg, command_settings, require
 from metrics.errors import UserError
@@ -141,12 +146,31 @@ def serve(
     log.info("dashboard on http://%s:%d/ (store %s); Ctrl+C stops it", shown, port, store_path)
     if not wait:
         return process
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
+    with _sigterm_as_interrupt():
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        return 0
+            return process.wait()
+        except KeyboardInterrupt:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            return 0
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """A service manager stops us with SIGTERM: treat it like Ctrl+C, so the Streamlit child is
+    stopped too instead of being left running on the port."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

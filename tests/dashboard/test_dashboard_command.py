@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -163,3 +166,27 @@ def test_busy_port_exits_2_with_one_line_before_starting(
     assert code == 2
     assert err.count("\n") == 1 and f"port {port}" in err and "in use" in err
     assert "http://" not in out + err
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_sigterm_stops_the_dashboard_and_its_streamlit_child(tmp_path: Path) -> None:
+    """A service manager's SIGTERM must not leave Streamlit running on the port."""
+    store = build_store(tmp_path / "store.duckdb", detections=False, alerts=False)
+    port = free_port()
+    command = [sys.executable, "-m", "govkpi", "-q", "dashboard", "--store", store.path]
+    parent = subprocess.Popen([*command, "--port", str(port)], env={**os.environ})
+    try:
+        assert wait_healthy(f"http://127.0.0.1:{port}/_stcore/health"), "dashboard did not start"
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(timeout=30) == 0
+        deadline = time.monotonic() + 15
+        while _port_in_use(port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _port_in_use(port), "the Streamlit child still listens after SIGTERM"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
