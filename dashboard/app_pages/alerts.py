@@ -46,8 +46,9 @@ STATE_HELP = (
     "State: new (started firing today); still firing; escalated (worse than yesterday); "
     "recovering (good again, not yet for long enough); no data (the latest day is missing or "
     "incomplete: the alert stays as it was until data arrives). The digest email uses the same "
-    "words. Last breach: the last day that breached, its value and what it breached. Rule: a "
-    "threshold rule id, or “anomaly” for the statistical detector."
+    "words. Last breach: the last day that breached, its value and what it breached. Rule: the "
+    "threshold rule's name (its id is the indicator's id, a dot and the name), or “anomaly” "
+    "for the statistical detector."
 )
 
 

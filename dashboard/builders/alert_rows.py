@@ -19,6 +19,13 @@ def _day(value: object) -> date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()  # type: ignore[call-overload,arg-type]
 
 
+def rule_name(rule_id: str, metric_id: str) -> str:
+    """A threshold rule's own name (`headline` for `missing_qualification_rate.headline`): the
+    metric is already in the row, and the long id squeezed the table's sentences."""
+    prefix = f"{metric_id}."
+    return rule_id[len(prefix) :] if rule_id.startswith(prefix) else rule_id
+
+
 def breach_requests(firing: pd.DataFrame) -> list[tuple[str, str, date]]:
     """(metric, slice, last breached day) of every alert: the days whose facts a row shows."""
     out = []
@@ -52,7 +59,7 @@ def firing_rows(
                 "Last breach": breach_sentence(rec["rule_id"], last, found, kind, noun),
                 "Firing since": format_day(_day(rec.get("firing_since"))),
                 "Acknowledged by": rec.get("acknowledged_by") or "",
-                "Rule": rec["rule_id"],
+                "Rule": rule_name(rec["rule_id"], rec["metric_id"]),
             }
         )
     return pd.DataFrame(rows)
