@@ -7,14 +7,16 @@ store is missing or empty, so pages only deal with a store that has series in it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import cast
 
 import streamlit as st
 
+from alerts.rules.completeness import Completeness, metric_tables
+from dashboard.builders.plain_text import markdown_literal
 from dashboard.data import queries
-from dashboard.data.freshness import Freshness, compute_freshness
-from dashboard.data.store import STORE_ENV, configured_store
+from dashboard.data.freshness import REQUIRED_EXPORTS, Freshness, compute_freshness
+from dashboard.data.store import STORE_ENV, configured_store, dashboard_settings
 from metrics.catalogue import Catalogue, MetricDefinition, load_catalogue
 from metrics.errors import ConfigError
 from metrics.metric_store import MetricStore
@@ -31,11 +33,20 @@ class PageContext:
     # Metrics that have series in the store, headline first.
     metric_ids: list[str]
     slices: dict[str, list[str]]
+    # The alert job's verdict on recent days' exports (None: not judged).
+    completeness: Completeness | None = None
 
     @property
     def report_day(self) -> date:
         """The latest complete day: what the overview and drill-down judge by default."""
         return self.freshness.latest_complete_day or self.last_day
+
+    def data_gap(self, metric_id: str, day: date, market: str | None = None) -> str | None:
+        """Why the alert job has no usable data for this metric on `day`, or None."""
+        definition = self.definition(metric_id)
+        if self.completeness is None or definition is None:
+            return None
+        return self.completeness.reason(metric_tables(definition), day, market)
 
     def definition(self, metric_id: str) -> MetricDefinition | None:
         return self.catalogue.metrics.get(metric_id)
@@ -79,6 +90,9 @@ def page_context() -> PageContext:
         last_day,
         summary["recent_days"],  # type: ignore[arg-type]
     )
+    found = _job_completeness(store, fresh)
+    recent = cast(list[date], summary["recent_days"])
+    fresh = fresh.with_incomplete(_incomplete_days(found, recent))
     slices = queries.metric_slices(store)
     cat = catalogue()
     ctx = PageContext(
@@ -90,9 +104,39 @@ def page_context() -> PageContext:
         freshness=fresh,
         metric_ids=_metric_order(cat, list(slices)),
         slices=slices,
+        completeness=found,
     )
     _sidebar_freshness(ctx)
     return ctx
+
+
+# How far back the job's completeness is read: the days the sidebar lists as recent.
+RECENT_DAYS = 10
+
+
+def _job_completeness(store: MetricStore, fresh: Freshness) -> Completeness | None:
+    """The alert job's completeness of the recent days (`alerts.rules.completeness`)."""
+    if fresh.latest_day is None:
+        return None
+    lifecycle = dashboard_settings().lifecycle
+    start = fresh.latest_day - timedelta(days=RECENT_DAYS)
+    return queries.completeness(
+        store,
+        start,
+        fresh.latest_day,
+        fresh.timezone,
+        lifecycle.incomplete_ratio,
+        lifecycle.incomplete_alpha,
+    )
+
+
+def _incomplete_days(found: Completeness | None, recent_days: list[date]) -> dict[date, str]:
+    """Recent days on which a required export is missing or short for the whole platform:
+    the job judges them `no data`, so the overview does not judge them either."""
+    if found is None:
+        return {}
+    reasons = {day: found.reason(REQUIRED_EXPORTS, day, None) for day in recent_days}
+    return {day: why for day, why in reasons.items() if why}
 
 
 def _sidebar_freshness(ctx: PageContext) -> None:
@@ -103,8 +147,12 @@ def _sidebar_freshness(ctx: PageContext) -> None:
         f"Latest complete day: **{ctx.report_day:%a %d %b %Y}**",
     ]
     if fresh.incomplete_days:
-        days = ", ".join(f"{d:%d %b}" for d in fresh.incomplete_days)
-        lines.append(f"Incomplete (still arriving): {days}")
+        days = ", ".join(
+            f"{d:%d %b}"
+            + (f" ({fresh.incomplete_reasons[d]})" if d in fresh.incomplete_reasons else "")
+            for d in fresh.incomplete_days
+        )
+        lines.append(f"Incomplete (still arriving): {markdown_literal(days)}")
     st.sidebar.caption("  \n".join(lines))
 
 

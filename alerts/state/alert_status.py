@@ -136,6 +136,9 @@ def threshold_status(row: Any, kind: str, case_noun: str) -> ThresholdStatus:
     value = _num(get("value"))
     if value is None:
         return ThresholdStatus("no_data", "no value for this day")
+    gap = get("data_status")  # the alert job's completeness verdict: "ok" or why not
+    if isinstance(gap, str) and gap and gap != "ok":
+        return ThresholdStatus("no_data", f"no data: {gap}, so the day is not judged")
     side = "below" if get("side") == "below" else "above"
     raw = _raw_level(value, warning, critical, side)
     level = get("level")

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
+from alerts.state.alert_status import ledger_lifecycle
 from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.overview_data import (
     SPARK_DAYS,
@@ -22,8 +23,10 @@ from dashboard.data import queries
 from dashboard.data.rules import rated, threshold
 from metrics.catalogue import MetricDefinition
 from metrics.presentation import (
+    MISSING,
     area_label,
     describe_slice,
+    format_day,
     format_delta,
     format_value,
     is_missing,
@@ -58,8 +61,9 @@ def _card(
         st.caption(markdown_literal(_not_computed_reason(ctx, definition.id)))
         return
     rule = threshold(definition.id, "all", day)
+    gap = ctx.data_gap(definition.id, day)
     card = headline_card(
-        definition.id, definition.kind, definition.case_noun, platform, judged, day
+        definition.id, definition.kind, definition.case_noun, platform, judged, day, gap
     )
     st.markdown(f"**{definition.label}**")
     st.badge(card.status.text, color=BADGE_COLOR[card.status.level])  # type: ignore[arg-type]
@@ -113,12 +117,20 @@ def _alert_table(ctx: PageContext, frame: pd.DataFrame, value_column: str) -> pd
             "Slice": [describe_slice(s) for s in frame["slice"]],
         }
     )
-    if "severity" in frame:
+    if "state" in frame and "as_of" in frame:  # the ledger: its state words, as everywhere
+        out["State"] = [
+            ledger_lifecycle(row, pd.Timestamp(row["as_of"]).date()).label
+            for row in frame.to_dict("records")
+        ]
+    elif "severity" in frame:
         out["Severity"] = ["critical" if s == "critical" else "warning" for s in frame["severity"]]
     kinds = [d.kind if (d := ctx.definition(m)) else "rate" for m in frame["metric_id"]]
     out["Value"] = [format_value(k, v) for v, k in zip(frame[value_column], kinds, strict=True)]
     if "firing_since" in frame:
-        out["Firing since"] = pd.to_datetime(frame["firing_since"]).dt.date
+        out["Firing since"] = [
+            format_day(pd.Timestamp(d).date()) if pd.notna(d) else MISSING
+            for d in frame["firing_since"]
+        ]
     if "acknowledged_by" in frame:
         out["Acknowledged by"] = frame["acknowledged_by"].fillna("")
     out["Trend"] = [
@@ -172,8 +184,11 @@ def _freshness(ctx: PageContext) -> None:
         "latest complete day."
     )
     if fresh.incomplete_days:
-        days = ", ".join(f"{d:%a %d %b}" for d in fresh.incomplete_days)
-        text += f" Incomplete, still arriving: {days} (not judged yet)."
+        why = fresh.incomplete_reasons
+        days = ", ".join(
+            f"{d:%a %d %b}" + (f" ({why[d]})" if d in why else "") for d in fresh.incomplete_days
+        )
+        text += f" Incomplete, still arriving: {markdown_literal(days)} (not judged yet)."
     st.info(text, icon=":material/schedule:")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -42,9 +43,11 @@ def headline_card(
     platform: pd.DataFrame,
     rated: pd.DataFrame,
     day: date,
+    data_gap: str | None = None,
 ) -> Card:
     """`platform`: the whole-platform series with its detections (queries.platform_series);
-    `rated`: its threshold evaluation (rules.rated). The status is `alert_status`'s."""
+    `rated`: its threshold evaluation (rules.rated); `data_gap`: why the alert job has no
+    usable data that day (`PageContext.data_gap`), if so. The status is `alert_status`'s."""
     rows = platform[platform["metric_id"] == metric_id]
     value = value_on(rows, day)
     week_ago = value_on(rows, day - timedelta(days=7))
@@ -52,7 +55,9 @@ def headline_card(
     mine = rated[rated["metric_id"] == metric_id] if "metric_id" in rated else rated
     facts = facts_frame(rows, rows, mine)
     today = facts[facts["date"] == day].to_dict("records")
-    row = today[0] if today else {"date": day}
+    row: dict[Any, Any] = today[0] if today else {"date": day}
+    if data_gap:
+        row = {**row, "data_status": data_gap}
     status = tile_status(threshold_status(row, kind, case_noun), detector_verdict(row, kind))
     window = rows[(dates > day - timedelta(days=SPARK_DAYS)) & (dates <= day)]
     spark = [float(v) for v in window["value"] if pd.notna(v)]

@@ -8,11 +8,13 @@ Pure: the caller passes the store's meta and export_files rows.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
+
+from metrics.presentation import format_time
 
 REQUIRED_EXPORTS = ("listings", "complaints")
 # Meta keys the engine may use for the reporting time zone, most specific first.
@@ -27,11 +29,31 @@ class Freshness:
     latest_complete_day: date | None
     incomplete_days: list[date] = field(default_factory=list)
     computed_at: str | None = None
+    incomplete_reasons: dict[date, str] = field(default_factory=dict)
 
     def as_of_text(self) -> str:
+        """The latest event in the reporting zone, the zone named, like every other time."""
         if self.as_of is None:
             return "unknown"
-        return f"{self.as_of:%Y-%m-%d %H:%M} UTC"
+        return format_time(self.as_of.replace(tzinfo=UTC), _zone(self.timezone))
+
+    def with_incomplete(self, days: dict[date, str]) -> Freshness:
+        """These days are incomplete too (`days`: day -> why): the alert job's row-count
+        completeness (`alerts.rules.completeness`), so the overview never judges a day the
+        job calls `no data`."""
+        if self.latest_day is None or not days:
+            return self
+        incomplete = sorted(set(self.incomplete_days) | set(days))
+        complete = self.latest_day
+        while complete in incomplete:
+            complete -= timedelta(days=1)
+        reasons = {**self.incomplete_reasons, **days}
+        return replace(
+            self,
+            latest_complete_day=complete,
+            incomplete_days=incomplete,
+            incomplete_reasons=reasons,
+        )
 
 
 def reporting_timezone(meta: dict[str, str]) -> str:

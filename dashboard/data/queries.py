@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
+from alerts.rules.completeness import Completeness, load_completeness
 from dashboard.data.cache import per_store_version
 from metrics.metric_store import MetricStore
 
@@ -149,3 +151,12 @@ def export_rows_per_day(path: str) -> pd.DataFrame:
         path,
         'SELECT "table", date, sum(rows) AS rows FROM export_stats GROUP BY ALL ORDER BY 1, 2',
     )
+
+
+@per_store_version
+def completeness(
+    path: str, start: date, end: date, timezone: str, ratio: float, alpha: float
+) -> Completeness:
+    """Which recent days the alert job would call `no data`, and why (its own module)."""
+    with MetricStore(path).read() as con:
+        return load_completeness(con, start, end, ZoneInfo(timezone), ratio, alpha)

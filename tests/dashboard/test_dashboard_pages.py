@@ -98,12 +98,15 @@ def test_overview_shows_headline_cards_status_and_firing(store: MetricStore) -> 
     assert values["hours (median; p90 beside it)"].endswith(" h")
     assert any(v.endswith("%") for v in values.values())
     text = all_text(at)
-    assert "Data as of **2026-03-30 06:00 UTC**" in text
+    assert "Data as of **30 Mar 2026 06:00 UTC (UTC)**" in text
     assert "**UTC** (the reporting time zone)" in text
     assert "Sunday 29 March 2026" in text and "Mon 30 Mar" in text  # judged day, incomplete day
     assert ":red-badge[Critical]" in text  # proactive_rate is below its critical threshold
     assert "Started firing since yesterday (1)" in text
     assert "Still firing (1)" in text
+    # The ledger's state words and dates, as the Alerts page and the email write them.
+    assert "Still firing · warning" in rendered_text(text)
+    assert "Wed 25 Mar 2026" in rendered_text(text)  # firing since, not 2026-03-25
     assert "Not computed: needs the appeals export." in rendered_text(text)
     # "Open trend" opens the alert's trend in this tab on the first click (a same-tab link)
     assert 'href="indicator?metric=proactive_rate&amp;slice=market%3DES&amp;start=' in text
@@ -418,3 +421,14 @@ def test_unset_store_variable_says_how_to_start(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("GOVKPI_STORE", raising=False)
     at = open_page("overview")
     assert "No metric store is configured" in " ".join(texts(at, "info"))
+
+
+def test_overview_never_judges_a_day_the_alert_job_calls_no_data(store: MetricStore) -> None:
+    """An export file written after the day ended, but holding a quarter of the usual rows:
+    the file's time says complete, the job's row counts say `no data`. The overview follows
+    the job (one completeness), judges the day before and says why."""
+    with store.write() as con:
+        con.execute("UPDATE export_files SET modified_at = TIMESTAMP '2026-04-02 09:00:00'")
+    text = all_text(open_page("overview"))
+    assert "Sunday 29 March 2026" in text  # not the partial Monday 30 March
+    assert "listings export incomplete for DE, ES, FR" in rendered_text(text)

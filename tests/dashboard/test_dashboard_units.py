@@ -137,7 +137,7 @@ def test_freshness_in_a_non_utc_reporting_zone() -> None:
     assert fresh.timezone == "Europe/Madrid"
     assert fresh.incomplete_days == [D(2026, 3, 30)]
     assert fresh.latest_complete_day == D(2026, 3, 29)
-    assert fresh.as_of_text() == "2026-03-29 23:30 UTC"
+    assert fresh.as_of_text() == "30 Mar 2026 01:30 CEST (Europe/Madrid)"  # zone named
     assert end_of_day_utc(D(2026, 3, 29), "Europe/Madrid") == dt.datetime(2026, 3, 29, 22, 0)
 
 
@@ -340,3 +340,30 @@ def test_low_volume_day_is_not_judged_unless_the_breach_survives_padding() -> No
     red = _tile({**rule, "value": 0.9, "denominator": 10, "level": "critical",
                  "low_volume": True}, noun="appeal")  # fmt: skip
     assert red.level == "red" and "even on only 10 appeals" in red.reason
+
+
+def test_a_tile_on_a_day_the_job_has_no_data_for_says_no_data_and_why() -> None:
+    """The tile follows the alert job's completeness: a value computed from a short export is
+    not judged against its target (it would read "On target" while the job says no data)."""
+    from alerts.rules.rulebook import load_rules
+    from alerts.state.status_data import rate
+    from dashboard.builders.overview_data import headline_card
+
+    day = dt.date(2026, 3, 29)
+    platform = pd.DataFrame(
+        {
+            "metric_id": ["complaint_rate"] * 2,
+            "slice": ["all"] * 2,
+            "date": [day - dt.timedelta(days=7), day],
+            "value": [9.0, 0.32],
+            "numerator": [900.0, 32.0],
+            "denominator": [1_000_000.0, 1_000_000.0],
+        }
+    )
+    rated = rate(platform, load_rules(None))
+    judged = headline_card("complaint_rate", "rate", "listing", platform, rated, day)
+    assert judged.status.text == "On target"
+    gap = "complaints export incomplete for BE, DE"
+    card = headline_card("complaint_rate", "rate", "listing", platform, rated, day, gap)
+    assert card.status.text == "No data" and card.status.level == "grey"
+    assert gap in card.status.reason
