@@ -9,7 +9,6 @@ days, not one value.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ import streamlit as st
 
 from alerts.rules.rulebook import load_rules
 from alerts.state.status_data import rate
+from dashboard.data.cache import file_version
 from dashboard.data.store import dashboard_settings
 from metrics.errors import ConfigError
 
@@ -34,18 +34,7 @@ def rulebook() -> Any | None:
     except ConfigError as exc:
         logger.warning("settings could not be loaded: %s", exc)
         return None
-    return _rulebook(rules_file, _file_version(rules_file))
-
-
-def _file_version(path: str | None) -> str:
-    """Like the store's version: an edited rules file is read again on the next page load."""
-    if not path:
-        return "packaged"
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return "absent"
-    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+    return _rulebook(rules_file, file_version(rules_file))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -9,8 +9,10 @@ file or variable is picked up on the next run); nothing is read at import.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 
+import streamlit as st
+
+from dashboard.data.cache import file_version
 from metrics.metric_store import MetricStore
 from metrics.settings import CONFIG_ENV, Settings, load_settings
 
@@ -20,19 +22,12 @@ STORE_ENV = "GOVKPI_STORE"
 def dashboard_settings() -> Settings:
     """The settings of this process's environment (raises ConfigError when they are wrong)."""
     env = tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("GOVKPI_")))
-    return _settings(env, _file_version(os.environ.get(CONFIG_ENV)))
+    return _settings(env, file_version(os.environ.get(CONFIG_ENV)))
 
 
-@lru_cache(maxsize=8)
-def _settings(env: tuple[tuple[str, str], ...], file_version: object) -> Settings:
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _settings(env: tuple[tuple[str, str], ...], version: str) -> Settings:
     return load_settings(env=dict(env))
-
-
-def _file_version(path: str | None) -> object:
-    try:
-        return os.stat(path).st_mtime_ns if path else None
-    except OSError:
-        return None  # load_settings reports the missing file
 
 
 def configured_store() -> MetricStore | None:
