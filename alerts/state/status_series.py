@@ -48,8 +48,8 @@ def series_flags(facts: pd.DataFrame, kind: str, case_noun: str) -> pd.DataFrame
     out = facts.copy()
     levels, verdicts, drawn, flags, notes, unjudged = [], [], [], [], [], []
     for rec in facts.to_dict("records"):
-        threshold = threshold_status(rec, kind, case_noun)
-        detector = detector_verdict(rec, kind)
+        threshold = threshold_status(rec, kind, case_noun, with_count=True)
+        detector = detector_verdict(rec, kind, case_noun)
         flag = day_flag(threshold, detector)
         levels.append(threshold.level)
         verdicts.append(detector.verdict)
