@@ -22,9 +22,11 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from alerts.state.alert_status import FLAG_LABELS  # noqa: E402
+from alerts.state.status_series import drawn_runs  # noqa: E402
 
 WIDTH_PX, HEIGHT_PX, SCALE = 560, 220, 2
 INK, BAND, EXPECTED = "#1f2937", "#dbeafe", "#2563eb"
+BAND_EDGE = "#93c5fd"  # a lone drawn day's range: a short bar, darker than the fill
 WARNING, CRITICAL, FLAG = "#d97706", "#dc2626", "#dc2626"
 # marker, filled: the same shapes as the dashboard trend (x outside the range, diamond beyond a
 # threshold, open circle for a day that only counts as part of a sustained shift).
@@ -87,25 +89,51 @@ def render_chart(history: pd.DataFrame, kind: str, as_of: date) -> bytes:
 def _draw(ax: plt.Axes, frame: pd.DataFrame, as_of: pd.Timestamp) -> None:
     x = frame["date"]
     drawn = frame["lower"].notna() & frame["upper"].notna()
-    if drawn.any():
+    runs = drawn_runs(drawn.reset_index(drop=True))
+    spread = pd.Series(False, index=range(len(frame)))
+    for start, stop in runs:
+        if stop - start > 1:
+            spread.iloc[start:stop] = True
+    lone = frame.iloc[[start for start, stop in runs if stop - start == 1]]
+    # Legend entries only for what is drawn: a fill needs two days, a lone drawn day is a
+    # short vertical range (the dashboard trend draws the same).
+    if spread.any():
         ax.fill_between(
             x,
             frame["lower"].fillna(0.0),
             frame["upper"].fillna(0.0),
-            where=drawn.to_numpy(),
+            where=spread.to_numpy(),
             color=BAND,
             linewidth=0,
             label="expected range",
             step=None,
         )
-    if frame["expected"].notna().any():
         ax.plot(
             x,
-            frame["expected"],
+            frame["expected"].where(spread.to_numpy()),
             color=EXPECTED,
             linewidth=0.9,
             linestyle=(0, (3, 2)),
             label="expected",
+        )
+    if not lone.empty:
+        ax.vlines(
+            lone["date"],
+            lone["lower"],
+            lone["upper"],
+            color=BAND_EDGE,
+            linewidth=3.5,
+            label="_nolegend_" if spread.any() else "expected range",
+        )
+        ax.scatter(
+            lone["date"],
+            lone["expected"],
+            marker="_",
+            s=40,
+            color=EXPECTED,
+            linewidths=1.0,
+            zorder=3,
+            label="_nolegend_" if spread.any() else "expected",
         )
     for column, color, label in (
         ("warning", WARNING, "warning"),

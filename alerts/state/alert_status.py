@@ -9,13 +9,17 @@ on its own. Rules held here:
   rule book judged (minimum-volume guard included); when the guard judged a day lower than its
   raw value, the reason says so in place ("33.3% on 3 appeals decided: too few to call
   critical").
-- "Flagged" means what the picture shows: a day outside the drawn expected range in the bad
-  direction, or beyond a drawn threshold. A day the detector counted as part of a sustained
-  shift while its own value sits inside the range (or where no range is drawn) is its own
-  category, so a marker never sits unexplained inside the shaded band.
-- A band is drawn only on days the detector judged and where it says something: a band from
-  the floor (0) to the top of the possible range (100% for a share; twice the expected value
-  for the others) would call every value normal, so the day reads "too few cases to judge".
+- "Flagged" means what the numbers say: a detector-flagged day whose value lies outside its
+  stored expected range [lower, upper] is "outside the expected range" (the sentence gives the
+  range); a flagged day whose value is inside that range, or that has no range, is "part of a
+  sustained shift", and its sentence says which of the two it is. A day beyond a threshold is
+  flagged as such.
+- A band is drawn only on days the detector judged and where it says something: a share band
+  from 0% to 100% (or a band without a finite upper edge) would call every value normal, so the
+  day reads "the detector: ... too few cases to judge" instead. A band [0, upper] of a rate or
+  count with a finite upper edge does say something (the value can exceed it) and is drawn.
+- Each part of a day's sentence says whose verdict it is: the threshold part names the
+  threshold (and the cases it judged), the detector part names the detector.
 - Lifecycle states get one set of user words (new, still firing, escalated, recovering,
   resolved, pending, no data, normal) whichever surface shows them.
 
@@ -39,7 +43,7 @@ from alerts.state.status_text import (
     threshold_sentence,
     verdict_sentence,
 )
-from metrics.presentation import format_day
+from metrics.presentation import format_day, plural
 
 ThresholdLevel = Literal["on_target", "warning", "critical", "not_judged", "no_data", "no_target"]
 Verdict = Literal[
@@ -126,9 +130,13 @@ def _raw_level(value: float, warning: float | None, critical: float | None, side
     return "critical" if beyond(critical) else "warning" if beyond(warning) else "ok"
 
 
-def threshold_status(row: Any, kind: str, case_noun: str) -> ThresholdStatus:
+def threshold_status(
+    row: Any, kind: str, case_noun: str, with_count: bool = False
+) -> ThresholdStatus:
     """The threshold status of one day (a mapping or frame row with the columns above);
-    `case_noun` is what one case of the denominator is (the catalogue's, e.g. "appeal")."""
+    `case_noun` is what one case of the denominator is (the catalogue's, e.g. "appeal").
+    `with_count` adds the number of cases the rule judged ("(49 removals)"), as a day's
+    sentence on a chart does so that it is never read as "too few cases"."""
     get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
     warning, critical = _num(get("warning")), _num(get("critical"))
     if warning is None and critical is None:
@@ -151,24 +159,35 @@ def threshold_status(row: Any, kind: str, case_noun: str) -> ThresholdStatus:
         return ThresholdStatus("not_judged", text, capped=raw != "ok")
     capped = _RANK[raw] > _RANK[judged]
     text = threshold_sentence(kind, value, raw, judged, side, limits, cases if low else None)
+    count = cases[0] if with_count and not low and kind != "count" else None
+    if count is not None:
+        text += f" ({plural(count, case_noun)})"
     mapped: ThresholdLevel = "on_target" if judged == "ok" else judged
     return ThresholdStatus(mapped, text, capped=capped)
 
 
 def band_is_drawn(kind: str, expected: Any, lower: Any, upper: Any, score: Any) -> bool:
     """Whether a day's expected range is worth drawing: the detector judged the day (a
-    score) and the range does not cover everything the value could plausibly be."""
-    lo, hi, mid = _num(lower), _num(upper), _num(expected)
+    score), the range has finite edges and it does not cover everything the value could be
+    (a share from 0% to 100%). A rate or count range [0, upper] with a finite upper edge is
+    drawn: a value above it is outside. `expected` is not needed; kept for the callers."""
+    del expected
+    lo, hi = _num(lower), _num(upper)
     if lo is None or hi is None or _num(score) is None:
         return False
-    if lo > 0:
-        return True
-    top = 1.0 if kind == "share" else 2.0 * mid if mid is not None and mid > 0 else 0.0
-    return hi < top
+    if not math.isfinite(hi):
+        return False
+    if kind == "share":
+        return lo > 0 or hi < 1
+    return True
 
 
-def detector_verdict(row: Any, kind: str) -> DetectorVerdict:
-    """What the detector says about one day, in the words the trend and the email use."""
+def detector_verdict(row: Any, kind: str, case_noun: str = "case") -> DetectorVerdict:
+    """What the detector says about one day, in the words the trend and the email use.
+
+    A flagged day (is_alert) is outside its expected range when its value lies outside the
+    stored [lower, upper], whether or not the band is drawn; otherwise (inside, or no range)
+    it is part of a sustained shift."""
     get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
     value, lo, hi = _num(get("value")), _num(get("lower")), _num(get("upper"))
     expected, score = _num(get("expected")), _num(get("score"))
@@ -179,11 +198,11 @@ def detector_verdict(row: Any, kind: str) -> DetectorVerdict:
         verdict = "not_scored"
     elif value is None:
         verdict = "no_value"
-    elif alert and drawn and value > hi:  # type: ignore[operator]
+    elif alert and hi is not None and value > hi:
         verdict = "flagged_above"
-    elif alert and drawn and value < lo:  # type: ignore[operator]
+    elif alert and lo is not None and value < lo:
         verdict = "flagged_below"
-    elif alert:  # counted by the detector although the day alone is not outside a drawn band
+    elif alert:  # counted by the detector although the day alone is not outside its range
         up = get("direction") == "up" or (get("direction") != "down" and (score or 0) > 0)
         verdict = "shift_above" if up else "shift_below"
     elif score is None:
@@ -195,7 +214,7 @@ def detector_verdict(row: Any, kind: str) -> DetectorVerdict:
     else:
         verdict = "within"
     return DetectorVerdict(
-        verdict, drawn, verdict_sentence(verdict, kind, value, lo, hi, score, drawn)
+        verdict, drawn, verdict_sentence(verdict, kind, value, lo, hi, score, case_noun)
     )
 
 

@@ -48,8 +48,8 @@ def series_flags(facts: pd.DataFrame, kind: str, case_noun: str) -> pd.DataFrame
     out = facts.copy()
     levels, verdicts, drawn, flags, notes, unjudged = [], [], [], [], [], []
     for rec in facts.to_dict("records"):
-        threshold = threshold_status(rec, kind, case_noun)
-        detector = detector_verdict(rec, kind)
+        threshold = threshold_status(rec, kind, case_noun, with_count=True)
+        detector = detector_verdict(rec, kind, case_noun)
         flag = day_flag(threshold, detector)
         levels.append(threshold.level)
         verdicts.append(detector.verdict)
@@ -74,3 +74,17 @@ def drawn_band(flags: pd.DataFrame) -> pd.DataFrame:
     for column in ("lower", "upper", "expected"):
         out[column] = pd.to_numeric(out[column], errors="coerce").where(~hidden)
     return out
+
+
+def drawn_runs(drawn: pd.Series) -> list[tuple[int, int]]:
+    """(start, stop) positions of each run of consecutive days whose band is drawn. A run of
+    one day (stop - start == 1) cannot be drawn as a filled area: the charts mark it with a
+    short vertical range instead, so that a day whose sentence gives a range shows it."""
+    runs, start = [], None
+    for i, on in enumerate([bool(v) for v in drawn.tolist()] + [False]):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs

@@ -9,7 +9,6 @@ from typing import Literal
 from metrics.presentation import format_value, plural, value_with_count
 
 FlagKind = Literal["beyond_threshold", "outside_range", "shift"]
-TOO_FEW = "too few cases to judge"
 _LEVEL_NOUN = {"critical": "critical", "warning": "a warning"}
 
 
@@ -37,7 +36,7 @@ def threshold_sentence(
             return f"{on}: too few to call {_LEVEL_NOUN[raw]}"
         if cases and cases[2] is not None:
             return f"{on}: too few to judge (the rule needs {plural(cases[2], cases[1])})"
-        return f"{shown}: {TOO_FEW}"
+        return f"{shown}: too few cases for the threshold rule to judge"
     if judged == "ok":
         name = "warning" if limits.get("warning") is not None else "critical"
         return f"{shown} is within target ({name} {word} {_v(kind, limits[name])})"
@@ -51,7 +50,7 @@ def threshold_sentence(
 
 def band_sentence(kind: str, lower: float | None, upper: float | None, drawn: bool) -> str:
     if not drawn or lower is None or upper is None:
-        return f"no expected range ({TOO_FEW})"
+        return "no expected range (the detector had too few cases to judge)"
     return f"expected range {_v(kind, lower)} to {_v(kind, upper)}"
 
 
@@ -62,23 +61,39 @@ def verdict_sentence(
     lower: float | None,
     upper: float | None,
     score: float | None,
-    drawn: bool = True,
+    case_noun: str = "case",
 ) -> str:
+    """The detector's part of a day's sentence. Parts that could be mistaken for the
+    threshold's verdict (not judged) name the detector."""
+    has_range = lower is not None and upper is not None
     band = f"{_v(kind, lower)} to {_v(kind, upper)}"
     shown = _v(kind, value)
     strength = f" (score {abs(score):.1f})" if score is not None else ""
+    cases = f"{case_noun}s"
     if verdict == "within":
         return f"{shown} is within the expected range {band}"
     if verdict in ("flagged_above", "flagged_below"):
         return f"{shown} is {verdict.split('_')[1]} the expected range {band}"
     if verdict in ("shift_above", "shift_below"):
         move = "rise" if verdict == "shift_above" else "fall"
-        alone = f", though within the day's expected range {band}" if drawn else ""
+        alone = (
+            f", though the day alone is within its expected range {band}"
+            if has_range
+            else ", with no expected range for the day itself"
+        )
         return f"{shown} is part of a sustained {move} the detector flagged{strength}{alone}"
     if verdict == "unusual":
         return f"{shown} is unusual in the harmless direction (expected {band})"
-    if verdict in ("not_judged", "too_wide"):
-        return f"{shown}: {TOO_FEW}"
+    if verdict == "not_judged":
+        return (
+            f"the detector: too few {cases} or too little history to judge against "
+            "its expected range"
+        )
+    if verdict == "too_wide":
+        return (
+            f"the detector: too few {cases} to judge (its expected range {band} covers "
+            "every possible value)"
+        )
     if verdict == "no_value":
         return "no value for this day"
     return "not scored by the detector yet"

@@ -14,7 +14,7 @@ from dashboard.builders.periods import previous_period, shift_previous
 from dashboard.builders.plain_text import markdown_literal
 from dashboard.builders.status import describe_target
 from dashboard.builders.tables import daily_values_table
-from dashboard.builders.trend_figure import trend_figure
+from dashboard.builders.trend_figure import trend_figure, trend_notes
 from dashboard.builders.view import View
 from dashboard.context import PageContext, page_context
 from dashboard.data import queries
@@ -30,7 +30,6 @@ from metrics.presentation import (
     describe_slice,
     format_day,
     format_value,
-    plural,
     sentence,
     view_path,
 )
@@ -119,15 +118,7 @@ else:
     if detections.empty:
         notes.append("No expected range yet: run `govkpi detect` to add one.")
     else:
-        notes.append(
-            "Shaded: the range the detector expected from recent history, drawn only on days "
-            "with enough cases to judge. Marked: ◆ beyond a threshold, ✕ outside the expected "
-            "range, ○ part of a sustained shift the detector flagged (the day alone is inside "
-            "its range); □ (grey) beyond a threshold on too few cases to judge."
-        )
-        unjudged = int(flags["detector"].isin(["not_judged", "too_wide"]).sum())
-        if unjudged:
-            notes.append(f"{plural(unjudged, 'day')} had too few cases to judge: no range drawn.")
+        notes.extend(trend_notes(flags))
     if not thresholds.empty:
         rule = thresholds.iloc[-1]
         notes.append(f"Thresholds in force at the end: {describe_target(rule, kind)}.")

@@ -58,7 +58,8 @@ def headline_card(
     row: dict[Any, Any] = today[0] if today else {"date": day}
     if data_gap:
         row = {**row, "data_status": data_gap}
-    status = tile_status(threshold_status(row, kind, case_noun), detector_verdict(row, kind))
+    threshold = threshold_status(row, kind, case_noun)
+    status = tile_status(threshold, detector_verdict(row, kind, case_noun))
     window = rows[(dates > day - timedelta(days=SPARK_DAYS)) & (dates <= day)]
     spark = [float(v) for v in window["value"] if pd.notna(v)]
     return Card(metric_id, value, week_ago, status, spark)

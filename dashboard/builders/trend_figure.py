@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from alerts.state.alert_status import FLAG_LABELS
-from alerts.state.status_series import drawn_band
+from alerts.state.status_series import drawn_band, drawn_runs
 from dashboard.builders.figures import (
     ALERT,
     BAND,
@@ -21,6 +21,10 @@ from dashboard.builders.figures import (
     line_layout,
     value_texts,
 )
+from metrics.presentation import format_value, plural
+
+# The lone-day range marker: the band's colour, opaque enough to read as a short bar.
+BAND_EDGE = "rgba(92, 142, 214, 0.45)"
 
 
 def trend_figure(
@@ -67,25 +71,17 @@ def trend_figure(
     return line_layout(fig, kind)
 
 
-def _runs(mask: pd.Series) -> list[tuple[int, int]]:
-    """(start, stop) positions of each run of consecutive True values."""
-    runs, start = [], None
-    for i, on in enumerate(mask.tolist() + [False]):
-        if on and start is None:
-            start = i
-        elif not on and start is not None:
-            runs.append((start, i))
-            start = None
-    return runs
-
-
 def _add_band(fig: go.Figure, band: pd.DataFrame, kind: str) -> None:
-    """The expected range only on the days it is drawn (one filled run per stretch of such
-    days, so an undrawn day leaves a gap rather than a band interpolated across it)."""
+    """The expected range only on the days it is drawn: one filled run per stretch of two or
+    more such days (an undrawn day leaves a gap rather than a band interpolated across it) and
+    a short vertical range on a lone drawn day, which a fill could not show. The legend lists
+    "Expected range" and "Expected" only when something of them is drawn."""
     drawn = band["lower"].notna() & band["upper"].notna()
-    for number, (start, stop) in enumerate(_runs(drawn)):
+    runs = drawn_runs(drawn)
+    legend = True
+    common = {"mode": "lines", "line": {"width": 0}, "legendgroup": "band"}
+    for start, stop in (run for run in runs if run[1] - run[0] > 1):
         part = band.iloc[start:stop]
-        common = {"mode": "lines", "line": {"width": 0}, "legendgroup": "band"}
         fig.add_trace(
             go.Scatter(
                 x=part["date"],
@@ -103,21 +99,55 @@ def _add_band(fig: go.Figure, band: pd.DataFrame, kind: str) -> None:
                 fill="tonexty",
                 fillcolor=BAND,
                 name="Expected range",
-                showlegend=number == 0,
+                showlegend=legend,
                 hovertemplate="expected range %{text} – %{customdata}<extra></extra>",
                 text=value_texts(part["lower"], kind),
                 customdata=value_texts(part["upper"], kind),
                 **common,
             )
         )
-    if drawn.any():
+        legend = False
+    lone = [start for start, stop in runs if stop - start == 1]
+    if lone:
+        days = band.iloc[lone]
+        xs: list[object] = []
+        ys: list[object] = []
+        texts: list[str] = []
+        for rec in days.to_dict("records"):
+            span = f"{format_value(kind, rec['lower'])} – {format_value(kind, rec['upper'])}"
+            xs += [rec["date"], rec["date"], None]
+            ys += [rec["lower"], rec["upper"], None]
+            texts += [span, span, ""]
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": BAND_EDGE, "width": 7},
+                name="Expected range",
+                legendgroup="band",
+                showlegend=legend,
+                hovertemplate="expected range %{text}<extra></extra>",
+                text=texts,
+            )
+        )
+    if runs:
+        isolated = pd.Series(False, index=band.index)
+        isolated.iloc[lone] = True
         fig.add_trace(
             go.Scatter(
                 x=band["date"],
                 y=band["expected"].where(drawn),
-                mode="lines",
+                mode="lines+markers",
                 name="Expected",
                 line={"color": EXPECTED, "dash": "dash", "width": 1},
+                # A lone day's expected value is a tick across its range (a line needs two).
+                marker={
+                    "symbol": "line-ew",
+                    "size": [10 if one else 0 for one in isolated],
+                    "line": {"color": EXPECTED, "width": 1.5},
+                    "color": EXPECTED,
+                },
                 hovertemplate="expected %{text}<extra></extra>",
                 text=value_texts(band["expected"], kind),
             )
@@ -199,3 +229,55 @@ def _add_flags(fig: go.Figure, flags: pd.DataFrame) -> None:
                 text=days["note"],
             )
         )
+
+
+_MARK_NOTES = {
+    "beyond_threshold": "◆ beyond a threshold",
+    "outside_range": "✕ outside the range the detector expected for that day",
+    "shift": (
+        "○ part of a sustained shift the detector flagged, the day alone not outside its "
+        "expected range (or without one)"
+    ),
+}
+
+
+def trend_notes(flags: pd.DataFrame) -> list[str]:
+    """The caption under the trend, each sentence true of what is drawn: the range only when
+    some day shows it, the markers that are on the chart, and how many days have no range
+    drawn and why."""
+    if flags.empty:
+        return []
+    notes = []
+    drawn = flags["band_drawn"].astype(bool)
+    if drawn.any():
+        notes.append(
+            "Shaded: the range the detector expected from recent history (a short bar on a "
+            "lone day), drawn only where it says something."
+        )
+    marks = [text for flag, text in _MARK_NOTES.items() if (flags["flag"] == flag).any()]
+    if flags["unjudged_breach"].astype(bool).any():
+        marks.append("□ (grey) beyond a threshold on too few cases for the rule to judge")
+    if (flags["detector"] == "unusual").any():
+        marks.append("○ (blue) unusual in the harmless direction")
+    if marks:
+        notes.append("Marked: " + "; ".join(marks) + ".")
+    valued = flags["value"].notna()
+    reasons = (
+        ("not_scored", "not scored by the detector yet"),
+        ("too_wide", "a range covering every possible value (too few cases to judge)"),
+    )
+    undrawn = flags[~drawn & valued]
+    parts = []
+    for verdict, why in reasons:
+        count = int((undrawn["detector"] == verdict).sum())
+        if count:
+            parts.append(f"{plural(count, 'day')} {why}")
+    other = int((~undrawn["detector"].isin([v for v, _ in reasons])).sum())
+    if other:
+        parts.append(
+            f"{plural(other, 'day')} the detector did not judge (too few cases or too little "
+            "history)"
+        )
+    if parts:
+        notes.append("No range drawn on " + ", ".join(parts) + ".")
+    return notes

@@ -70,14 +70,77 @@ def test_no_rule_means_no_target() -> None:
 def test_a_band_covering_the_whole_range_is_not_drawn() -> None:
     assert not band_is_drawn("share", 0.5, 0.0, 1.0, 1.2)  # 0-100% of a share
     assert band_is_drawn("share", 0.5, 0.01, 1.0, 1.2)
-    assert not band_is_drawn("count", 8.0, 0.0, 20.0, 1.0)  # from nothing to over double
-    assert band_is_drawn("count", 8.0, 0.0, 15.0, 1.0)
+    assert band_is_drawn("share", 0.5, 0.0, 0.9, 1.2)  # a value above 90% is outside
+    assert not band_is_drawn("rate", 5.0, 0.0, float("inf"), 1.0)  # no finite upper edge
     assert not band_is_drawn("rate", 5.0, 3.0, 7.0, None)  # the detector did not judge
     verdict = detector_verdict(
-        {"value": 0.4, "expected": 0.5, "lower": 0.0, "upper": 1.0, "score": 0.3}, "share"
+        {"value": 0.4, "expected": 0.5, "lower": 0.0, "upper": 1.0, "score": 0.3},
+        "share",
+        "removal",
     )
     assert (verdict.verdict, verdict.band_drawn) == ("too_wide", False)
-    assert verdict.reason == "40.0%: too few cases to judge"
+    assert verdict.reason == (
+        "the detector: too few removals to judge (its expected range 0.00% to 100.0% covers "
+        "every possible value)"
+    )
+
+
+def test_a_band_from_zero_with_a_finite_upper_edge_says_something() -> None:
+    # Rule 2c: a rate or count band [0, upper] is drawn, even when upper is over twice the
+    # expected value: a value above upper is outside it.
+    assert band_is_drawn("count", 8.0, 0.0, 20.0, 1.0)
+    assert band_is_drawn("rate", 4.0, 0.0, 10.19, 2.0)
+
+
+def test_a_flagged_day_above_its_stored_range_is_outside_even_if_undrawn() -> None:
+    # Rule 2a (Takedown rate · market PL): 11.93 above the stored upper 10.19 is outside the
+    # expected range, and the sentence gives the range; never "inside its range".
+    row = {"value": 11.93, "expected": 4.0, "lower": 0.0, "upper": 10.19, "score": 5.1,
+           "is_alert": True, "direction": "up"}  # fmt: skip
+    verdict = detector_verdict(row, "rate", "live listing")
+    assert verdict.verdict == "flagged_above" and verdict.counts
+    assert verdict.reason == "11.9 is above the expected range 0.00 to 10.2"
+    # ...and so even when no score was stored (the band is then not drawn).
+    undrawn = detector_verdict({**row, "score": None}, "rate", "live listing")
+    assert (undrawn.verdict, undrawn.band_drawn) == ("flagged_above", False)
+    on_target = threshold_status({"value": 11.93}, "rate", "live listing")
+    assert day_flag(on_target, undrawn) == "outside_range"
+
+
+def test_a_sustained_shift_never_claims_a_range_it_does_not_have() -> None:
+    # Rule 2b: "part of a sustained shift" only inside [lower, upper] or with no range, and
+    # then it does not say "inside its range".
+    base = {"expected": 4.0, "score": 4.2, "is_alert": True, "direction": "up"}
+    inside = detector_verdict({**base, "value": 6.0, "lower": 0.0, "upper": 10.19}, "rate")
+    assert inside.verdict == "shift_above"
+    assert inside.reason.endswith("though the day alone is within its expected range 0.00 to 10.2")
+    none = detector_verdict({**base, "value": 6.0, "lower": None, "upper": None}, "rate")
+    assert none.verdict == "shift_above"
+    assert "within" not in none.reason and "inside" not in none.reason
+    assert none.reason.endswith("with no expected range for the day itself")
+
+
+def test_a_day_sentence_says_whose_verdict_each_part_is() -> None:
+    # Rule 1 (Removed before first sale · whole platform, 9 Sep): the threshold judged 49
+    # removals; the detector did not judge the day. Never an unattributed "too few cases".
+    days = [date(2026, 9, 9)]
+    series = pd.DataFrame({"date": days, "value": [0.918], "denominator": [49.0]})
+    detections = pd.DataFrame(
+        {"date": days, "expected": [0.95], "lower": [0.8], "upper": [1.0], "score": [None],
+         "is_anomaly": [False], "is_alert": [False]}
+    )  # fmt: skip
+    rated = pd.DataFrame(
+        {"date": days, "warning": [0.93], "critical": [0.9], "side": ["below"],
+         "min_volume": [20], "level": ["warning"], "low_volume": [False]}
+    )  # fmt: skip
+    flags = series_flags(facts_frame(series, detections, rated), "share", "removal")
+    rec = flags.iloc[0]
+    assert (rec["flag"], rec["detector"]) == ("beyond_threshold", "not_judged")
+    assert rec["note"] == (
+        "91.8% is below the warning threshold 93.0% (49 removals); the detector: too few "
+        "removals or too little history to judge against its expected range"
+    )
+    assert "too few cases" not in rec["note"]
 
 
 def test_flagged_means_outside_the_drawn_band_else_a_sustained_shift() -> None:
@@ -87,7 +150,7 @@ def test_flagged_means_outside_the_drawn_band_else_a_sustained_shift() -> None:
     assert outside.verdict == "flagged_above" and outside.counts
     assert outside.reason == "70.0% is above the expected range 40.0% to 60.0%"
     assert inside.verdict == "shift_above" and inside.counts
-    assert "sustained rise" in inside.reason and "within the day's expected range" in inside.reason
+    assert "sustained rise" in inside.reason and "within its expected range" in inside.reason
     below = detector_verdict({**base, "value": 0.3, "score": -4.5, "direction": "up"}, "share")
     assert below.verdict == "flagged_below"  # the picture decides, not the stored direction
     quiet = detector_verdict({**base, "value": 0.5, "score": None, "is_alert": False}, "share")

@@ -23,7 +23,7 @@ from dashboard.builders.periods import (
 )
 from dashboard.builders.status import Status, describe_target, tile_status
 from dashboard.builders.tables import to_csv_bytes
-from dashboard.builders.trend_figure import trend_figure
+from dashboard.builders.trend_figure import trend_figure, trend_notes
 from dashboard.builders.view import View, parse_view
 from dashboard.data.freshness import compute_freshness, end_of_day_utc
 from dashboard.data.raw_rows import ROW_SOURCES, build_query
@@ -367,3 +367,41 @@ def test_a_tile_on_a_day_the_job_has_no_data_for_says_no_data_and_why() -> None:
     card = headline_card("complaint_rate", "rate", "listing", platform, rated, day, gap)
     assert card.status.text == "No data" and card.status.level == "grey"
     assert gap in card.status.reason
+
+
+def _flags_for(lower: list[float], upper: list[float], scores: list[float | None]) -> pd.DataFrame:
+    dates = pd.date_range("2026-03-01", periods=len(lower)).date
+    series = pd.DataFrame({"date": dates, "value": [0.5] * len(lower), "denominator": 50})
+    detections = pd.DataFrame(
+        {"date": dates, "expected": 0.5, "lower": lower, "upper": upper, "score": scores,
+         "is_anomaly": False, "is_alert": False}
+    )  # fmt: skip
+    return series_flags(facts_frame(series, detections, pd.DataFrame()), "share", "removal")
+
+
+def test_trend_legend_lists_the_range_only_when_it_is_drawn() -> None:
+    # Every day's band covers 0-100%: nothing is drawn, so no "Expected range"/"Expected".
+    flags = _flags_for([0.0] * 4, [1.0] * 4, [0.1] * 4)
+    series = flags[["date", "value"]]
+    fig = trend_figure(series, flags, pd.DataFrame(), "share")
+    names = {t.name for t in fig.data if t.showlegend is not False}
+    assert "Expected range" not in names and "Expected" not in names
+    notes = " ".join(trend_notes(flags))
+    assert "Shaded" not in notes and "Marked" not in notes
+    assert "No range drawn on 4 days a range covering every possible value" in notes
+
+
+def test_a_lone_drawn_day_is_drawn_as_a_visible_range() -> None:
+    # Only day 2 has a band that says something: a fill of one day is invisible, so it is a
+    # short vertical range from lower to upper, listed once in the legend.
+    flags = _flags_for([0.0, 0.4, 0.0, 0.0], [1.0, 0.6, 1.0, 1.0], [0.1, 0.1, 0.1, None])
+    fig = trend_figure(flags[["date", "value"]], flags, pd.DataFrame(), "share")
+    ranges = [t for t in fig.data if t.name == "Expected range"]
+    assert len(ranges) == 1 and ranges[0].showlegend is not False
+    assert [y for y in ranges[0].y if y is not None] == [0.4, 0.6]
+    expected = next(t for t in fig.data if t.name == "Expected")
+    assert list(expected.marker.size) == [0, 10, 0, 0]  # a tick on the lone day
+    notes = " ".join(trend_notes(flags))
+    assert "a short bar on a lone day" in notes
+    assert "2 days a range covering every possible value" in notes
+    assert "1 day the detector did not judge" in notes
