@@ -359,6 +359,22 @@ def test_silence_added_and_ended_from_the_page(store: MetricStore) -> None:
     at.button(key="FormSubmitter:silence-Add silence").click().run()
     assert not at.exception
     assert "Silences in force (2)" in all_text(at)
+    # The form's day ends where `govkpi alerts silence --until DAY` ends: that day's end in the
+    # reporting zone, and the label names the zone.
+    from alerts.state.silences import silence_end
+    from govkpi.commands.alerts import parse_until
+    from metrics.settings import load_settings
+
+    settings = load_settings()
+    assert settings.zone.key in at.date_input(key="sil_until").label
+    with store.read() as con:
+        (until,) = con.execute(
+            "SELECT until FROM silences WHERE reason = 'known spike after TV campaign'"
+        ).fetchone()
+    last_day = date.today() + timedelta(days=7)
+    assert (
+        until == silence_end(last_day, settings.zone) == parse_until(last_day.isoformat(), settings)
+    )
     at.text_input(key="exp_author").input("ana")
     at.button(key="FormSubmitter:expire-End silence").click().run()
     assert not at.exception
