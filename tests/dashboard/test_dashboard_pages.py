@@ -409,6 +409,9 @@ def test_catalogue_shows_every_definition_sql_and_thresholds(store: MetricStore)
     rules = at.dataframe[1].value  # sla_compliance's rule versions, opened by the link
     assert {"warning", "critical"} <= set(rules.columns)
     assert all(str(v).endswith("%") or v == "n/a" for v in [*rules["warning"], *rules["critical"]])
+    # The slices a rule covers read as people read them, never raw patterns.
+    assert "whole platform; every market" in set(rules["slices"])  # was `all, market=*`
+    assert not any("=" in str(v) for v in rules["slices"])
 
 
 # Nothing to show
