@@ -24,7 +24,13 @@ import pandas as pd
 from govkpi.commands.common import add_config_arg, add_store_arg, command_settings
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
-from metrics.presentation import SLICE_SEPARATOR, describe_slice_pattern, format_time, plural
+from metrics.presentation import (
+    SLICE_SEPARATOR,
+    describe_slice,
+    describe_slice_pattern,
+    format_time,
+    plural,
+)
 from metrics.settings import Settings
 
 
@@ -227,12 +233,15 @@ def unsilence_command(args: argparse.Namespace) -> int:
 
 
 def ack_command(args: argparse.Namespace) -> int:
+    from alerts.notify.card_lines import rule_label
     from alerts.state.alert_store import acknowledge
 
     acknowledge(
         _store(_config(args)), args.metric_id, args.slice, args.rule_id, args.author, args.note
     )
-    print(f"acknowledged {args.metric_id} / {args.slice} / {args.rule_id}")
+    label = _catalogue_label()(args.metric_id) or args.metric_id
+    rule = rule_label(args.rule_id)
+    print(f"acknowledged {label}{SLICE_SEPARATOR}{describe_slice(args.slice)} ({rule})")
     return 0
 
 

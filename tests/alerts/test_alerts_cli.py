@@ -122,6 +122,9 @@ def test_silence_ack_and_status(store, capsys) -> None:
     silence_id = re.findall(r"silence (\w+) until", capsys.readouterr().out)[0]
     assert govkpi("ack", "proactive_rate", "market=ES", "anomaly", "--author", "ana",
                   "--note", "on it") == 0  # fmt: skip
+    assert "acknowledged Proactive detection share · market ES (Statistical detector)" in (
+        capsys.readouterr().out
+    )
     assert govkpi("status") == 0
     out = capsys.readouterr().out
     assert "1 firing" in out and "acknowledged by ana" in out and "1 active silence\n" in out
