@@ -62,7 +62,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common(schedule)
     schedule.set_defaults(handler=schedule_command)
 
-    silence = sub.add_parser("silence", help="mute notifications for matching alerts")
+    silence = sub.add_parser(
+        "silence",
+        help="mute notifications for matching alerts",
+        description="Mute notifications (not evaluation) for alerts whose metric id and slice "
+        "match. Give --metric, --slice or both; with neither it refuses (exit 2): type "
+        "--metric '*' to mute every alert on purpose.",
+    )
     _common(silence)
     silence.add_argument(
         "--metric",
