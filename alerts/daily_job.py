@@ -36,6 +36,7 @@ from alerts.state.silences import active_silences
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.errors import ConfigError, DeliveryQueuedError
 from metrics.metric_store import MetricStore
+from metrics.presentation import plural
 from metrics.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -119,13 +120,13 @@ def run_daily(
             log_silenced(con, items, run_date, now)
         _record_run(con, report, trigger, scheduled_for, now, "dry-run" if dry_run else "evaluated")
     log.info(
-        "%s: %d evaluations, %d firing, %d notifications due (%d silenced), %d digests",
+        "%s: %s, %d firing, %s due (%d silenced), %s",
         run_date,
-        report.evaluated,
+        plural(report.evaluated, "evaluation"),
         report.firing,
-        report.items,
+        plural(report.items, "notification"),
         report.silenced,
-        report.digests,
+        plural(report.digests, "digest"),
     )
     if dry_run:
         folder = config.outbox_dir or os.path.join(os.path.dirname(store.path), "outbox")
@@ -158,7 +159,7 @@ def _deliver(config: Settings, store: MetricStore, report: RunReport) -> RunRepo
     if result.failed:
         first = next(iter(result.failed.values()))
         raise DeliveryQueuedError(
-            f"{len(result.failed)} message(s) not delivered ({first}); "
+            f"{plural(len(result.failed), 'message')} not delivered ({first}); "
             "they stay queued and the next run sends them"
         )
     return report

@@ -136,6 +136,23 @@ def describe_slice(slice_key: str) -> str:
     return SLICE_SEPARATOR.join(parts)
 
 
+def describe_slice_pattern(pattern: str) -> str:
+    """A slice glob (silences, threshold rules) as people read it: `*` -> `every slice`,
+    `market=*` -> `every market`, `market=ES*` -> `market ES*`; a key without wildcards reads
+    as `describe_slice` (`all` -> `whole platform`)."""
+    if pattern == "*":
+        return "every slice"
+    if not any(char in pattern for char in "*?["):
+        return describe_slice(pattern)
+    parts = []
+    for part in pattern.split(","):
+        name, equals, value = part.partition("=")
+        if not equals:
+            return f"slices matching {pattern}"
+        parts.append(f"every {dimension_label(name)}" if value == "*" else describe_slice(part))
+    return SLICE_SEPARATOR.join(parts)
+
+
 def dimension_label(dimension: str) -> str:
     """`category_l1` -> `category`, `seller_tier` -> `seller tier` (for 'break down by')."""
     return dimension.replace("_l1", "").replace("_", " ")

@@ -19,7 +19,7 @@ from typing import cast
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from alerts.notify.digest import Digest
-from metrics.presentation import format_day, plural
+from metrics.presentation import SLICE_SEPARATOR, format_day, plural
 from metrics.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -85,6 +85,7 @@ def render_bodies(digest: Digest, config: Settings, subject: str) -> tuple[str, 
         "keep_firing_days": config.lifecycle.keep_firing_days,
         "day": format_day,
         "plural": plural,
+        "sep": SLICE_SEPARATOR,  # indicator · slice, as the HTML, dashboard and status
     }
     text = env.get_template("digest.txt").render(context)
     html = env.get_template("digest.html").render(context)

@@ -1,7 +1,7 @@
 """Static threshold rules beside the statistics: warning/critical limits per indicator, per-market
 overrides and SLA targets, versioned so that a past day is judged by the limit in force then.
 
-The file format and its validation live in `alerts/rules_config.py`. Resolution for one point
+The file format and its validation live in `alerts/rules/rules_file.py`. Resolution for one point
 (metric, slice, day): among the rules of the metric whose slice patterns match the slice, the
 most specific one that has a version in force on the day (the latest effective_from <= day, not
 retired) applies. So a market override added in March leaves February judged by the global rule

@@ -5,12 +5,19 @@ Evaluation and logging go on under a silence; only the mail is held back."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from fnmatch import fnmatchcase
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from alerts.state.alert_store import has_table
+
+
+def silence_end(day: date, zone: ZoneInfo) -> datetime:
+    """The instant a silence "until the end of `day`" ends: the next midnight in the reporting
+    zone. The CLI (`--until DATE`) and the dashboard's form both end a silence here."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from alerts.state import alert_store
 from alerts.state.alert_status import ledger_lifecycle
+from alerts.state.silences import silence_end
 from dashboard.builders.alert_rows import breach_requests, firing_rows
 from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.plain_text import markdown_literal
 from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
+from dashboard.data.store import dashboard_settings
 from metrics.errors import UserError
-from metrics.presentation import describe_slice, format_day, format_value, view_path
+from metrics.presentation import (
+    describe_slice,
+    format_day,
+    format_time,
+    format_value,
+    view_path,
+)
 
 FLASH = "alerts_flash"
 
@@ -109,7 +117,8 @@ def silence_problems(metric_pattern: str, slice_pattern: str, until: object, aut
 
 
 def _silence_form(ctx: PageContext) -> None:
-    today = datetime.now(UTC).date()
+    zone = dashboard_settings().zone  # the reporting zone, as `govkpi alerts silence --until`
+    today = datetime.now(zone).date()
     with st.form("silence", clear_on_submit=False):
         st.caption(
             "A silence stops notifications (not evaluation) for every alert whose indicator "
@@ -130,7 +139,7 @@ def _silence_form(ctx: PageContext) -> None:
             help="A slice or a glob, e.g. `market=ES*` or `all` (the whole platform).",
         )
         until_day = st.date_input(
-            "Silence until the end of (UTC)",
+            f"Silence until the end of this day ({zone.key} time)",
             value=None,
             min_value=today,
             key="sil_until",
@@ -145,7 +154,7 @@ def _silence_form(ctx: PageContext) -> None:
         st.error(" ".join(problems))
         return
     assert isinstance(until_day, date)
-    until = datetime.combine(until_day + timedelta(days=1), time(0), tzinfo=UTC)
+    until = silence_end(until_day, zone)
     try:
         silence_id = alert_store.add_silence(
             ctx.store,
@@ -192,13 +201,15 @@ def _silence_label(silences: pd.DataFrame, silence_id: str) -> str:
 
 
 def _silence_table(silences: pd.DataFrame) -> pd.DataFrame:
+    zone = dashboard_settings().zone
     return pd.DataFrame(
         {
             "Indicators": silences["metric_pattern"],
             "Slices": silences["slice_pattern"],
-            "Until (UTC)": pd.to_datetime(silences["until"], utc=True).dt.strftime(
-                "%Y-%m-%d %H:%M"
-            ),
+            "Until": [
+                format_time(until.to_pydatetime(), zone)
+                for until in pd.to_datetime(silences["until"], utc=True)
+            ],
             "Reason": silences["reason"],
             "By": silences["author"],
             "Id": silences["silence_id"],

@@ -10,7 +10,7 @@ from dashboard.builders.view import first_value
 from dashboard.context import PageContext, page_context
 from dashboard.data.rules import rule_versions, threshold
 from metrics.catalogue import MetricDefinition
-from metrics.presentation import area_label, format_value
+from metrics.presentation import area_label, describe_slice_pattern, format_value
 
 BETTER = {"higher": "higher is better", "lower": "lower is better", None: "no good direction"}
 
@@ -33,12 +33,22 @@ def _summary(ctx: PageContext, definitions: list[MetricDefinition]) -> pd.DataFr
 
 
 def thresholds_as_values(rules: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Limits read like the indicator's values (97.0%, never 0.97), as on every other page."""
+    """Limits read like the indicator's values (97.0%, never 0.97), as on every other page;
+    the slices a rule covers as people read them (`whole platform; every market`, never
+    `all, market=*`)."""
     out = rules.copy()
     for column in ("warning", "critical"):
         if column in out:
             out[column] = [format_value(kind, v) for v in out[column]]
+    if "slices" in out:
+        out["slices"] = [slices_text(str(patterns)) for patterns in out["slices"]]
     return out
+
+
+def slices_text(patterns: str) -> str:
+    """`all, market=*` (the rule table's patterns, comma-space separated) -> `whole platform;
+    every market`. A `;` between patterns: a pattern's own parts are joined by ` · `."""
+    return "; ".join(describe_slice_pattern(p) for p in patterns.split(", ") if p)
 
 
 def _details(ctx: PageContext, definition: MetricDefinition) -> None:

@@ -3,7 +3,8 @@
     govkpi alerts run [--config FILE] [--date DATE] [--dry-run] [--data DIR] [--store PATH]
                       [--outbox-dir DIR] [--no-compute] [--no-detect]
     govkpi alerts schedule [--config FILE] [--store PATH]
-    govkpi alerts silence --metric GLOB --slice GLOB --until TIME --reason TEXT --author NAME
+    govkpi alerts silence [--metric GLOB] [--slice GLOB] --until TIME --reason TEXT --author NAME
+                          (at least one of --metric/--slice; `*` typed on purpose matches all)
     govkpi alerts unsilence ID --author NAME
     govkpi alerts ack METRIC SLICE RULE --author NAME [--note TEXT]
     govkpi alerts status
@@ -14,11 +15,22 @@ Exit codes: 0 done; 2 bad configuration or arguments; 3 delivery failed and is q
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime, time, timedelta
+import shlex
+from collections.abc import Callable
+from datetime import date, datetime
+
+import pandas as pd
 
 from govkpi.commands.common import add_config_arg, add_store_arg, command_settings
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
+from metrics.presentation import (
+    SLICE_SEPARATOR,
+    describe_slice,
+    describe_slice_pattern,
+    format_time,
+    plural,
+)
 from metrics.settings import Settings
 
 
@@ -50,11 +62,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common(schedule)
     schedule.set_defaults(handler=schedule_command)
 
-    silence = sub.add_parser("silence", help="mute notifications for matching alerts")
+    silence = sub.add_parser(
+        "silence",
+        help="mute notifications for matching alerts",
+        description="Mute notifications (not evaluation) for alerts whose metric id and slice "
+        "match. Give --metric, --slice or both; with neither it refuses (exit 2): type "
+        "--metric '*' to mute every alert on purpose.",
+    )
     _common(silence)
-    silence.add_argument("--metric", default="*", help="metric id glob (default: *)")
-    silence.add_argument("--slice", default="*", help="slice glob, e.g. 'market=ES*'")
-    silence.add_argument("--until", required=True, help="ISO time or date (reporting zone)")
+    silence.add_argument(
+        "--metric",
+        help="metric id glob, e.g. complaint_rate or '*_rate' (give --metric, --slice or both; "
+        "the one left out matches everything)",
+    )
+    silence.add_argument(
+        "--slice",
+        help="slice glob, e.g. 'market=ES*' or all (give --metric, --slice or both; "
+        "'*' matches every slice on purpose)",
+    )
+    silence.add_argument(
+        "--until",
+        required=True,
+        help="ISO time (naive = reporting zone) or a date: the end of that day in the "
+        "reporting zone",
+    )
     silence.add_argument("--reason", required=True, help="why (shown on the Alerts page)")
     silence.add_argument("--author", required=True, help="who silences")
     silence.set_defaults(handler=silence_command)
@@ -123,13 +154,14 @@ def run_command(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(
             f"alerts as of {report.run_date}: {report.firing} firing, "
-            f"{report.items} notifications due ({report.silenced} silenced), "
-            f"{report.digests} digest(s)"
+            f"{plural(report.items, 'notification')} due ({report.silenced} silenced), "
+            f"{plural(report.digests, 'digest')}"
         )
         if report.dry_run:
-            print(f"dry run: {len(report.eml_paths)} message(s) written to {report.outbox_dir}")
+            written = plural(len(report.eml_paths), "message")
+            print(f"dry run: {written} written to {report.outbox_dir}")
         else:
-            print(f"sent {report.sent} message(s)")
+            print(f"sent {plural(report.sent, 'message')}")
     return 0
 
 
@@ -143,11 +175,13 @@ def schedule_command(args: argparse.Namespace) -> int:
 
 
 def parse_until(text: str, config: Settings) -> datetime:
-    """An ISO time (naive = reporting zone) or a date (= the end of that day)."""
+    """An ISO time (naive = reporting zone) or a date (= the end of that day in the reporting
+    zone, as the dashboard's silence form)."""
+    from alerts.state.silences import silence_end
+
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=config.zone)
+            return silence_end(date.fromisoformat(text), config.zone)
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise UserError(f"--until {text!r} is not an ISO date or time") from None
@@ -157,13 +191,43 @@ def parse_until(text: str, config: Settings) -> datetime:
 def silence_command(args: argparse.Namespace) -> int:
     from alerts.state.alert_store import add_silence
 
+    if args.metric is None and args.slice is None:
+        raise UserError(
+            "choose what to silence: give --metric, --slice or both "
+            "(--metric '*' silences every alert on purpose)"
+        )
     config = _config(args)
     until = parse_until(args.until, config)
-    silence_id = add_silence(
-        _store(config), args.metric, args.slice, until, args.reason, args.author
-    )
-    print(f"silence {silence_id} until {until.isoformat()}")
+    metric, slice_ = args.metric or "*", args.slice or "*"
+    silence_id = add_silence(_store(config), metric, slice_, until, args.reason, args.author)
+    what = silenced_text(metric, slice_, _catalogue_label())
+    print(f"silence {silence_id} until {format_time(until, config.zone)}: {what}")
     return 0
+
+
+def _catalogue_label() -> Callable[[str], str | None]:
+    """The catalogue's label of a metric id (None when the id is not an indicator)."""
+    from metrics.catalogue import load_catalogue
+
+    metrics = load_catalogue().metrics
+
+    def label(metric_id: str) -> str | None:
+        definition = metrics.get(metric_id)
+        return definition.label if definition else None
+
+    return label
+
+
+def silenced_text(
+    metric_pattern: str, slice_pattern: str, label: Callable[[str], str | None]
+) -> str:
+    """What a silence mutes, as people read it: `Complaint rate · market ES*`,
+    `every indicator · whole platform`, `indicators matching *_rate · every slice`."""
+    if metric_pattern == "*":
+        indicators = "every indicator"
+    else:
+        indicators = label(metric_pattern) or f"indicators matching {metric_pattern}"
+    return f"{indicators}{SLICE_SEPARATOR}{describe_slice_pattern(slice_pattern)}"
 
 
 def unsilence_command(args: argparse.Namespace) -> int:
@@ -175,12 +239,15 @@ def unsilence_command(args: argparse.Namespace) -> int:
 
 
 def ack_command(args: argparse.Namespace) -> int:
+    from alerts.notify.card_lines import rule_label
     from alerts.state.alert_store import acknowledge
 
     acknowledge(
         _store(_config(args)), args.metric_id, args.slice, args.rule_id, args.author, args.note
     )
-    print(f"acknowledged {args.metric_id} / {args.slice} / {args.rule_id}")
+    label = _catalogue_label()(args.metric_id) or args.metric_id
+    rule = rule_label(args.rule_id)
+    print(f"acknowledged {label}{SLICE_SEPARATOR}{describe_slice(args.slice)} ({rule})")
     return 0
 
 
@@ -204,14 +271,24 @@ def status_command(args: argparse.Namespace) -> int:
     rows = firing_rows(firing, facts, catalogue.metrics.get)
     print(f"{len(firing)} firing")
     for rec, row in zip(firing.to_dict("records"), rows.to_dict("records"), strict=True):
-        ack = f"; acknowledged by {row['Acknowledged by']}" if row["Acknowledged by"] else ""
-        print(f"  {row['State']}: {row['Indicator']} · {row['Slice']} (rule {row['Rule']})")
+        print(f"  {row['State']}: {row['Indicator']}{SLICE_SEPARATOR}{row['Slice']} "
+              f"(rule {row['Rule']})")  # fmt: skip
         print(f"    {row['Last breach']}. Today: {row['Today']}.")
-        print(f"    Firing since {row['Firing since']}{ack}. [{rec['metric_id']} {rec['slice']}]")
-    print(f"{len(silences)} active silence(s)")
+        if row["Acknowledged by"]:
+            print(f"    Firing since {row['Firing since']}; acknowledged by "
+                  f"{row['Acknowledged by']}.")  # fmt: skip
+        else:
+            ids = " ".join(shlex.quote(str(rec[k])) for k in ("metric_id", "slice", "rule_id"))
+            print(f"    Firing since {row['Firing since']}. To acknowledge: "
+                  f"govkpi alerts ack {ids} --author NAME")  # fmt: skip
+    print(f"{plural(len(silences), 'active silence')}")
+    label = _catalogue_label()
     for rec in silences.to_dict("records"):
+        until = pd.Timestamp(rec["until"])
+        until = until if until.tzinfo else until.tz_localize("UTC")
+        what = silenced_text(rec["metric_pattern"], rec["slice_pattern"], label)
         print(
-            f"  {rec['silence_id']} {rec['metric_pattern']} {rec['slice_pattern']} "
-            f"until {rec['until']} by {rec['author']}: {rec['reason']}"
+            f"  {rec['silence_id']}: {what} until {format_time(until.to_pydatetime(), config.zone)}"
+            f", by {rec['author']}: {rec['reason']}"
         )
     return 0

@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from govkpi.commands.dashboard import check_port_free, serve
     from metrics.engine import compute_store
     from metrics.metric_store import MetricStore
+    from metrics.presentation import plural
     from sample_data.generator import generate_sample
 
     if not args.no_serve:
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     report = run_daily(settings, run_date=run_date, dry_run=True, compute=False, detect=False)
     say(
         f"    {report.firing} alerts firing on {run_date}; "
-        f"{len(report.eml_paths)} digest email(s) in {report.outbox_dir}"
+        f"{plural(len(report.eml_paths), 'digest email')} in {report.outbox_dir}"
     )
     for path in report.eml_paths:
         say(f"      {path}")

@@ -71,7 +71,7 @@ def load_settings(
     except ValidationError as exc:
         problems.extend(_describe(err, origins, path) for err in exc.errors())
     if settings is not None:
-        problems.extend(_unknown_areas(settings, known_areas, path))
+        problems.extend(_unknown_areas(settings, known_areas, origins, path))
     if problems:
         more = f" (and {len(problems) - 1} more: " + "; ".join(problems[1:]) + ")"
         raise ConfigError(problems[0] + (more if len(problems) > 1 else ""))
@@ -129,19 +129,27 @@ def _describe(err: Any, origins: dict[Key, str], path: str | None) -> str:
     """One problem, said where the user can fix it: the file, the variable or the flag."""
     loc = tuple(str(p) for p in err["loc"])
     msg = str(err["msg"]).removeprefix("Value error, ")
-    dotted = ".".join(loc)
+    return f"{_where(loc, origins, path)}: {msg}"
+
+
+def _where(loc: Key, origins: dict[Key, str], path: str | None) -> str:
+    """Where the value at `loc` was set: `environment: GOVKPI_X`, `command line: --x`, or
+    `<file>: dotted.key` (`configuration: dotted.key` when there is no file)."""
     origin = next(
         (origins[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in origins), "default"
     )
     if origin.startswith("env ("):
-        return f"environment: {origin[5:-1]}: {msg}"
+        return f"environment: {origin[5:-1]}"
     if origin == "flag":
-        return f"command line: --{loc[-1].replace('_', '-')}: {msg}"
-    return f"{path or 'configuration'}: {dotted}: {msg}"
+        return f"command line: --{loc[-1].replace('_', '-')}"
+    return f"{path or 'configuration'}: {'.'.join(loc)}"
 
 
 def _unknown_areas(
-    settings: Settings, known_areas: Collection[str] | None, path: str | None
+    settings: Settings,
+    known_areas: Collection[str] | None,
+    origins: dict[Key, str],
+    path: str | None,
 ) -> list[str]:
     if not settings.routing.owners:
         return []
@@ -149,10 +157,11 @@ def _unknown_areas(
         from metrics.catalogue import load_catalogue
 
         known_areas = {m.owner_area for m in load_catalogue()}
-    where = settings.origin("routing.owners")
+    where = _where(("routing", "owners"), origins, path)
+    if not where.endswith("routing.owners"):  # a variable or flag: name the key as well
+        where += ": routing.owners"
     return [
-        f"{path if where == 'default' else where}: routing.owners: unknown area {route.area!r}; "
-        f"known: {', '.join(sorted(known_areas))}"
+        f"{where}: unknown area {route.area!r}; known: {', '.join(sorted(known_areas))}"
         for route in settings.routing.owners
         if route.area != "*" and route.area not in known_areas
     ]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from alerts import daily_job
 from alerts.notify import digest_details
+from alerts.state.alert_store import has_table
 from govkpi import cli
 from metrics.metric_store import MetricStore
 from tests.alerts_support import (
@@ -63,7 +65,8 @@ def test_run_sends_and_reruns_send_nothing(store, smtp_server, monkeypatch, caps
     assert govkpi(*RUN, "--date", day(31).isoformat()) == 0
     assert len(smtp_server.mailbox.messages) == 1
     out = capsys.readouterr().out
-    assert "1 firing" in out and "sent 1 message(s)" in out and "sent 0 message(s)" in out
+    assert "1 firing" in out and "sent 1 message\n" in out and "sent 0 messages" in out
+    assert "1 digest\n" in out and "(s)" not in out
 
 
 def test_smtp_down_exits_3_and_the_next_run_delivers(store, monkeypatch, capsys) -> None:
@@ -119,12 +122,73 @@ def test_silence_ack_and_status(store, capsys) -> None:
     silence_id = re.findall(r"silence (\w+) until", capsys.readouterr().out)[0]
     assert govkpi("ack", "proactive_rate", "market=ES", "anomaly", "--author", "ana",
                   "--note", "on it") == 0  # fmt: skip
+    assert "acknowledged Proactive detection share · market ES (Statistical detector)" in (
+        capsys.readouterr().out
+    )
     assert govkpi("status") == 0
     out = capsys.readouterr().out
-    assert "1 firing" in out and "acknowledged by ana" in out and "1 active silence(s)" in out
+    assert "1 firing" in out and "acknowledged by ana" in out and "1 active silence\n" in out
     assert govkpi("unsilence", silence_id, "--author", "bo") == 0
     assert govkpi("ack", "proactive_rate", "market=FR", "anomaly", "--author", "ana") == 2
     assert read(store, "SELECT count(*) AS n FROM acknowledgements")["n"][0] == 1
+
+
+def test_status_and_silence_read_as_people_read_them(store, capsys) -> None:
+    """Indicator labels, described slices, times in the reporting zone with the zone named;
+    the raw ids only inside the `ack` command to copy."""
+    govkpi(*RUN, "--date", day(31).isoformat(), "--dry-run")
+    capsys.readouterr()
+    silence = ("--slice", "market=ES", "--until", "2027-01-10", "--reason", "r", "--author", "bo")
+    assert govkpi("silence", *silence) == 0
+    out = capsys.readouterr().out
+    assert "until 11 Jan 2027 00:00 CET (Europe/Madrid): every indicator · market ES" in out
+    assert "T00:00:00" not in out
+    assert govkpi("status") == 0
+    out = capsys.readouterr().out
+    assert "New · warning: Proactive detection share · market ES (rule anomaly)" in out
+    assert "To acknowledge: govkpi alerts ack proactive_rate market=ES anomaly" in out
+    assert "[proactive_rate market=ES]" not in out
+    assert "every indicator · market ES until 11 Jan 2027 00:00 CET (Europe/Madrid)" in out
+    assert "+00:00" not in out and "(s)" not in out
+
+
+def test_silence_needs_a_metric_or_a_slice(store, capsys) -> None:
+    """No `*`/`*` silence by omission (the dashboard form refuses it too); `*` typed is kept."""
+    rest = ("--until", "2999-01-01", "--reason", "noise", "--author", "bo")
+    assert govkpi("silence", *rest) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--metric" in err and "--slice" in err
+    with store.read() as con:
+        made = (
+            con.execute("SELECT count(*) FROM silences").fetchone()
+            if has_table(con, "silences")
+            else (0,)
+        )
+    assert made == (0,)
+    assert govkpi("silence", "--metric", "*", *rest) == 0
+    assert "every indicator · every slice" in capsys.readouterr().out
+    assert govkpi("silence", "--metric", "proactive_rate", *rest) == 0
+    rows = read(store, "SELECT metric_pattern, slice_pattern FROM silences ORDER BY created_at")
+    assert list(zip(rows["metric_pattern"], rows["slice_pattern"], strict=True)) == [
+        ("*", "*"),
+        ("proactive_rate", "*"),
+    ]
+
+
+def test_silence_until_a_day_ends_where_the_dashboard_form_ends(store) -> None:
+    """`--until 2027-01-10` and the form's "until the end of 2027-01-10" are one instant: the
+    end of that day in the reporting zone."""
+    from zoneinfo import ZoneInfo
+
+    from alerts.state.silences import silence_end
+    from govkpi.commands.alerts import parse_until
+    from metrics.settings import load_settings
+
+    settings = load_settings()
+    assert settings.timezone == "Europe/Madrid"
+    end = silence_end(date(2027, 1, 10), ZoneInfo("Europe/Madrid"))
+    assert parse_until("2027-01-10", settings) == end
+    assert end == datetime(2027, 1, 10, 23, 0, tzinfo=UTC)
 
 
 def test_a_second_scheduler_exits_2(store, capsys) -> None:

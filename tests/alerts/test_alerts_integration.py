@@ -42,7 +42,7 @@ def test_real_rules_and_drivers(tmp_path: Path) -> None:
     with open(report.eml_paths[0], "rb") as fh:
         msg = message_from_binary_file(fh, policy=policy.default)
     text = msg.get_body(("plain",)).get_content()
-    card = text[text.index("* Proactive detection share - whole platform") :]
+    card = text[text.index("* Proactive detection share · whole platform") :]
     # the platform's drop is explained by ES, first among its contributors
     contributors = card[card.index("Top contributing slices") :].splitlines()
     assert contributors[1].strip().startswith("- market ES:")

@@ -362,6 +362,22 @@ def test_silence_added_and_ended_from_the_page(store: MetricStore) -> None:
     at.button(key="FormSubmitter:silence-Add silence").click().run()
     assert not at.exception
     assert "Silences in force (2)" in all_text(at)
+    # The form's day ends where `govkpi alerts silence --until DAY` ends: that day's end in the
+    # reporting zone, and the label names the zone.
+    from alerts.state.silences import silence_end
+    from govkpi.commands.alerts import parse_until
+    from metrics.settings import load_settings
+
+    settings = load_settings()
+    assert settings.zone.key in at.date_input(key="sil_until").label
+    with store.read() as con:
+        (until,) = con.execute(
+            "SELECT until FROM silences WHERE reason = 'known spike after TV campaign'"
+        ).fetchone()
+    last_day = date.today() + timedelta(days=7)
+    assert (
+        until == silence_end(last_day, settings.zone) == parse_until(last_day.isoformat(), settings)
+    )
     at.text_input(key="exp_author").input("ana")
     at.button(key="FormSubmitter:expire-End silence").click().run()
     assert not at.exception
@@ -396,6 +412,9 @@ def test_catalogue_shows_every_definition_sql_and_thresholds(store: MetricStore)
     rules = at.dataframe[1].value  # sla_compliance's rule versions, opened by the link
     assert {"warning", "critical"} <= set(rules.columns)
     assert all(str(v).endswith("%") or v == "n/a" for v in [*rules["warning"], *rules["critical"]])
+    # The slices a rule covers read as people read them, never raw patterns.
+    assert "whole platform; every market" in set(rules["slices"])  # was `all, market=*`
+    assert not any("=" in str(v) for v in rules["slices"])
 
 
 # Nothing to show

@@ -14,6 +14,7 @@ from metrics.presentation import (
     area_label,
     deep_link,
     describe_slice,
+    describe_slice_pattern,
     format_date,
     format_day,
     format_delta,
@@ -110,6 +111,23 @@ def test_units_and_the_count_behind_a_value() -> None:
 def test_describe_slice(key: str, text: str) -> None:
     assert describe_slice(key) == text
     assert "=" not in text and text != "all"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        ("*", "every slice"),
+        ("all", "whole platform"),
+        ("market=*", "every market"),
+        ("market=ES", "market ES"),
+        ("market=ES*", "market ES*"),
+        ("market=*,category_l1=*", "every market · every category"),
+        ("market=ES,seller_tier=*", "market ES · every seller tier"),
+        ("*ES*", "slices matching *ES*"),
+    ],
+)
+def test_describe_slice_pattern(pattern: str, text: str) -> None:
+    assert describe_slice_pattern(pattern) == text
 
 
 def test_area_and_market_labels() -> None:

@@ -145,8 +145,25 @@ to = ["x@example.com"]
 
 def test_unknown_routing_area_is_named(tmp_path: Path) -> None:
     text = '[[routing.owners]]\narea = "detektion"\nto = ["x@example.com"]\n'
-    with pytest.raises(ConfigError, match="unknown area 'detektion'"):
+    with pytest.raises(ConfigError, match="unknown area 'detektion'") as err:
         load_settings(write(tmp_path, text), env={}, known_areas={"detection"})
+    assert str(err.value).startswith(f"{tmp_path}")
+    assert str(err.value).count("routing.owners") == 1
+
+
+def test_unknown_routing_area_names_where_it_was_set(tmp_path: Path) -> None:
+    """The origin of the bad route is the variable or the flag that set it, never `None`."""
+    routes = [{"area": "nope", "to": ["a@b.com"]}]
+    env = {"GOVKPI_ROUTING__OWNERS": '[{"area":"nope","to":["a@b.com"]}]'}
+    with pytest.raises(ConfigError) as err:
+        load_settings(None, env=env, known_areas={"detection"})
+    assert str(err.value).startswith(
+        "environment: GOVKPI_ROUTING__OWNERS: routing.owners: unknown area 'nope'"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_settings(None, flags={"routing.owners": routes}, env={}, known_areas={"detection"})
+    assert str(err.value).startswith("command line: --owners: routing.owners: unknown area")
+    assert "None" not in str(err.value)
 
 
 def test_missing_and_broken_files(tmp_path: Path) -> None:
