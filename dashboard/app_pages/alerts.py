@@ -10,7 +10,7 @@ import streamlit as st
 from alerts.state import alert_store
 from alerts.state.alert_status import ledger_lifecycle
 from alerts.state.silences import silence_end
-from dashboard.builders.alert_rows import breach_requests, firing_rows
+from dashboard.builders.alert_rows import breach_requests, firing_rows, rule_name
 from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.plain_text import markdown_literal
 from dashboard.context import PageContext, page_context
@@ -229,7 +229,10 @@ def _history_table(ctx: PageContext, history: pd.DataFrame) -> pd.DataFrame:
             "Day": pd.to_datetime(history["date"]).dt.date,
             "Indicator": [ctx.label(m) for m in history["metric_id"]],
             "Slice": [describe_slice(s) for s in history["slice"]],
-            "Rule": history["rule_id"],
+            "Rule": [
+                rule_name(r, m)
+                for r, m in zip(history["rule_id"], history["metric_id"], strict=True)
+            ],
             "Change": [
                 f"{_word(a) if a else 'new'} → {_word(b)}"
                 for a, b in zip(history["state_before"], history["state"], strict=True)
@@ -288,4 +291,9 @@ else:
         "Newest first: each time an alert moved between normal, pending, firing, "
         "recovering and no data."
     )
-    st.dataframe(_history_table(ctx, history), hide_index=True)
+    st.dataframe(
+        _history_table(ctx, history),
+        hide_index=True,
+        # Dates stay dates (the column sorts), shown as every other page writes a day.
+        column_config={"Day": st.column_config.DateColumn(format="ddd DD MMM YYYY")},
+    )
