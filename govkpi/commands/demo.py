@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     run_date = parse_day(args.date, "--date") or computed.last_day
     report = run_daily(settings, run_date=run_date, dry_run=True, compute=False, detect=False)
     say(
-        f"    {report.firing} alerts firing on {run_date}; "
+        f"    {plural(report.firing, 'alert')} firing on {run_date}; "
         f"{plural(len(report.eml_paths), 'digest email')} in {report.outbox_dir}"
     )
     for path in report.eml_paths:

@@ -34,6 +34,7 @@ def test_demo_generates_computes_detects_and_writes_the_digest(
     assert cli.main(args) == 0
     out = capsys.readouterr().out
     assert re.search(r"\b(1 digest email|\d+ digest emails) in ", out) and "(s)" not in out
+    assert re.search(r"\b\d+ alerts? firing on ", out) and not re.search(r"\b1 alerts\b", out)
     assert (workdir / "data" / "incidents.json").is_file()
     with duckdb.connect(str(workdir / "store.duckdb"), read_only=True) as con:
         series = con.execute("SELECT count(DISTINCT metric_id) FROM series").fetchall()[0][0]
