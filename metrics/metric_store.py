@@ -81,6 +81,18 @@ def parse_slice(key: str) -> dict[str, str]:
     return dims
 
 
+def file_version(path: str | None) -> str:
+    """A file's identity, modification time and size: changes when a new version is swapped
+    in (the store, a config file), so caches can be keyed on it."""
+    if not path:
+        return "none"
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return "absent"
+    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+
+
 class MetricStore:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.path.abspath(os.fspath(path))
@@ -94,11 +106,7 @@ class MetricStore:
 
     def version(self) -> str:
         """Changes whenever a write is swapped in; cheap enough to key caches on."""
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return "absent"
-        return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+        return file_version(self.path)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:

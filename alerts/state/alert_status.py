@@ -37,9 +37,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from alerts.rules.observations import ANOMALY_RULE
 from alerts.state.status_text import (
     FlagKind,
-    band_sentence,
     threshold_sentence,
     verdict_sentence,
 )
@@ -263,16 +263,6 @@ def lifecycle(
         word = "resolved" if resolved_on is not None else "normal"
     shown = severity if word not in ("resolved", "normal") else None
     return Lifecycle(word, shown, firing_since, last_breach)
-
-
-def band_text(kind: str, row: Any) -> str:
-    """The expected range of one day as shown beside a detector breach."""
-    get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
-    drawn = band_is_drawn(kind, get("expected"), get("lower"), get("upper"), get("score"))
-    return band_sentence(kind, _num(get("lower")), _num(get("upper")), drawn)
-
-
-ANOMALY_RULE = "anomaly"  # the detector's rule id in the ledger (alerts.rules.observations)
 
 
 def breach_sentence(rule_id: str, day: date | None, facts: Any, kind: str, case_noun: str) -> str:

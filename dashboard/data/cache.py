@@ -7,14 +7,13 @@ read twice. Reads open their own read-only connection: DuckDB connections are no
 Streamlit's script threads.
 
 The configuration the reads are judged by (the settings, the rules file) is keyed the same way,
-on `file_version`: an edited file is read again on the next page load. Those are objects, not
-data, so they are kept with `st.cache_resource` (shared, never copied or changed).
+on `metrics.metric_store.file_version`: an edited file is read again on the next page load.
+Those are objects, not data, so they are kept with `st.cache_resource` (shared, never copied).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -60,14 +59,3 @@ def per_store_version(
         return cached(store.path, store.version(), *args, **kwargs)  # type: ignore[return-value]
 
     return for_store
-
-
-def file_version(path: str | None) -> str:
-    """A configuration file's version, like the store's: its identity, time and size."""
-    if not path:
-        return "none"
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return "absent"  # the loader reports the missing file
-    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"

@@ -44,9 +44,7 @@ class Freshness:
         if self.latest_day is None or not days:
             return self
         incomplete = sorted(set(self.incomplete_days) | set(days))
-        complete = self.latest_day
-        while complete in incomplete:
-            complete -= timedelta(days=1)
+        complete = _latest_complete(self.latest_day, incomplete)
         reasons = {**self.incomplete_reasons, **days}
         return replace(
             self,
@@ -158,7 +156,13 @@ def compute_freshness(
     else:
         incomplete = []
 
+    complete = _latest_complete(latest_day, incomplete)
+    return Freshness(tz, as_of, latest_day, complete, incomplete, computed_at)
+
+
+def _latest_complete(latest_day: date, incomplete: list[date]) -> date:
+    """The newest day at or before `latest_day` that is not incomplete."""
     complete = latest_day
     while complete in incomplete:
         complete -= timedelta(days=1)
-    return Freshness(tz, as_of, latest_day, complete, incomplete, computed_at)
+    return complete

@@ -17,9 +17,9 @@ import streamlit as st
 
 from alerts.rules.rulebook import load_rules
 from alerts.state.status_data import rate
-from dashboard.data.cache import file_version
 from dashboard.data.store import dashboard_settings
 from metrics.errors import ConfigError
+from metrics.metric_store import file_version
 
 logger = logging.getLogger(__name__)
 

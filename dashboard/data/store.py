@@ -12,8 +12,7 @@ import os
 
 import streamlit as st
 
-from dashboard.data.cache import file_version
-from metrics.metric_store import MetricStore
+from metrics.metric_store import MetricStore, file_version
 from metrics.settings import CONFIG_ENV, Settings, load_settings
 
 STORE_ENV = "GOVKPI_STORE"
