@@ -114,7 +114,7 @@ def run_methods(
 def breakdown(suite: Suite, flags: pd.DataFrame) -> list[str]:
     """Recall and median delay per incident kind; false events per series-year by feature."""
     lines = []
-    windows = [Window(i.series_id, i.start, i.end) for i in suite.incidents]
+    windows = [i.window for i in suite.incidents]
     found: dict[str, list[int | None]] = {}
     for inc, delay in zip(suite.incidents, window_delays(flags, windows), strict=True):
         found.setdefault(inc.kind, []).append(delay)
@@ -144,7 +144,7 @@ def breakdown(suite: Suite, flags: pd.DataFrame) -> list[str]:
 def synthetic_suite(seed: int, n_series: int, baselines: bool) -> tuple[dict, list[str]]:
     suite = make_suite(seed=seed, n_series=n_series)
     specs = {s: SeriesSpec(t.kind, t.better, t.scale) for s, t in suite.series.items()}
-    windows = [Window(i.series_id, i.start, i.end) for i in suite.incidents]
+    windows = [i.window for i in suite.incidents]
     results, flags = run_methods(suite.frame, specs, windows, len(suite.frame), baselines=baselines)
     return results, breakdown(suite, flags["govkpi"])
 
