@@ -88,8 +88,8 @@ def test_window_delays_count_from_the_start_and_name_the_missed() -> None:
     f = flags(
         ("a/all", "2026-03-13"),
         ("a/all", "2026-03-15"),
-        ("b/all", "2026-03-09"),  # inside the slack before the start: no negative delay
+        ("b/all", "2026-03-09"),  # before the start: a coincidence, not a detection
         ("c/all", "2026-04-30"),  # long after: missed
     )
-    assert window_delays(f, windows) == [3, 0, None]
-    assert score_events(f, windows, 3650, 0.0).median_delay == 1.5
+    assert window_delays(f, windows) == [3, None, None]
+    assert score_events(f, windows, 3650, 0.0).median_delay == 3.0
