@@ -61,8 +61,10 @@ from bench.detect_scoring import (
     EventScore,
     Window,
     events_of,
+    observed_sequence,
     score_events,
     window_delays,
+    with_sequence,
 )
 from bench.holdout_suite import HOLDOUT_SEEDS, HoldoutSuite, make_holdout
 from bench.labelled_suite import Suite, make_suite
@@ -116,11 +118,12 @@ def run_methods(
         methods["STL robust z"] = lambda: stl("sign")
         methods["STL forecast z"] = lambda: stl("sign_forecast")
     results, flags = {}, {}
+    seq = observed_sequence(frame)
     for name, method in methods.items():
         started = time.perf_counter()
         out = method()
         seconds = time.perf_counter() - started
-        flags[name] = to_flags(out)
+        flags[name] = with_sequence(to_flags(out), seq)
         results[name] = score_events(flags[name], windows, series_days, seconds, explains)
     return results, flags
 

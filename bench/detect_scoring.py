@@ -1,7 +1,8 @@
 """Event-level scoring of alert flags against labelled incident windows.
 
 The convention, applied to every suite in bench/:
-- consecutive flagged calendar days of one series form one *event*;
+- consecutive flagged days of one series form one *event*; a day without data between two
+  flagged days does not split it (it has no verdict: `observed_sequence`);
 - an incident's *label window* (`Window`, built by `label_window`) is the part of it an early
   warning is for: the first `SHIFT_LABEL_DAYS` days of a level shift, the rising days of a
   ramp, all days of a spike, dip or drop;
@@ -85,14 +86,34 @@ class EventScore:
         return 2 * p * r / (p + r) if p + r > 0 else 0.0
 
 
+def observed_sequence(frame: pd.DataFrame) -> pd.DataFrame:
+    """series_id, date and `seq`, the day's position among its series' days with data."""
+    seq = frame[["series_id", "date"]].drop_duplicates().copy()
+    seq["date"] = pd.to_datetime(seq["date"])
+    seq = seq.sort_values(["series_id", "date"])
+    seq["seq"] = seq.groupby("series_id").cumcount()
+    return seq
+
+
+def with_sequence(flags: pd.DataFrame, seq: pd.DataFrame) -> pd.DataFrame:
+    """Flags (series_id, date) with their `seq` from `observed_sequence`."""
+    f = flags[["series_id", "date"]].copy()
+    f["date"] = pd.to_datetime(f["date"])
+    return f.merge(seq, on=["series_id", "date"], how="left")
+
+
 def events_of(flags: pd.DataFrame) -> pd.DataFrame:
-    """series_id, start, end of each run of flagged consecutive days (flags: series_id, date)."""
-    f = flags[["series_id", "date"]].drop_duplicates().copy()
+    """series_id, start, end of each run of flagged consecutive days (flags: series_id, date;
+    with a `seq` column from `with_sequence`, days without data do not break a run)."""
+    columns = ["series_id", "date"] + (["seq"] if "seq" in flags.columns else [])
+    f = flags[columns].drop_duplicates(["series_id", "date"]).copy()
     f["date"] = pd.to_datetime(f["date"])
     f = f.sort_values(["series_id", "date"])
-    new = (f["series_id"] != f["series_id"].shift()) | (
-        f["date"] - f["date"].shift() != pd.Timedelta(days=1)
-    )
+    if "seq" in f.columns and f["seq"].notna().all():
+        step = f["seq"] - f["seq"].shift() != 1
+    else:
+        step = f["date"] - f["date"].shift() != pd.Timedelta(days=1)
+    new = (f["series_id"] != f["series_id"].shift()) | step
     f["event"] = new.cumsum()
     return f.groupby("event").agg(
         series_id=("series_id", "first"), start=("date", "min"), end=("date", "max")

@@ -29,7 +29,8 @@ before it) with an *episode*:
 
 Stocks (a backlog, live listings: judged by their change from yesterday) have no episodes.
 A known-event day never ends an episode (the detector allows for its own move); it holds a
-lasting change, so a festival in the middle of one does not split it.
+lasting change while it still shows at least half of it, so a festival in the middle of a
+change does not split it.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def follow_episodes(
             sign[t] = np.where(returning, 0.0, sign[t])
             # An active episode on a judged day that is not anomalous: hold or end. A neutral
             # day (a festival, whose own move the detector allows for) never ends one, and
-            # holds only a lasting change.
+            # holds only a lasting change whose level it still shows (half of it, at least).
             open_day = active & ~is_anomaly[t] & judged[t] & ~np.isnan(z_ref)
             delta = np.clip(z_sum / np.fmax(z_count, 1.0), p.min_delta, p.max_delta)
             counts = open_day & ~neutral[t]
@@ -130,7 +131,7 @@ def follow_episodes(
             hold = open_day & (back < p.end_limit) & ((t - start) < p.max_days)
             hold &= lasting | (z_ref >= threshold / 2)
             ended = counts & ~hold
-            hold &= ~neutral[t] | lasting
+            hold &= ~neutral[t] | (lasting & (z_ref >= delta / 2))
             active &= ~ended
             is_anomaly[t] |= hold
             sign[t] = np.where(hold, direction, sign[t])
