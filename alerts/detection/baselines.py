@@ -88,6 +88,7 @@ class Baseline:
     # learned from (`alerts.detection.detectors._persistence`).
     level_expected: pd.DataFrame
     level_variance: pd.DataFrame
+    level_expected_long: pd.DataFrame
     # True on the days judged by the stock model (see _stock_baseline), and on the days of a
     # series that is a stock by its past (not only right after a level shift of any series).
     stock: pd.DataFrame
@@ -267,7 +268,7 @@ def compute_baseline(
     ratio = (var_change / level_spread).where(level_spread > 0)
     typical_ratio = ratio.expanding(min_periods=p.min_scale_points).median().fillna(ratio)
     stock = ((typical_ratio < p.stock_ratio) | (ratio < p.stock_ratio)) & s_expected.notna()
-    level_expected, level_variance = expected, variance
+    level_expected, level_variance, level_expected_long = expected, variance, expected_long
     expected = expected.mask(stock, s_expected)
     variance = variance.mask(stock, s_variance)
     expected_long = expected_long.mask(stock, s_long)
@@ -280,6 +281,7 @@ def compute_baseline(
         trend=slope.mask(stock),
         level_expected=level_expected,
         level_variance=level_variance,
+        level_expected_long=level_expected_long,
         stock=stock,
         stock_series=(typical_ratio < p.stock_ratio) & s_expected.notna(),
     )

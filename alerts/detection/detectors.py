@@ -139,7 +139,12 @@ def _ewma(x: FloatArray, lam: float) -> FloatArray:
 
 
 def _persistence(
-    y: pd.DataFrame, base: Baseline, sd: pd.DataFrame, p: DetectorParams
+    kind: str,
+    y: pd.DataFrame,
+    v: FloatArray,
+    base: Baseline,
+    sd: pd.DataFrame,
+    p: DetectorParams,
 ) -> tuple[FloatArray, FloatArray]:
     """The residuals' autocorrelation as rho * phi^(h-1) at lag h: returns (rho, phi).
 
@@ -152,8 +157,21 @@ def _persistence(
     varies 1.5 times, its CUSUM sums 2 times as much as AR(1) at rho says, and the
     accumulators read its wander as a run. Learned over `persistence_window` days before the
     long baseline's gap, so an incident's own run does not inflate it.
+
+    Where a share's, rate's or duration's day-to-day variance is mostly not sampling noise
+    (large slices: less than `shift_min_sampling_share` of it is), the level days'
+    residuals are those the accumulators sum, against the long level: there a true level
+    that drifts slowly and smoothly (a quarter up or down over a year) keeps a lasting bias
+    against a level weeks old, and learned there it widens the limits instead of being
+    summed into an alarm. Small slices, whose spread is sampling noise that hides any drift,
+    and counts (stocks among them, judged by their change from yesterday on stock days) keep
+    today's expectation.
     """
-    z_short = ((y - base.expected) / sd).clip(-2.5, 2.5).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        drifting = (v / base.variance.to_numpy() < p.shift_min_sampling_share) & (kind != "count")
+    level_reference = base.level_expected.mask(drifting, base.level_expected_long)
+    reference = base.expected.mask(drifting & ~base.stock.to_numpy(), base.expected_long)
+    z_short = ((y - reference) / sd).clip(-2.5, 2.5).to_numpy()
     stock = base.stock.to_numpy()
     gap = 1 + p.baseline.long_lag
 
@@ -173,7 +191,7 @@ def _persistence(
     both = stock.any(axis=0) & (~stock & base.expected.notna().to_numpy()).any(axis=0)
     if both.any():
         level_sd = np.fmax(np.sqrt(base.level_variance.to_numpy()[:, both]), sd.to_numpy()[:, both])
-        resid = y.to_numpy()[:, both] - base.level_expected.to_numpy()[:, both]
+        resid = y.to_numpy()[:, both] - level_reference.to_numpy()[:, both]
         z_level = (resid / level_sd).clip(-2.5, 2.5)
         on_level = ~stock[:, both]
         for lag in range(1, PERSISTENCE_LAGS + 1):
@@ -335,7 +353,7 @@ def score_matrix(
         allow = np.where(on_event[:, None], _event_allowance(r, events, p), 0.0)
         excess = np.where(r > allow, r - allow, np.where(r > 0, 0.0, r))
         z = np.where(on_event[:, None], sign * excess * unit / sd, z)
-        persistence = _persistence(y, base, sd_frame, p)
+        persistence = _persistence(kind, y, work.v, base, sd_frame, p)
         rho = persistence[0]  # the shift GLR's windows are short: AR(1) at lag 1 is enough
         acc, by_cusum = _accumulator(y, base, sd_frame, flagged, persistence, p)
         acc = acc * (p.threshold / accumulator_limit())

@@ -86,13 +86,16 @@ def test_persistence_unchanged(rows: int) -> None:
     # The level model's residuals equal the mixed ones here: the pandas formulation holds.
     base = SimpleNamespace(
         expected=expected,
+        expected_long=expected,
+        level_expected_long=expected,
+        variance=sd**2,
         trend=trend,
         stock=trend.isna(),
         level_expected=expected,
         level_variance=sd**2,
     )
     p = DetectorParams()
-    rho, phi = _persistence(pd.DataFrame(x), base, sd, p)  # type: ignore[arg-type]
+    rho, phi = _persistence("count", pd.DataFrame(x), np.zeros(x.shape), base, sd, p)  # type: ignore[arg-type]
 
     z = pd.DataFrame(x).clip(-2.5, 2.5)
     roll = z.rolling(p.persistence_window, min_periods=RHO_MIN_PAIRS)
