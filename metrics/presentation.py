@@ -158,6 +158,15 @@ def dimension_label(dimension: str) -> str:
     return dimension.replace("_l1", "").replace("_", " ")
 
 
+def count_of(count: float, dimension: str) -> str:
+    """`7 markets`, `1 category`, `3 categories`, `2 seller tiers` (a number of slices)."""
+    noun = dimension_label(dimension)
+    number = f"{count:,.0f}"
+    if number == "1":
+        return f"1 {noun}"
+    return f"{number} {noun[:-1]}ies" if noun.endswith("y") else f"{number} {noun}s"
+
+
 def area_label(area: str) -> str:
     """`notice_and_action` -> `Notice and action`."""
     return sentence(area.replace("_", " ").strip())

@@ -83,6 +83,8 @@ COLUMNS = [
     "share_of_change",
     "cases",
     "expected_cases",
+    "shrunk_rate_effect",
+    "shrunk_mix_effect",
     "shrunk_contribution",
     "explains",
     "slices",
@@ -219,7 +221,6 @@ def top_contributors(
         table["rate_effect"] = table["mix_effect"] = np.nan
         table["contribution"] = v1 - v0
         table["cases"] = table["expected_cases"] = np.nan  # a count is its own evidence
-        table["shrunk_contribution"] = table["contribution"]
     elif additive:
         exposure = {side: _exposure(parent, children, side, days[side]) for side in (True, False)}
         if not (exposure[True] > 0 and exposure[False] > 0):
@@ -236,7 +237,6 @@ def top_contributors(
         table["contribution"] = r1 - r0
         table["cases"] = n1
         table["expected_cases"] = n0 / days[False] * days[True]
-        table["shrunk_contribution"] = table["contribution"]
     else:
         r1, d1 = _rates(cur, metric, table.index)
         r0, d0 = _rates(base, metric, table.index)
@@ -260,10 +260,17 @@ def top_contributors(
         table["expected_cases"] = c0 / days[False] * days[True]
         if metric.kind in ("share", "rate"):
             s1, s0 = shrunk_rates(metric.kind, e1, d1, e0, d0)
-            shrunk = _decompose(s1 * metric.scale, d1, s0 * metric.scale, d0)
-            table["shrunk_contribution"] = shrunk[0] + shrunk[1]
-        else:
-            table["shrunk_contribution"] = table["contribution"]
+            mix, rate = _decompose(s1 * metric.scale, d1, s0 * metric.scale, d0)
+            table["shrunk_mix_effect"], table["shrunk_rate_effect"] = mix, rate
+
+    if "shrunk_rate_effect" not in table:  # not shrunk: weighed as computed
+        table["shrunk_rate_effect"] = table["rate_effect"]
+        table["shrunk_mix_effect"] = table["mix_effect"]
+    table["shrunk_contribution"] = table["contribution"]
+    weighed_split = table["shrunk_rate_effect"].notna()
+    table.loc[weighed_split, "shrunk_contribution"] = (
+        table["shrunk_rate_effect"] + table["shrunk_mix_effect"]
+    )[weighed_split]
 
     total = float(table["contribution"].sum())
     table["share_of_change"] = table["contribution"] / total if abs(total) > 1e-12 else np.nan
@@ -387,7 +394,8 @@ def _group(small: pd.DataFrame) -> pd.DataFrame:
     row["child_slice"] = None
     for column in ("denominator", "baseline_denominator", "rate_effect", "mix_effect",
                    "contribution", "share_of_change", "cases", "expected_cases",
-                   "shrunk_contribution", "explains"):  # fmt: skip
+                   "shrunk_rate_effect", "shrunk_mix_effect", "shrunk_contribution",
+                   "explains"):  # fmt: skip
         row[column] = small[column].sum(min_count=1)
     row["slices"] = len(small)
     return pd.DataFrame([row], columns=COLUMNS)
