@@ -1,7 +1,13 @@
 """Benchmark of govkpi's anomaly detection against labelled series, and its speed.
 
-Suites:
-  synthetic seed S   bench/labelled_suite.py: the tuning seed and a held-out seed
+Suites (--suites picks them; all by default), all scored by bench/detect_scoring.py's
+convention (label windows widened 2 days after their end; re-alerts on a lasting shift are
+false events):
+  synthetic seed S   bench/labelled_suite.py: the TUNING seed (1) and a held-out seed (7)
+  holdout            bench/holdout_suite.py, seeds 101 and 202: a generator written apart
+                     from the tuning one, HELD OUT (never tuned on)
+  nab                NAB's NYC taxi passengers per day with its five labelled windows
+                     (bench/detect_nab.py), HELD OUT
   sample             a metric store filled by `govkpi compute` from `govkpi sample` exports,
                      with the incidents.json written beside them (--store PATH --incidents
                      FILE; see bench/detect_sample_suite.py); skipped with a message otherwise.
@@ -10,12 +16,15 @@ Suites:
                      labelled incident is known to move, during it, count neither way);
                      then an oracle lower bound on each incident's delay
                      (bench/detect_delay_bound.py)
-Each suite is scored for govkpi's detector and two baselines on the same series (rolling
-28-day mean +/- 3 sigma; STL period 7 robust, refitted weekly), all by their alerts (flags in
-the direction that is bad for the indicator; both directions when it has none). Then N
-synthetic series of 400 days are scored to time the detector.
+Each suite is scored for govkpi's detector and the baselines on the same series (rolling
+28-day mean +/- 3 sigma; STL period 7 robust, refitted weekly, judged by its in-sample and by
+its forecast-error z), all by their alerts (flags in the direction that is bad for the
+indicator; both directions when it has none). The generated suites add a breakdown of
+govkpi's figures (bench/detect_breakdown.py). Then N synthetic series of 400 days are scored
+to time the detector.
 
-    .venv/bin/python -m bench.bench_detect [--store PATH --incidents FILE] [--speed-series N]
+    .venv/bin/python -m bench.bench_detect [--suites synthetic,holdout,nab,sample]
+        [--store PATH --incidents FILE] [--speed-series N] [--no-baselines]
 
 Exit code 0: the tables are the result, the goals are printed above them.
 """
@@ -36,7 +45,10 @@ import pandas as pd
 from alerts.detection.false_alarm_control import is_bad_direction
 from alerts.detection.scoring import SeriesSpec, score_frame
 from bench.detect_baselines import rolling_sigma, stl_robust
+from bench.detect_breakdown import breakdown
 from bench.detect_delay_bound import delay_bounds, format_bounds
+from bench.detect_nab import GOAL as NAB_GOAL
+from bench.detect_nab import load_nab, nab_note
 from bench.detect_sample_suite import (
     SampleSuite,
     explained_mask,
@@ -52,8 +64,10 @@ from bench.detect_scoring import (
     score_events,
     window_delays,
 )
+from bench.holdout_suite import HOLDOUT_SEEDS, HoldoutSuite, make_holdout
 from bench.labelled_suite import Suite, make_suite
 
+SUITES = ("synthetic", "holdout", "nab", "sample")
 GOALS = "goals: F1 >= 0.85, recall >= 0.9, <= 0.5 false events / series-year, delay <= 1 day"
 SAMPLE_SKIPPED = (
     "\nsample data: skipped (give --store PATH and --incidents FILE: a store computed\n"
@@ -111,42 +125,25 @@ def run_methods(
     return results, flags
 
 
-def breakdown(suite: Suite, flags: pd.DataFrame) -> list[str]:
-    """Recall and median delay per incident kind; false events per series-year by feature."""
-    lines = []
-    windows = [Window(i.series_id, i.start, i.end) for i in suite.incidents]
-    found: dict[str, list[int | None]] = {}
-    for inc, delay in zip(suite.incidents, window_delays(flags, windows), strict=True):
-        found.setdefault(inc.kind, []).append(delay)
-    parts = []
-    for kind, delays in sorted(found.items()):
-        hit = [x for x in delays if x is not None]
-        med = f"{np.median(hit):.0f}d" if hit else "-"
-        parts.append(f"{kind} {len(hit)}/{len(delays)} (delay {med})")
-    lines.append("    recalled by kind: " + ", ".join(parts))
-    labelled = {i.series_id for i in suite.incidents}
-    clean = [s for s in suite.series if s not in labelled]
-    events = events_of(flags[flags["series_id"].isin(clean)])
-    rows = suite.frame.groupby("series_id").size()
-    parts = []
-    for feature in ("seasonality", "trend", "festivals", "overdispersion", "missing_days"):
-        ids = [s for s in clean if feature in suite.series[s].features]
-        years = rows[ids].sum() / 365 if ids else 0
-        n = int(events["series_id"].isin(ids).sum())
-        parts.append(f"{feature} {n / years:.2f}" if years else f"{feature} -")
-    tiny = [s for s in clean if suite.series[s].tier == "small"]
-    years = rows[tiny].sum() / 365
-    parts.append(f"tiny denominators {int(events['series_id'].isin(tiny).sum()) / years:.2f}")
-    lines.append("    clean series, false events / series-year by feature: " + ", ".join(parts))
-    return lines
-
-
-def synthetic_suite(seed: int, n_series: int, baselines: bool) -> tuple[dict, list[str]]:
-    suite = make_suite(seed=seed, n_series=n_series)
+def labelled_suite(
+    suite: Suite | HoldoutSuite, baselines: bool
+) -> tuple[dict[str, EventScore], list[str]]:
+    """Scores a generated labelled suite; the notes break govkpi's figures down."""
     specs = {s: SeriesSpec(t.kind, t.better, t.scale) for s, t in suite.series.items()}
-    windows = [Window(i.series_id, i.start, i.end) for i in suite.incidents]
+    windows = [i.window for i in suite.incidents]
     results, flags = run_methods(suite.frame, specs, windows, len(suite.frame), baselines=baselines)
     return results, breakdown(suite, flags["govkpi"])
+
+
+def nab_suite(baselines: bool) -> tuple[dict[str, EventScore], list[str]]:
+    """NAB nyc_taxi: windows kept and flagged days outside them, per method."""
+    nab = load_nab()
+    results, flags = run_methods(
+        nab.frame, nab.specs, nab.windows, len(nab.frame), baselines=baselines
+    )
+    notes = [f"    {NAB_GOAL}"]
+    notes += [f"    {name}: {nab_note(f, nab.windows)}" for name, f in flags.items()]
+    return results, notes
 
 
 class SampleRun(NamedTuple):
@@ -235,33 +232,60 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1, help="tuning seed of the synthetic suite")
     parser.add_argument("--holdout-seed", type=int, default=7, help="held-out seed (default 7)")
-    parser.add_argument("--n-series", type=int, default=160, help="series per synthetic suite")
+    parser.add_argument("--n-series", type=int, default=160, help="series per generated suite")
+    parser.add_argument(
+        "--suites",
+        default=",".join(SUITES),
+        help=f"comma-separated, of {', '.join(SUITES)} (default: all)",
+    )
     parser.add_argument("--store", help="metric store computed from `govkpi sample` exports")
     parser.add_argument("--incidents", help="the incidents.json of those exports")
     parser.add_argument("--speed-series", type=int, default=3000, help="0 skips the speed run")
     parser.add_argument("--no-baselines", action="store_true", help="score govkpi only")
     args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.suites.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(SUITES))
+    if unknown:
+        parser.error(f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(SUITES)}")
     logging.basicConfig(level=logging.WARNING)
     baselines = not args.no_baselines
     print(GOALS)
-    for label, seed in (("tuning", args.seed), ("held-out", args.holdout_seed)):
-        results, notes = synthetic_suite(seed, args.n_series, baselines)
-        print_table(
-            f"synthetic suite, seed {seed} ({label}, {args.n_series} series)", results, notes
-        )
-    if args.store and args.incidents and Path(args.store).is_file():
-        run = sample_suite(load_sample_suite(args.store, args.incidents), baselines)
-        print_table(f"sample data, strict ({args.store})", run.results, run.notes)
-        print_table(
-            "sample data, explained-aware (events on metrics and slices an incident is known"
-            " to move, during it or its reporting aftermath, count neither way)",
-            run.explained,
-            run.explained_notes,
-        )
-        # How early the data allow at best: the delay goal read against what is possible.
-        print("\n".join(format_bounds(delay_bounds(args.store, args.incidents))))
-    else:
-        print(SAMPLE_SKIPPED)
+    print(
+        f"tuning: synthetic seed {args.seed} only. held out (never tuned on): synthetic seed"
+        f" {args.holdout_seed}, holdout seeds {', '.join(map(str, HOLDOUT_SEEDS))}, NAB nyc_taxi."
+        " sample: seen while developing, not held out."
+    )
+    if "synthetic" in chosen:
+        for label, seed in (("TUNING", args.seed), ("HELD OUT", args.holdout_seed)):
+            results, notes = labelled_suite(make_suite(seed, args.n_series), baselines)
+            print_table(
+                f"synthetic suite, seed {seed} ({label}, {args.n_series} series)", results, notes
+            )
+    if "holdout" in chosen:
+        for seed in HOLDOUT_SEEDS:
+            results, notes = labelled_suite(make_holdout(seed, args.n_series), baselines)
+            print_table(
+                f"holdout suite, seed {seed} (HELD OUT, {args.n_series} series of 420 days)",
+                results,
+                notes,
+            )
+    if "nab" in chosen:
+        results, notes = nab_suite(baselines)
+        print_table("NAB nyc_taxi passengers per day (HELD OUT, 1 real series)", results, notes)
+    if "sample" in chosen:
+        if args.store and args.incidents and Path(args.store).is_file():
+            run = sample_suite(load_sample_suite(args.store, args.incidents), baselines)
+            print_table(f"sample data, strict ({args.store}; not held out)", run.results, run.notes)
+            print_table(
+                "sample data, explained-aware (events on metrics and slices an incident is known"
+                " to move, during it or its reporting aftermath, count neither way)",
+                run.explained,
+                run.explained_notes,
+            )
+            # How early the data allow at best: the delay goal read against what is possible.
+            print("\n".join(format_bounds(delay_bounds(args.store, args.incidents))))
+        else:
+            print(SAMPLE_SKIPPED)
     if args.speed_series:
         seconds, rate = speed(args.speed_series)
         print(f"\nspeed: {args.speed_series} series x 400 days in {seconds:.1f} s ({rate:.0f}/s)")

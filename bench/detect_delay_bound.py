@@ -20,7 +20,9 @@ the bound (0.3 -> 0.75 on 10 cases a day, 8, 7, ... flagged: day 1 with mid-p, d
 plain exact test).
 The p-value is turned into a normal-equivalent z = Phi^-1(1 - p); the bound is the first d
 with z >= threshold, in days after the start, or None when that never happens by the end of
-the incident + SLACK_DAYS (or the series has no data in the 56 prior days).
+its label window + SLACK_DAYS (or the series has no data in the 56 prior days). The incidents
+and their label windows are read from incidents.json as the sample suite reads them
+(`read_ground_truth`): a shift is bounded over its first days, not the months it lasts.
 
 Why it is a lower bound for any causal detector alarming at |z| >= threshold on a series-day:
 such a detector does not know when the incident starts (so it cannot pool exactly the incident
@@ -34,7 +36,6 @@ Counts are the weakest case: their real overdispersion is large, so the bound th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -44,6 +45,7 @@ import numpy as np
 from scipy.stats import binom, norm, poisson
 
 from alerts.detection.false_alarm_control import DEFAULT_THRESHOLD
+from bench.detect_sample_suite import read_ground_truth
 from bench.detect_scoring import SLACK_DAYS
 
 PRIOR_DAYS = 56
@@ -149,30 +151,29 @@ def delay_bounds(
     from metrics.metric_store import MetricStore
 
     catalogue = load_catalogue()
-    labels = json.loads(Path(incidents_path).read_text())
+    labelled, _ = read_ground_truth(incidents_path)
     bounds = []
     with MetricStore(store_path).read() as con:
-        for label in labels:
-            kind = catalogue.metrics[label["metric"]].kind
-            start = date.fromisoformat(label["start"])
-            end = date.fromisoformat(label["end"]) + timedelta(days=SLACK_DAYS)
-            series_id = f"{label['metric']}/{label['slice']}"
+        for label in labelled:
+            kind = catalogue.metrics[label.metric].kind
+            start = label.window.start.date()
+            end = label.window.end.date() + timedelta(days=SLACK_DAYS)
             bound = None
             if kind in BOUNDED_KINDS:
                 rows = con.execute(
                     "SELECT date, value, numerator, denominator FROM series"
                     " WHERE metric_id = ? AND slice = ? AND date BETWEEN ? AND ?"
                     " ORDER BY date",
-                    [label["metric"], label["slice"], start - timedelta(days=PRIOR_DAYS), end],
+                    [label.metric, label.slice, start - timedelta(days=PRIOR_DAYS), end],
                 ).fetchall()
                 prior = [r for r in rows if r[0] < start]
                 base = _pre_incident_base(kind, prior)
                 if base is not None:
                     nums, dens = _incident_arrays(kind, rows, _days(start, end))
                     bound = first_significant_day(
-                        kind, nums, dens, base, label["direction"], threshold
+                        kind, nums, dens, base, label.direction, threshold
                     )
-            bounds.append(DelayBound(series_id, start, bound, kind))
+            bounds.append(DelayBound(label.window.series_id, start, bound, kind))
     return bounds
 
 

@@ -14,131 +14,77 @@ How the labels are used:
   separately: the sample's festivals really move new_listings (a count) and complaints per
   live listing, so the detector is right to flag them, but no label says so.
 
+Label windows follow bench/detect_scoring.py's convention, from each entry's `shape`: a shift
+is labelled over its first SHIFT_LABEL_DAYS days, a ramp over its rising days (to
+`ramp_end`), a spike over its days; an event is true when it overlaps a label window widened
+by SLACK_DAYS after its end (never before its start).
+
 Explained events (the explained-aware figures, reported beside the strict ones). The labels
 name one metric per incident effect, but an incident moves more than the labelled series: a
 review backlog in FR also moves sla_compliance per channel and issue type within FR, FR's
 overdue backlog and the platform-wide figures. Strictly, every such alert is a false event.
-An event that is not a true positive is *explained* -- neither true nor false -- when it
-overlaps an incident's window (+/- `SLACK_DAYS`, and after it the incident's `AFTERMATH_DAYS`:
-what the proactive systems missed during a model outage is reported for weeks), its metric
-is one `MOVED_BY` lists for the incident's kind, and its slice shares rows with the
-incident's (`slices_overlap`: the slice itself, a parent, a child, or one cut along other
-dimensions). Explained-aware precision is true / (true + false) events; recall and delays
-do not change. The labels and the data are untouched: `MOVED_BY` only says which alerts are
-not evidence of a false alarm.
+The generator writes what each incident moves beside each entry (`effects`, see
+sample_data/ground_truth.py): an event that is not a true positive is *explained* --
+neither true nor false -- when its metric is one of an incident's effects, its slice shares
+rows with one of that effect's slices (`slices_overlap`: the slice itself, a parent, a
+child, or one cut along other dimensions), and it overlaps the incident's days (+/-
+SLACK_DAYS, and after them the effect's `aftermath_days`: what the proactive systems missed
+during a model outage is reported for weeks). Explained-aware precision is
+true / (true + false) events; recall and delays do not change. The labels and the data are
+untouched: the effects only say which alerts are not evidence of a false alarm.
 """
 
 from __future__ import annotations
 
 import json
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from alerts.detection.scoring import SeriesSpec
 from bench.detect_scoring import SLACK_DAYS, Window, events_of
-from sample_data.listings_sql import REPORT_HOURS, REPORT_SIGMA
 
-# The report delay's 95th percentile in days (the sample's log-normal delay, 1.645 sigma up):
-# violations missed during an incident go on being reported this long after it ends.
-REPORT_DELAY_P95_DAYS = math.ceil(REPORT_HOURS * math.exp(1.645 * REPORT_SIGMA) / 24)
-# Days after an incident's end during which the metrics it moves are still moved by it.
-AFTERMATH_DAYS: dict[str, int] = {"proactive_model_outage": REPORT_DELAY_P95_DAYS}
+# A level shift is labelled over its first days: an early warning is for its onset.
+SHIFT_LABEL_DAYS = 7
+# The acceptance check: each incident caught within its oracle bound + BOUND_SLACK_DAYS, and
+# the median delay within the oracle's median + MEDIAN_SLACK_DAYS.
+BOUND_SLACK_DAYS = 2
+MEDIAN_SLACK_DAYS = 0.5
 
-# Metrics each incident kind of `sample_data.incidents` is known to move, beside its label:
-# the mechanism that moves each is in the comment.
-MOVED_BY: dict[str, frozenset[str]] = {
-    # More new listings lack certificates: most are blocked before publication by the model,
-    # so the proactive and pre-sale shares and removals move with it.
-    "certificate_rule_change": frozenset(
-        {
-            "missing_qualification_rate",
-            "prepublish_block_share",
-            "proactive_rate",
-            "removed_before_sale_share",
-            "takedown_rate",
-        }
-    ),
-    # A batch of counterfeit listings from new sellers, missed by the model, complained about
-    # and then taken down.
-    "counterfeit_wave": frozenset(
-        {
-            "counterfeit_complaint_rate",
-            "complaint_rate",
-            "complaints_per_10k_orders",
-            "substantiation_rate",
-            "takedown_rate",
-            "new_listings",
-            "proactive_rate",
-            "removed_before_sale_share",
-        }
-    ),
-    # Nothing found proactively: fewer pre-publication blocks and pre-sale removals, the
-    # violations surface later as complaints and complaint-driven takedowns.
-    "proactive_model_outage": frozenset(
-        {
-            "proactive_rate",
-            "prepublish_block_share",
-            "removed_before_sale_share",
-            "complaint_rate",
-            "complaints_per_10k_orders",
-            "counterfeit_complaint_rate",
-            "safety_complaint_rate",
-            "substantiation_rate",
-            "takedown_rate",
-        }
-    ),
-    # Complaints decided late: SLA, decision time, the overdue stock, loops closed late.
-    "review_backlog": frozenset(
-        {"sla_compliance", "time_to_decision", "overdue_backlog", "closed_loop_rate"}
-    ),
-    # A ring re-lists banned items every day and is removed every day.
-    "repeat_offender_ring": frozenset(
-        {
-            "repeat_offender_rate",
-            "takedown_rate",
-            "new_listings",
-            "removed_before_sale_share",
-            "proactive_rate",
-        }
-    ),
-    # Compliant listings removed by a bad rule: removals up, then appeals and overturns.
-    "over_aggressive_rule": frozenset(
-        {
-            "appeal_overturn_rate",
-            "appeal_rate",
-            "takedown_rate",
-            "proactive_rate",
-            "prepublish_block_share",
-            "removed_before_sale_share",
-        }
-    ),
-    # A market's complaints export lacks a day: every complaint-derived figure of that day.
-    "missing_data": frozenset(
-        {
-            "complaint_rate",
-            "complaints_per_10k_orders",
-            "counterfeit_complaint_rate",
-            "safety_complaint_rate",
-            "substantiation_rate",
-            "closed_loop_rate",
-            "sla_compliance",
-            "time_to_decision",
-        }
-    ),
-}
+
+@dataclass(frozen=True)
+class Moved:
+    """A metric an incident moves, on the slices whose rows it changes (incidents.json)."""
+
+    metric: str
+    slices: tuple[str, ...]
+    aftermath_days: int
 
 
 @dataclass(frozen=True)
 class Cause:
-    """A labelled incident as a cause: its kind, slice and widest window over its effects."""
+    """A planted incident as a cause: its own days and every metric it moves."""
 
+    id: str
     kind: str
-    slice: str
     start: pd.Timestamp
     end: pd.Timestamp
+    effects: tuple[Moved, ...]
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One incidents.json entry: its label window, direction and incident."""
+
+    window: Window
+    metric: str
+    slice: str
+    direction: str
+    incident: str
 
 
 @dataclass
@@ -150,6 +96,52 @@ class SampleSuite:
     since: pd.Timestamp
     festival_days: set[pd.Timestamp]
     causes: list[Cause] = field(default_factory=list)
+
+
+def label_window(entry: dict[str, Any]) -> Window:
+    """The label window of an incidents.json entry, from its shape (see the docstring)."""
+    series_id = f"{entry['metric']}/{entry['slice']}"
+    start, end = pd.Timestamp(entry["start"]), pd.Timestamp(entry["end"])
+    shape = entry["shape"]
+    if shape == "shift":
+        end = min(end, start + pd.Timedelta(days=SHIFT_LABEL_DAYS - 1))
+    elif shape == "ramp":
+        end = min(end, pd.Timestamp(entry["ramp_end"]))
+    elif shape != "spike":
+        raise ValueError(f"{entry['id']}: unknown shape {shape!r}")
+    return Window(series_id, start, end)
+
+
+def read_ground_truth(path: str | Path) -> tuple[list[Labelled], list[Cause]]:
+    """The labelled effects of incidents.json, in its order, and its incidents as causes.
+
+    Needs the fields the generator writes since `shape` and `effects` were added; an older
+    file is refused with a message saying to regenerate it.
+    """
+    entries = json.loads(Path(path).read_text())
+    missing = [e.get("id", "?") for e in entries if "shape" not in e or "effects" not in e]
+    if missing:
+        raise ValueError(
+            f"{path}: entries without shape and effects ({', '.join(missing)}): written by an "
+            "older `govkpi sample`; regenerate the sample"
+        )
+    labelled, causes = [], {}
+    for e in entries:
+        labelled.append(Labelled(label_window(e), e["metric"], e["slice"], e["direction"], e["id"]))
+        causes.setdefault(
+            e["id"],
+            Cause(
+                e["id"],
+                e["kind"],
+                pd.Timestamp(e["incident_start"]),
+                pd.Timestamp(e["incident_end"]),
+                tuple(
+                    Moved(m["metric"], tuple(m["slices"]), int(m["aftermath_days"]))
+                    for m in e["effects"]
+                ),
+            ),
+        )
+    return labelled, list(causes.values())
 
 
 def related(a: str, b: str) -> bool:
@@ -196,36 +188,22 @@ def load_sample_suite(store_path: str, incidents_path: str) -> SampleSuite:
     for sid, metric in frame[["series_id", "metric_id"]].drop_duplicates().itertuples(index=False):
         m = catalogue.metrics[metric]
         specs[sid] = SeriesSpec(m.kind, m.better, float(m.scale))
-    windows, good = [], {}
-    spans: dict[tuple[str, str], tuple[pd.Timestamp, pd.Timestamp]] = {}
-    for label in json.loads(Path(incidents_path).read_text()):
-        key = (label["kind"], label["slice"])
-        start, end = pd.Timestamp(label["start"]), pd.Timestamp(label["end"])
-        prev = spans.get(key, (start, end))
-        spans[key] = (min(prev[0], start), max(prev[1], end))
-        sid = f"{label['metric']}/{label['slice']}"
-        bad = {"higher": "down", "lower": "up"}.get(catalogue.metrics[label["metric"]].better)
-        if bad is not None and label["direction"] != bad:
-            good[len(windows)] = label["direction"]
-        windows.append(Window(sid, pd.Timestamp(label["start"]), pd.Timestamp(label["end"])))
+    labelled, causes = read_ground_truth(incidents_path)
+    good = {}
+    for i, label in enumerate(labelled):
+        bad = {"higher": "down", "lower": "up"}.get(catalogue.metrics[label.metric].better)
+        if bad is not None and label.direction != bad:
+            good[i] = label.direction
     dates = pd.to_datetime(frame["date"])
     fest = {pd.Timestamp(f.day) for f in festivals(dates.min().date(), dates.max().date())}
     since = pd.Timestamp(since) if since is not None else dates.min()
     frame = frame[dates >= since].drop(columns="metric_id").reset_index(drop=True)
-    return SampleSuite(
-        frame,
-        specs,
-        windows,
-        good,
-        since,
-        fest,
-        [Cause(kind, slice_, a, b) for (kind, slice_), (a, b) in spans.items()],
-    )
+    return SampleSuite(frame, specs, [x.window for x in labelled], good, since, fest, causes)
 
 
 def flags_for_scoring(out: pd.DataFrame, suite: SampleSuite) -> pd.DataFrame:
     """Alert days in the export window, plus labelled-direction anomalies of good-direction
-    incidents inside their windows."""
+    incidents inside their label windows (widened by SLACK_DAYS after them)."""
     days = pd.to_datetime(out["date"])
     keep = out["is_alert"] & (days >= suite.since)
     pad = pd.Timedelta(days=SLACK_DAYS)
@@ -235,54 +213,106 @@ def flags_for_scoring(out: pd.DataFrame, suite: SampleSuite) -> pd.DataFrame:
             (out["series_id"] == w.series_id)
             & out["is_anomaly"]
             & (out["direction"] == direction)
-            & (days >= w.start - pad)
+            & (days >= w.start)
             & (days <= w.end + pad)
         )
     return out.loc[keep, ["series_id", "date"]]
 
 
+def _true(ev: Any, windows: Sequence[Window]) -> bool:
+    """The event overlaps a label window it may explain, widened by SLACK_DAYS after it."""
+    pad = pd.Timedelta(days=SLACK_DAYS)
+    return any(
+        related(ev.series_id, w.series_id) and ev.start <= w.end + pad and ev.end >= w.start
+        for w in windows
+    )
+
+
 def festival_false_events(flags: pd.DataFrame, suite: SampleSuite) -> int:
     """False events (explained by no label) that start on a sample festival day."""
-    events = events_of(flags)
+    return sum(
+        not _true(ev, suite.windows) and ev.start in suite.festival_days
+        for ev in events_of(flags).itertuples()
+    )
+
+
+def moves(cause: Cause, series_id: str, start: pd.Timestamp, end: pd.Timestamp) -> bool:
+    """An event start..end on series_id is on an effect of the cause, during it or its
+    aftermath (+/- SLACK_DAYS: the wave's listings go live the day before its complaints)."""
+    metric, _, slice_ = series_id.partition("/")
     pad = pd.Timedelta(days=SLACK_DAYS)
-    count = 0
-    for ev in events.itertuples():
-        explained = any(
-            related(ev.series_id, w.series_id)
-            and ev.start <= w.end + pad
-            and ev.end >= w.start - pad
-            for w in suite.windows
-        )
-        count += (not explained) and ev.start in suite.festival_days
-    return count
+    return any(
+        m.metric == metric
+        and any(slices_overlap(slice_, s) for s in m.slices)
+        and start <= cause.end + pad + pd.Timedelta(days=m.aftermath_days)
+        and end >= cause.start - pad
+        for m in cause.effects
+    )
 
 
 def explained_mask(flags: pd.DataFrame, suite: SampleSuite) -> pd.Series:
     """Flag rows belonging to explained events (see the module docstring): not true
-    positives, but on a metric and slice an incident is known to move, during it."""
+    positives, but on a metric and slice an incident moves, during it or its aftermath."""
     flags = flags[["series_id", "date"]]
     explained = pd.Series(False, index=flags.index)
     if flags.empty:
         return explained
-    pad = pd.Timedelta(days=SLACK_DAYS)
     days = pd.to_datetime(flags["date"])
     for ev in events_of(flags).itertuples():
-        if any(
-            related(ev.series_id, w.series_id)
-            and ev.start <= w.end + pad
-            and ev.end >= w.start - pad
-            for w in suite.windows
-        ):
-            continue  # a true positive
-        metric, _, slice_ = ev.series_id.partition("/")
-        if any(
-            metric in MOVED_BY.get(c.kind, frozenset())
-            and slices_overlap(slice_, c.slice)
-            and ev.start <= c.end + pad + pd.Timedelta(days=AFTERMATH_DAYS.get(c.kind, 0))
-            and ev.end >= c.start - pad
-            for c in suite.causes
-        ):
+        if _true(ev, suite.windows):
+            continue
+        if any(moves(c, ev.series_id, ev.start, ev.end) for c in suite.causes):
             explained |= (
                 (flags["series_id"] == ev.series_id) & (days >= ev.start) & (days <= ev.end)
             )
     return explained
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    passed: bool
+    lines: list[str]  # a verdict, one line per incident and one for the median
+
+
+def acceptance(
+    windows: Sequence[Window],
+    delays: Sequence[int | None],
+    bounds: Sequence[int | None],
+    bound_slack: int = BOUND_SLACK_DAYS,
+    median_slack: float = MEDIAN_SLACK_DAYS,
+) -> Acceptance:
+    """The acceptance check of the detector's delays against the oracle's bounds.
+
+    Each incident passes when it is caught within its oracle bound + bound_slack days (one
+    with no bound -- a duration, or a bound never reached -- when it is caught at all). The
+    median passes when the median delay over the bounded incidents (a miss counting as
+    never) is within the median of their bounds + median_slack days.
+    """
+    lines, passed = [], 0
+    for w, delay, bound in zip(windows, delays, bounds, strict=True):
+        caught = "missed" if delay is None else f"caught on day {delay}"
+        if bound is None:
+            ok = delay is not None
+            rule = "no oracle bound: caught at all"
+        else:
+            ok = delay is not None and delay <= bound + bound_slack
+            rule = f"oracle bound {bound} d + {bound_slack}"
+        passed += ok
+        lines.append(f"      {'PASS' if ok else 'FAIL'} {w.series_id}: {caught} ({rule})")
+    pairs = [(d, b) for d, b in zip(delays, bounds, strict=True) if b is not None]
+    if pairs:
+        found = float(np.median([np.inf if d is None else d for d, _ in pairs]))
+        oracle = float(np.median([b for _, b in pairs]))
+        ok_median = found <= oracle + median_slack
+        median = (
+            f"      {'PASS' if ok_median else 'FAIL'} median delay {found:.1f} d over the "
+            f"{len(pairs)} bounded incidents (oracle median {oracle:.1f} d + {median_slack:g})"
+        )
+    else:
+        ok_median, median = True, "      PASS median: no bounded incident"
+    ok = passed == len(lines) and ok_median
+    head = (
+        f"    acceptance vs the oracle: {'PASS' if ok else 'FAIL'} ({passed} of {len(lines)} "
+        f"incidents in bound, median {'in' if ok_median else 'out of'} bound)"
+    )
+    return Acceptance(ok, [head, *lines, median])

@@ -25,9 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from alerts.detection import false_alarm_control
-from bench.bench_detect import GOALS, SAMPLE_SKIPPED, sample_suite, synthetic_suite
+from bench.bench_detect import GOALS, SAMPLE_SKIPPED, labelled_suite, sample_suite
 from bench.detect_sample_suite import SampleSuite, load_sample_suite
 from bench.detect_scoring import EventScore, Window
+from bench.labelled_suite import make_suite
 
 DEFAULT_LIMITS = "4.5,4.25,4.0,3.75"
 
@@ -71,7 +72,9 @@ def score_limit(
 ) -> LimitResult:
     """govkpi only (no baselines: they do not depend on the limit)."""
     with shift_limit_set(limit):
-        tuning, held_out = (synthetic_suite(s, n_series, False)[0]["govkpi"] for s in seeds)
+        tuning, held_out = (
+            labelled_suite(make_suite(s, n_series), False)[0]["govkpi"] for s in seeds
+        )
         if suite is None:
             return LimitResult(limit, (tuning, held_out))
         run = sample_suite(suite, False)

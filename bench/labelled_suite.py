@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from bench.detect_scoring import Window, label_window
+
 START = pd.Timestamp("2025-01-01")
 SCALES = {"share": 1.0, "rate": 10000.0, "count": 1.0, "duration": 1.0}
 
@@ -34,8 +36,14 @@ class Incident:
     series_id: str
     kind: str  # spike | shift | ramp | drop
     start: pd.Timestamp
-    end: pd.Timestamp
+    end: pd.Timestamp  # last day of the incident (a shift's or ramp's last day off its level)
     direction: str  # up | down
+    ramp_end: pd.Timestamp | None = None  # a ramp's last rising day
+
+    @property
+    def window(self) -> Window:
+        """The label window the scoring convention holds a detector to."""
+        return label_window(self.series_id, self.kind, self.start, self.end, self.ramp_end)
 
 
 @dataclass
@@ -120,10 +128,10 @@ def _plant(
     start = int(rng.integers(90, n - 60))
     out: list[Incident] = []
 
-    def label(kind: str, s: int, e: int) -> None:
-        out.append(
-            Incident(sid, kind, START + pd.Timedelta(days=s), START + pd.Timedelta(days=e), bad)
-        )
+    def label(kind: str, s: int, e: int, rise: int | None = None) -> None:
+        day = START + pd.Timedelta(days=s)
+        ramp_end = None if rise is None else day + pd.Timedelta(days=rise - 1)
+        out.append(Incident(sid, kind, day, START + pd.Timedelta(days=e), bad, ramp_end))
 
     def size(lo: float, hi: float) -> float:
         return sign * max(rng.uniform(lo, hi) * sd, np.log(1.2))
@@ -145,7 +153,7 @@ def _plant(
         top = size(6, 10)
         effect[start : start + rise] += top * np.arange(1, rise + 1) / rise
         effect[start + rise : start + rise + hold] += top
-        label("ramp", start, start + rise + hold - 1)
+        label("ramp", start, start + rise + hold - 1, rise)
     else:
         length = int(rng.integers(1, 6))
         zero[start : start + length] = True

@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS detections (
     value DOUBLE, expected DOUBLE, lower DOUBLE, upper DOUBLE, score DOUBLE,
     is_anomaly BOOLEAN,      -- outside the band, either direction
     direction VARCHAR,       -- 'up' | 'down' | NULL
-    is_alert BOOLEAN         -- anomalous in the direction that is bad for the metric
+    is_alert BOOLEAN,        -- anomalous in the direction that is bad for the metric
+    test VARCHAR             -- which test decided: 'point' | 'shift' | 'ramp' | 'volume' | NULL
 );
 CREATE TABLE IF NOT EXISTS export_stats (
     "table" VARCHAR, date DATE, market VARCHAR, rows BIGINT
@@ -135,6 +136,8 @@ class MetricStore:
                 con = duckdb.connect(tmp)
                 try:
                     con.execute(SCHEMA)
+                    # Stores written before detections named their test (schema 1 lacked it).
+                    con.execute("ALTER TABLE detections ADD COLUMN IF NOT EXISTS test VARCHAR")
                     yield con
                     set_meta(con, "schema_version", SCHEMA_VERSION)
                     set_meta(con, "store_version", uuid.uuid4().hex)

@@ -11,7 +11,7 @@ listing was corrected rather than removed.
 from __future__ import annotations
 
 from sample_data.catalog import CATEGORIES, DECISION_HOURS, MARKETS, OVERTURN_BY_CHANNEL, TIERS
-from sample_data.listings_sql import BACKLOG_HOURS
+from sample_data.listings_sql import BACKLOG_HOURS, BACKLOG_SIGMA
 from sample_data.sqlrand import SqlRandom, choice, lookup, nested_choice
 
 US_PER_DAY = 86_400_000_000
@@ -38,6 +38,15 @@ CONCURRENT = {0: 0.10, 1: 0.35}
 # escalated and never left lying.
 STUCK = (0.004, 0.002, 0.002, 0.0)
 NOT_INFORMED = 0.02
+# Median hours from a removal to its appeal and from the appeal to its decision (log-normal
+# with these sigmas): the sellers of compliant listings removed by a bad rule appeal sooner
+# and are heard sooner than the others.
+APPEAL_FILING_HOURS = 30.0
+FP_APPEAL_FILING_HOURS = 10.0
+APPEAL_FILING_SIGMA = 1.0
+APPEAL_DECISION_HOURS = 60.0
+FP_APPEAL_DECISION_HOURS = 36.0
+APPEAL_DECISION_SIGMA = 0.7
 
 
 def _decision_us(r: SqlRandom, key: str, tag: str, channel: str) -> str:
@@ -56,6 +65,7 @@ def complaints_table_sql(r: SqlRandom) -> str:
     regulated = lookup("l.c", [c.regulated for c in CATEGORIES])
     mix, misleading, other = NOISE_ISSUES
     concurrent = lookup("cls", [CONCURRENT[0], CONCURRENT[1]])
+    backlog_delay = r.lognormal_us("key", "noise.backlog", BACKLOG_HOURS, BACKLOG_SIGMA)
     return f"""
     CREATE TABLE cpl AS
     WITH valid AS (
@@ -110,7 +120,7 @@ def complaints_table_sql(r: SqlRandom) -> str:
     noise AS (
         SELECT 1 AS src, key, idx, m, recv, ch, issue,
             recv + {_decision_us(r, "key", "noise.decision", "ch")}
-                + {backlog.format(r.lognormal_us("key", "noise.backlog", BACKLOG_HOURS, 0.4))}
+                + {backlog.format(backlog_delay)}
                 + CASE WHEN {r.u("key", "noise.stuck")} < {lookup("ch", STUCK)}
                   THEN {r.lognormal_us("key", "noise.stuck_for", 480.0, 0.8)} ELSE 0 END
                 AS dec,
@@ -171,12 +181,22 @@ def appeals_table_sql(r: SqlRandom) -> str:
     FROM (
         SELECT *,
             filed + {
-        r.lognormal_us("idx", "appeal.decision", "CASE WHEN fp THEN 36.0 ELSE 60.0 END", 0.7)
+        r.lognormal_us(
+            "idx",
+            "appeal.decision",
+            f"CASE WHEN fp THEN {FP_APPEAL_DECISION_HOURS} ELSE {APPEAL_DECISION_HOURS} END",
+            APPEAL_DECISION_SIGMA,
+        )
     } AS dec
         FROM (
             SELECT idx, fp,
                 removed_us + {
-        r.lognormal_us("idx", "appeal.filing", "CASE WHEN fp THEN 10.0 ELSE 30.0 END", 1.0)
+        r.lognormal_us(
+            "idx",
+            "appeal.filing",
+            f"CASE WHEN fp THEN {FP_APPEAL_FILING_HOURS} ELSE {APPEAL_FILING_HOURS} END",
+            APPEAL_FILING_SIGMA,
+        )
     } AS filed,
                 CASE WHEN fp THEN 0.6
                      ELSE {appeal} * CASE WHEN prepub THEN 0.6 ELSE 1.0 END END AS p_app,

@@ -13,22 +13,37 @@ import math
 import numpy as np
 import pandas as pd
 
+from metrics.contract import SELLER_TIERS
+from metrics.metric_store import slice_key
 from sample_data.calendar import US_PER_DAY
 from sample_data.catalog import REASON
 from sample_data.incidents import (
+    ARRIVALS,
     CATEGORY_CODE,
     COUNTERFEIT_WAVE,
+    DECISION_P95_DAYS,
     MARKET_CODE,
     OFFENDER_RING,
+    Effect,
+    Incident,
     IncidentPlan,
+    Label,
     day_rows,
     expected_new,
+    p95_days,
     ring_size,
 )
+from sample_data.listings_sql import REPORT_SIGMA, REVIEW_HOURS, REVIEW_SIGMA
 
 NEW_TIER = 0
+NEW_TIER_NAME = SELLER_TIERS[NEW_TIER]
 # Wave listings per day, relative to the slice's normal new listings.
 WAVE_INTENSITY = 0.5
+# Overrides of the listings of each incident: violation probability, reason (-1: the
+# category's usual mix), proactive catch rate, median hours until someone reports a missed
+# violation, duplicate notices factor.
+WAVE_OVERRIDES = (0.8, REASON["counterfeit"], 0.3, 20.0, 2.0)
+RING_OVERRIDES = (0.85, -1, 0.98, 96.0, 1.0)
 RING_CATEGORIES = ("apparel", "shoes", "cosmetics", "jewelry", "electronics")
 
 COLUMNS = {
@@ -44,6 +59,72 @@ COLUMNS = {
     "ov_react_h": np.float64,
     "ov_dup": np.float64,
 }
+
+
+def wave_effects(inc: Incident) -> tuple[Effect, ...]:
+    """The wave's new sellers list counterfeits the model mostly misses (WAVE_OVERRIDES):
+    new listings rise, then counterfeit notices (upheld) within about a day, then the
+    complaint-driven takedowns, after sales; repeat removals make repeat offenders."""
+    *_, react_hours, _ = WAVE_OVERRIDES
+    reports = p95_days(react_hours, REPORT_SIGMA)
+    removals = reports + DECISION_P95_DAYS
+    dims = {"market": inc.market, "category_l1": inc.category, "seller_tier": NEW_TIER_NAME}
+    listed = (slice_key(dims),)
+    notices = (slice_key(dims | {"issue_type": "counterfeit"}),)
+    return (
+        Effect(
+            "counterfeit_complaint_rate",
+            "up",
+            (inc.slice,),
+            reports,
+            Label(
+                "spike",
+                0,
+                0,
+                "new sellers list a batch of counterfeit toys; the model misses most of them "
+                "and rights holders and consumers complain within a day or two",
+            ),
+        ),
+        *(Effect(m, "up", notices, reports) for m in (*ARRIVALS, "substantiation_rate")),
+        Effect("new_listings", "up", listed),
+        Effect("live_listings", "up", listed, removals),
+        Effect("takedown_rate", "up", listed, removals),
+        Effect("repeat_offender_rate", "up", listed, removals),
+        *(
+            Effect(m, "down", listed, removals)
+            for m in ("proactive_rate", "prepublish_block_share", "removed_before_sale_share")
+        ),
+    )
+
+
+def ring_effects(inc: Incident) -> tuple[Effect, ...]:
+    """The ring's new sellers re-list banned items in RING_CATEGORIES every day; the
+    proactive systems take almost all of them down within days (RING_OVERRIDES), so every
+    ring seller is a repeat offender from its second day."""
+    removals = p95_days(REVIEW_HOURS, REVIEW_SIGMA)
+    listed = tuple(
+        slice_key({"market": inc.market, "category_l1": c, "seller_tier": NEW_TIER_NAME})
+        for c in RING_CATEGORIES
+    )
+    return (
+        Effect(
+            "repeat_offender_rate",
+            "up",
+            (inc.slice,),
+            removals,
+            Label(
+                "spike",
+                1,
+                2,
+                "a ring of new sellers re-lists banned items every day and is removed every day",
+            ),
+        ),
+        Effect("new_listings", "up", listed),
+        *(
+            Effect(m, "up", listed, removals)
+            for m in ("takedown_rate", "proactive_rate", "removed_before_sale_share")
+        ),
+    )
 
 
 def extra_listings(
@@ -67,7 +148,7 @@ def extra_listings(
                 seller=seller + rng.integers(0, sellers, n),
                 market=MARKET_CODE[inc.market or ""],
                 category=np.full(n, CATEGORY_CODE[inc.category or ""]),
-                overrides=(0.8, REASON["counterfeit"], 0.3, 20.0, 2.0),
+                overrides=WAVE_OVERRIDES,
             )
         )
         seller += sellers
@@ -88,7 +169,7 @@ def extra_listings(
                 seller=seller + ring_sellers,
                 market=MARKET_CODE[inc.market or ""],
                 category=ring_cats[(ring_sellers + rng.integers(0, 2, n)) % len(ring_cats)],
-                overrides=(0.85, -1, 0.98, 96.0, 1.0),
+                overrides=RING_OVERRIDES,
             )
         )
     if not parts:

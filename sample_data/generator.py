@@ -40,6 +40,7 @@ from sample_data import events_sql, listings_sql
 from sample_data.calendar import DEFAULT_END, US_PER_DAY, daily_plan, export_window
 from sample_data.catalog import CATEGORIES, MARKETS
 from sample_data.extras import extra_listings
+from sample_data.ground_truth import entries
 from sample_data.incidents import plan_incidents, sql_parameters
 from sample_data.sqlrand import SqlRandom
 
@@ -62,7 +63,7 @@ class SampleSummary:
     first_day: dt.date
     last_day: dt.date
     rows: dict[str, int]
-    incidents: list[dict[str, str]]
+    incidents: list[dict[str, Any]]  # incidents.json (format: sample_data.ground_truth)
     seconds: float
     # The files written; an optional export with no rows (appeals in a tiny sample) is left
     # out, since an empty Parquet file is an invalid export.
@@ -125,7 +126,7 @@ def _generate(
     end: dt.date,
     threads: int | None,
     memory_limit: str,
-) -> tuple[dict[str, int], list[dict[str, str]]]:
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
     daily = daily_plan(end, days, listings, seed)
     plan = plan_incidents(end, days)
     n_sellers = max(20, listings // LISTINGS_PER_SELLER)
@@ -155,7 +156,7 @@ def _generate(
         }
     finally:
         con.close()
-    incidents = plan.entries()
+    incidents = entries(plan)
     (tmp / "incidents.json").write_text(json.dumps(incidents, indent=2) + "\n")
     return rows, incidents
 

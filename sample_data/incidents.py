@@ -15,7 +15,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sample_data.calendar import export_window
-from sample_data.catalog import CATEGORIES, MARKETS
+from sample_data.catalog import CATEGORIES, DECISION_HOURS, MARKETS
+from sample_data.events_sql import (
+    APPEAL_DECISION_SIGMA,
+    APPEAL_FILING_SIGMA,
+    FP_APPEAL_DECISION_HOURS,
+    FP_APPEAL_FILING_HOURS,
+)
+from sample_data.listings_sql import BACKLOG_HOURS, BACKLOG_SIGMA, REPORT_HOURS, REPORT_SIGMA
 
 # A detector needs history before an incident to call it one.
 BASELINE_DAYS = 28
@@ -64,84 +71,222 @@ ALL_INCIDENTS = (
     MISSING_DAY,
 )
 
-# (metric, direction, days the effect trails the cause at its start and its end, text)
-EFFECTS: dict[str, list[tuple[str, str, int, int, str]]] = {
-    "certificate_rule_change": [
-        (
+SHAPES = ("shift", "ramp", "spike")
+DIRECTIONS = ("up", "down")
+
+
+@dataclass(frozen=True)
+class Label:
+    """What makes an effect a labelled one (an incidents.json entry): how it looks, when.
+
+    shape: "shift" a lasting change of level, "ramp" a rise over `ramp_days` days (from the
+    labelled start) to a new level, "spike" a bounded episode up or down (its days). The lags
+    are the days the effect trails the incident's first and last day.
+    """
+
+    shape: str
+    lag_start: int
+    lag_end: int
+    description: str
+    ramp_days: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.shape not in SHAPES:
+            raise ValueError(f"unknown shape {self.shape!r}")
+        if (self.shape == "ramp") != (self.ramp_days is not None):
+            raise ValueError("ramp_days is given for a ramp, and only for a ramp")
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A metric an incident moves, on the slices whose rows it changes.
+
+    A series is moved when its slice shares rows with one of `slices` (the slice itself, a
+    parent, a child, or a slice cut along other dimensions). direction: None when the metric
+    moves both ways (removals fall during an outage, then rise as its misses are reported).
+    aftermath_days: days after the incident's last day during which it still moves the metric.
+    """
+
+    metric: str
+    direction: str | None
+    slices: tuple[str, ...]
+    aftermath_days: int = 0
+    label: Label | None = None
+
+    def __post_init__(self) -> None:
+        if self.direction is not None and self.direction not in DIRECTIONS:
+            raise ValueError(f"{self.metric}: unknown direction {self.direction!r}")
+        if self.label is not None and (self.direction is None or len(self.slices) != 1):
+            raise ValueError(f"{self.metric}: a labelled effect has one direction and slice")
+
+
+def p95_days(median_hours: float, sigma: float) -> int:
+    """Whole days covering 95% of a log-normal delay with this median (hours) and sigma."""
+    return math.ceil(median_hours * math.exp(1.645 * sigma) / 24)
+
+
+# Violations the proactive systems missed are reported this long after going live (p95).
+REPORT_DELAY_P95_DAYS = p95_days(REPORT_HOURS, REPORT_SIGMA)
+# A complaint is decided this long after it is received (p95 of the slowest channel).
+DECISION_P95_DAYS = max(p95_days(hours, sigma) for hours, sigma in DECISION_HOURS)
+# closed_loop_rate reports on day d the complaints received on d - 7.
+CLOSED_LOOP_DAYS = 7
+
+# Metrics computed from complaints as they arrive (counts per live listing or per order),
+# and from their decisions.
+ARRIVALS = ("complaint_rate", "complaints_per_10k_orders")
+ISSUE_ARRIVALS = ("counterfeit_complaint_rate", "safety_complaint_rate")
+DECISIONS = ("substantiation_rate", "time_to_decision", "sla_compliance", "overdue_backlog")
+
+
+# What each incident planted through `sql_parameters` moves; its mechanism is in the SQL of
+# listings_sql (lifecycle stages) and events_sql. The wave and the ring, planted by
+# extras.py, have theirs there.
+
+
+def rule_change_effects(inc: Incident) -> tuple[Effect, ...]:
+    """Three times as many new regulated listings lack certificates (`rule` in the lifecycle
+    SQL); missing certificates are violations found almost only by the model, most before
+    publication, so removals grow and their proactive, pre-publication and pre-sale shares."""
+    where = (inc.slice,)
+    return (
+        Effect(
             "missing_qualification_rate",
             "up",
-            0,
-            0,
-            "a new certificate rule: from this day on about three times as many new "
-            "listings lack the required certificate, and it stays",
-        )
-    ],
-    "counterfeit_wave": [
-        (
-            "counterfeit_complaint_rate",
-            "up",
-            0,
-            0,
-            "new sellers list a batch of counterfeit toys; the model misses most of them "
-            "and rights holders and consumers complain within a day or two",
-        )
-    ],
-    "proactive_model_outage": [
-        (
-            "proactive_rate",
-            "down",
-            0,
-            0,
-            "the detection model is down: nothing is blocked or removed proactively "
-            "except some manual reviews; violations are found later through complaints",
-        )
-    ],
-    "review_backlog": [
-        (
+            where,
+            label=Label(
+                "shift",
+                0,
+                0,
+                "a new certificate rule: from this day on about three times as many new "
+                "listings lack the required certificate, and it stays",
+            ),
+        ),
+        *(
+            Effect(m, "up", where)
+            for m in (
+                "takedown_rate",
+                "proactive_rate",
+                "prepublish_block_share",
+                "removed_before_sale_share",
+                "repeat_offender_rate",
+            )
+        ),
+    )
+
+
+def outage_effects(inc: Incident) -> tuple[Effect, ...]:
+    """What the model (and the review it feeds) would have found goes live (`hit` in the
+    lifecycle SQL) and is reported by complaints over the report delay: proactive shares
+    fall; removals fall, then rise; complaints rise, all for REPORT_DELAY_P95_DAYS after."""
+    where, after = (inc.slice,), REPORT_DELAY_P95_DAYS
+    label = Label(
+        "spike",
+        0,
+        0,
+        "the detection model is down: nothing is blocked or removed proactively "
+        "except some manual reviews; violations are found later through complaints",
+    )
+    return (
+        Effect("proactive_rate", "down", where, after, label),
+        Effect("prepublish_block_share", "down", where, after),
+        Effect("removed_before_sale_share", "down", where, after),
+        Effect("takedown_rate", None, where, after),
+        *(Effect(m, "up", where, after) for m in (*ARRIVALS, *ISSUE_ARRIVALS)),
+        Effect("substantiation_rate", "up", where, after),
+    )
+
+
+# A complaint received in the backlog waits this much longer (p95).
+BACKLOG_P95_DAYS = p95_days(BACKLOG_HOURS, BACKLOG_SIGMA)
+
+
+def backlog_effects(inc: Incident) -> tuple[Effect, ...]:
+    """Complaints received in the market during the backlog are decided BACKLOG_HOURS late
+    (`dec_us` in the lifecycle SQL, `backlog` in the complaints SQL); the violations they
+    report come down as late, so listings sell first."""
+    where, after = (inc.slice,), BACKLOG_P95_DAYS
+    return (
+        Effect(
             "sla_compliance",
             "down",
-            2,
-            3,
-            "complaint reviewers fall behind: complaints received in the backlog take "
-            "about 2.5 days longer and miss their SLA deadline",
+            where,
+            after,
+            Label(
+                "spike",
+                2,
+                3,
+                "complaint reviewers fall behind: complaints received in the backlog take "
+                "about 2.5 days longer and miss their SLA deadline",
+            ),
         ),
-        (
+        Effect(
             "time_to_decision",
             "up",
-            1,
-            5,
-            "complaints received during the backlog are decided about 2.5 days late",
+            where,
+            after,
+            Label(
+                "spike",
+                1,
+                5,
+                "complaints received during the backlog are decided about 2.5 days late",
+            ),
         ),
-    ],
-    "repeat_offender_ring": [
-        (
-            "repeat_offender_rate",
-            "up",
-            1,
-            2,
-            "a ring of new sellers re-lists banned items every day and is removed every day",
-        )
-    ],
-    "over_aggressive_rule": [
-        (
+        Effect("overdue_backlog", "up", where, after),
+        Effect("closed_loop_rate", "down", where, CLOSED_LOOP_DAYS + after),
+        Effect("takedown_rate", None, where, after),
+        Effect("removed_before_sale_share", "down", where, after),
+    )
+
+
+def over_aggressive_rule_effects(inc: Incident) -> tuple[Effect, ...]:
+    """A bad rule removes compliant live listings as prohibited items (`fp` in the lifecycle
+    SQL), proactively and after publication; their sellers appeal within days and most
+    appeals are overturned (`fp` in the appeals SQL)."""
+    where = (inc.slice,)
+    appeals = p95_days(FP_APPEAL_FILING_HOURS, APPEAL_FILING_SIGMA) + p95_days(
+        FP_APPEAL_DECISION_HOURS, APPEAL_DECISION_SIGMA
+    )
+    return (
+        Effect(
             "appeal_overturn_rate",
             "up",
-            1,
-            1,
-            "an over-aggressive prohibited-item rule removes compliant listings for a week; "
-            "their sellers appeal and most appeals are overturned",
-        )
-    ],
-    "missing_data": [
-        (
+            where,
+            appeals,
+            Label(
+                "spike",
+                1,
+                1,
+                "an over-aggressive prohibited-item rule removes compliant listings for a "
+                "week; their sellers appeal and most appeals are overturned",
+            ),
+        ),
+        Effect("appeal_rate", "up", where, appeals),
+        Effect("takedown_rate", "up", where),
+        Effect("proactive_rate", "up", where),
+        Effect("prepublish_block_share", "down", where),
+        Effect("removed_before_sale_share", "down", where),
+        Effect("repeat_offender_rate", "up", where),
+    )
+
+
+def missing_day_effects(inc: Incident) -> tuple[Effect, ...]:
+    """The market's complaints of one day are left out of the export (the complaints SQL):
+    that day's arrivals, and the decisions, deadlines and loops of those complaints later."""
+    where = (inc.slice,)
+    return (
+        Effect(
             "complaint_rate",
             "down",
-            0,
-            0,
-            "the complaints export of this market lacks this day entirely",
-        )
-    ],
-}
+            where,
+            label=Label(
+                "spike", 0, 0, "the complaints export of this market lacks this day entirely"
+            ),
+        ),
+        *(Effect(m, "down", where) for m in ("complaints_per_10k_orders", *ISSUE_ARRIVALS)),
+        *(Effect(m, None, where, DECISION_P95_DAYS) for m in DECISIONS),
+        Effect("closed_loop_rate", None, where, CLOSED_LOOP_DAYS),
+    )
 
 
 @dataclass(frozen=True)
@@ -152,26 +297,6 @@ class IncidentPlan:
 
     def get(self, kind: str) -> Incident | None:
         return next((i for i in self.planted if i.kind == kind), None)
-
-    def entries(self) -> list[dict[str, str]]:
-        """The ground truth: one entry per incident and affected metric."""
-        out = []
-        for inc in self.planted:
-            start, last = inc.dates(self.end)
-            for metric, direction, lag_start, lag_end, text in EFFECTS[inc.kind]:
-                out.append(
-                    {
-                        "id": f"{inc.kind}-{start.isoformat()}",
-                        "kind": inc.kind,
-                        "metric": metric,
-                        "slice": inc.slice,
-                        "start": (start + dt.timedelta(days=lag_start)).isoformat(),
-                        "end": min(last + dt.timedelta(days=lag_end), self.end).isoformat(),
-                        "direction": direction,
-                        "description": text,
-                    }
-                )
-        return out
 
 
 def plan_incidents(end: dt.date, days: int) -> IncidentPlan:

@@ -37,6 +37,7 @@ HELD_FOR_REVIEW = 0.25
 BLOCK_HOURS = 0.3
 MODEL_HOURS = 6.0
 REVIEW_HOURS = 36.0
+REVIEW_SIGMA = 0.9
 REPORT_HOURS = 96.0
 # Log-normal sigma of the report delay: a few reports come weeks after publication.
 REPORT_SIGMA = 1.1
@@ -47,10 +48,12 @@ BLOCKED_MISSING_CERTS = 0.9
 DECISION_MEDIANS = [h for h, _ in DECISION_HOURS]
 DECISION_SIGMAS = [s for _, s in DECISION_HOURS]
 # Incidents: the certificate rule multiplies missing certificates; the model outage also
-# loses this share of manual review (fed by the model); a backlog adds this many hours.
+# loses this share of manual review (fed by the model); a backlog adds this many hours
+# (median, log-normal with this sigma).
 RULE_CHANGE_FACTOR = 3.0
 OUTAGE_REVIEW_LOSS = 0.6
 BACKLOG_HOURS = 60.0
+BACKLOG_SIGMA = 0.4
 
 
 def market_weights() -> list[float]:
@@ -156,6 +159,7 @@ def lifecycle_sql(r: SqlRandom, source: str) -> str:
     held = f"(regulated AND u_held < {HELD_FOR_REVIEW})"
     outage = "t_det BETWEEN $out_s AND $out_e"
     lognormal = r.lognormal_us
+    review_delay = lognormal(k, "detect.review", REVIEW_HOURS, REVIEW_SIGMA)
     stages = [
         # Random draws, subcategory, whether the seller makes a sale at all.
         ",\n".join(f"{r.u(k, 'listing.' + n)} AS u_{n}" for n in _UNIFORMS)
@@ -191,7 +195,7 @@ def lifecycle_sql(r: SqlRandom, source: str) -> str:
         # When the proactive systems act: blocked before going live, or taken down later.
         f"""CASE WHEN prepub THEN created_us + {lognormal(k, "detect.block", BLOCK_HOURS, 1.0)}
                  WHEN cls = 0 THEN pub_us + {lognormal(k, "detect.model", MODEL_HOURS, 1.4)}
-                 WHEN cls = 1 THEN pub_us + {lognormal(k, "detect.review", REVIEW_HOURS, 0.9)}
+                 WHEN cls = 1 THEN pub_us + {review_delay}
             END AS t_det""",
         # The model outage: what the model (and part of the review it feeds) would have
         # found goes live and is reported later instead.
@@ -215,7 +219,7 @@ def lifecycle_sql(r: SqlRandom, source: str) -> str:
                 lookup("channel - 2", DECISION_SIGMAS),
             )
         } + CASE WHEN m = $bl_m AND recv_us BETWEEN $bl_s AND $bl_e
-                 THEN {lognormal(k, "complaint.backlog", BACKLOG_HOURS, 0.4)} ELSE 0 END
+                 THEN {lognormal(k, "complaint.backlog", BACKLOG_HOURS, BACKLOG_SIGMA)} ELSE 0 END
             AS dec_us,
         -- The over-aggressive rule removes compliant listings that are live at the time.
         reason IS NULL AND u_fp < $fp_p AND pub_us < fp_us AND NOT prepub2 AS fp""",

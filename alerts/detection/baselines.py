@@ -88,8 +88,10 @@ class Baseline:
     # learned from (`alerts.detection.detectors._persistence`).
     level_expected: pd.DataFrame
     level_variance: pd.DataFrame
-    # True on the days judged by the stock model (see _stock_baseline).
+    # True on the days judged by the stock model (see _stock_baseline), and on the days of a
+    # series that is a stock by its past (not only right after a level shift of any series).
     stock: pd.DataFrame
+    stock_series: pd.DataFrame
 
 
 def _past(frame: pd.DataFrame, window: int, how: str, min_periods: int) -> pd.DataFrame:
@@ -279,4 +281,5 @@ def compute_baseline(
         level_expected=level_expected,
         level_variance=level_variance,
         stock=stock,
+        stock_series=(typical_ratio < p.stock_ratio) & s_expected.notna(),
     )

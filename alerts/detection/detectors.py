@@ -6,7 +6,8 @@ For one kind of indicator, many series at once (rows = days, columns = series):
 - Point test: z = (y - expected) / sqrt(predictive variance) against the causal robust
   baseline of `baselines`; catches spikes, drops to zero and the start of level shifts.
   For shares and rates the baseline's level is read at the day's own volume
-  (`alerts.detection.volume_bias`): on a small slice the scale's mean depends on the cases a day.
+  (`alerts.detection.volume.level_at_volume`): on a small slice the scale's mean depends on
+  the cases a day.
 - Accumulator: an EWMA (lambda 0.15) of the residuals against the *long* baseline (days
   t-42..t-15), each clipped to +/-3 and held on days the point test already flags, so a
   one-to-three-day spike leaves no tail. Its control limit (4.5 sd) is widened by the
@@ -43,9 +44,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from alerts.detection.arrays import BoolArray, FloatArray
+from alerts.detection.arrays import BoolArray, FloatArray, IntArray
 from alerts.detection.autocorrelation import rolling_autocorrelation
 from alerts.detection.baselines import Baseline, BaselineParams, compute_baseline
+from alerts.detection.episodes import EpisodeParams, follow_episodes
 from alerts.detection.false_alarm_control import (
     DEFAULT_THRESHOLD,
     accumulator_limit,
@@ -60,7 +62,15 @@ from alerts.detection.scales import (
     overdispersion_unit,
     to_working_scale,
 )
-from alerts.detection.volume_bias import at_volume, expected_value, reference_volume
+from alerts.detection.volume.collapse import VolumeParams, volume_anomalies
+from alerts.detection.volume.level_at_volume import at_volume, expected_value, reference_volume
+
+# Which test decided an anomalous day (`Scores.test`; named in `TEST_NAMES`).
+TEST_NONE, TEST_POINT, TEST_SHIFT, TEST_RAMP, TEST_VOLUME = 0, 1, 2, 3, 4
+TEST_NAMES = {TEST_POINT: "point", TEST_SHIFT: "shift", TEST_RAMP: "ramp", TEST_VOLUME: "volume"}
+
+# Kinds whose denominator is a volume of cases checked in its own right (volume.collapse).
+VOLUME_KINDS = ("share", "rate", "duration")
 
 # Day pairs the residuals' lag-1 autocorrelation is learned from, at least.
 RHO_MIN_PAIRS = 21
@@ -97,6 +107,8 @@ class DetectorParams:
     event_prior: float = float(np.log(4.0))
     event_margin: float = 1.5
     event_min_history: int = 2
+    episodes: EpisodeParams = field(default_factory=EpisodeParams)
+    volume: VolumeParams = field(default_factory=VolumeParams)
 
 
 @dataclass
@@ -109,6 +121,7 @@ class Scores:
     score: FloatArray
     is_anomaly: FloatArray
     sign: FloatArray  # +1 up, -1 down, 0 none
+    test: IntArray  # which test decided an anomalous day: TEST_* (TEST_NONE otherwise)
 
 
 def _ewma(x: FloatArray, lam: float) -> FloatArray:
@@ -183,8 +196,9 @@ def _accumulator(
     flagged: BoolArray,
     persistence: tuple[FloatArray, FloatArray],
     p: DetectorParams,
-) -> FloatArray:
-    """EWMA of clipped long-baseline residuals in units of its own control limit.
+) -> tuple[FloatArray, BoolArray]:
+    """EWMA of clipped long-baseline residuals in units of its own control limit, and where
+    the CUSUM of the same residuals is the larger (and returned instead).
 
     `persistence` is (rho, phi) of `_persistence`: the residuals' autocorrelation at lag h
     is rho * phi^(h-1).
@@ -211,7 +225,8 @@ def _accumulator(
     # The same residuals, de-correlated to unit long-run variance (1 + 2 sum_h acf(h)), feed
     # the CUSUM.
     cusum_stat = _cusum(z_long.to_numpy() / np.sqrt(1 + 2 * rho / (1 - phi)), p)
-    return np.where(np.abs(np.nan_to_num(cusum_stat)) > np.abs(ewma_stat), cusum_stat, ewma_stat)
+    by_cusum = np.abs(np.nan_to_num(cusum_stat)) > np.abs(np.nan_to_num(ewma_stat))
+    return np.where(by_cusum, cusum_stat, ewma_stat), by_cusum
 
 
 def _cusum(z: FloatArray, p: DetectorParams) -> FloatArray:
@@ -300,7 +315,7 @@ def score_matrix(
     base = compute_baseline(
         y, v, p.baseline, lambda e: overdispersion_unit(kind, e), pd.DataFrame(work.y, index=index)
     )
-    # The level was learned at the past days' volume; today's may differ (volume_bias).
+    # The level was learned at the past days' volume; today's may differ (volume.level_at_volume).
     level = base.expected.to_numpy()
     learned_at = reference_volume(work.volume, ~np.isnan(y.to_numpy()), p.baseline.level_window)
     expected_y = at_volume(kind, level, learned_at, work.volume)
@@ -322,9 +337,11 @@ def score_matrix(
         z = np.where(on_event[:, None], sign * excess * unit / sd, z)
         persistence = _persistence(y, base, sd_frame, p)
         rho = persistence[0]  # the shift GLR's windows are short: AR(1) at lag 1 is enough
-        acc = _accumulator(y, base, sd_frame, flagged, persistence, p)
+        acc, by_cusum = _accumulator(y, base, sd_frame, flagged, persistence, p)
         acc = acc * (p.threshold / accumulator_limit())
-        score = np.where(np.abs(np.nan_to_num(acc)) > np.abs(np.nan_to_num(z)), acc, z)
+        by_acc = np.abs(np.nan_to_num(acc)) > np.abs(np.nan_to_num(z))
+        score = np.where(by_acc, acc, z)
+        test = np.where(by_acc, np.where(by_cusum, TEST_SHIFT, TEST_RAMP), TEST_POINT)
         glr = shift_glr(
             kind,
             y.to_numpy(),
@@ -338,27 +355,48 @@ def score_matrix(
             p.shift_min_sampling_share,
             p.baseline.level_window,
         ) * (p.threshold / shift_limit())
-        score = np.where(np.abs(np.nan_to_num(glr)) > np.abs(np.nan_to_num(score)), glr, score)
+        by_glr = np.abs(np.nan_to_num(glr)) > np.abs(np.nan_to_num(score))
+        score = np.where(by_glr, glr, score)
+        test = np.where(by_glr, TEST_SHIFT, test)
+        enough_cases = _volume_ok(kind, work.events, work.volume, expected_y, p.min_events)
         testable = (
             ~np.isnan(work.y)
             & ~np.isnan(expected_y)
             & ~np.isnan(sd)
             & (base.history.to_numpy() >= p.min_history)
-            & _volume_ok(kind, work.events, work.volume, expected_y, p.min_events)
+            & enough_cases
         )
         score = np.where(testable, score, np.nan)
-        is_anomaly = np.abs(np.nan_to_num(score)) >= p.threshold
+        centre = level - base.season.to_numpy()
+        judged = ~np.isnan(work.y) & ~base.stock_series.to_numpy()
+        ep = follow_episodes(
+            work.y, expected_y, centre, sd, work.v, score, judged, on_event, p.threshold, p.episodes
+        )
+    test = np.where(ep.held, TEST_SHIFT, test)
+    test = np.where(ep.is_anomaly, test, TEST_NONE)
+    # The denominator collapsing or exploding is a signal of its own (volume.collapse).
+    vol = volume_anomalies(work.volume, on_event, p.threshold, p.volume)
+    by_volume = vol.is_anomaly & ~ep.is_anomaly if kind in VOLUME_KINDS else np.zeros_like(test)
+    is_anomaly = ep.is_anomaly | by_volume.astype(bool)
+    test = np.where(by_volume, TEST_VOLUME, test).astype(np.int8)
     half = p.threshold * sd
     widen = allow * unit
+    lower_y = expected_y - half - np.where(sign < 0, widen, 0.0)
+    upper_y = expected_y + half + np.where(sign > 0, widen, 0.0)
+    # Too few cases to judge the day: no band (rather than one covering the whole range).
+    lower_y = np.where(enough_cases, lower_y, np.nan)
+    upper_y = np.where(enough_cases, upper_y, np.nan)
+    # A held day is judged against the level before the change: its band is that one.
+    lower_y = np.where(ep.held, ep.reference - p.threshold * ep.reference_sd, lower_y)
+    upper_y = np.where(ep.held, ep.reference + p.threshold * ep.reference_sd, upper_y)
+    expected = expected_value(kind, level, learned_at, denominator, scale)
+    held_expected = from_working_scale(kind, ep.reference, denominator, scale)
     return Scores(
-        expected=expected_value(kind, level, learned_at, denominator, scale),
-        lower=from_working_scale(
-            kind, expected_y - half - np.where(sign < 0, widen, 0.0), denominator, scale
-        ),
-        upper=from_working_scale(
-            kind, expected_y + half + np.where(sign > 0, widen, 0.0), denominator, scale
-        ),
-        score=score,
+        expected=np.where(ep.held, held_expected, expected),
+        lower=from_working_scale(kind, lower_y, denominator, scale),
+        upper=from_working_scale(kind, upper_y, denominator, scale),
+        score=np.where(by_volume, vol.score, ep.score),
         is_anomaly=is_anomaly,
-        sign=np.where(is_anomaly, np.sign(np.nan_to_num(score)), 0).astype(np.int8),
+        sign=np.where(by_volume, np.sign(vol.score), ep.sign).astype(np.int8),
+        test=test,
     )

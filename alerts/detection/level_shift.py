@@ -36,7 +36,7 @@ from scipy.stats import norm
 
 from alerts.detection.arrays import BoolArray, FloatArray
 from alerts.detection.baselines import Baseline
-from alerts.detection.volume_bias import true_rate
+from alerts.detection.volume.level_at_volume import true_rate
 
 KINDS = ("share", "rate")
 # The exact tail is computed only where the normal approximation reaches this |z|; below it
@@ -112,8 +112,9 @@ def shift_glr(
 
     y and v are the working-scale values and sampling variances (days x series), counts the
     day's events and volume, learned_at the volume each day's baseline was learned at (the
-    frozen level is read as a true share or rate there: `alerts.detection.volume_bias`), rho the
-    residuals' lag-1 autocorrelation, held the days left out. `level_window` is the
+    frozen level is read as a true share or rate there:
+    `alerts.detection.volume.level_at_volume`), rho the residuals' lag-1 autocorrelation,
+    held the days left out. `level_window` is the
     baseline's (for the error of the frozen level and trend). NaN where no window of at
     least two observed days qualifies, and for other kinds.
     """

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from alerts.detection.detectors import DetectorParams, score_matrix
+from alerts.detection.detectors import TEST_NAMES, TEST_VOLUME, DetectorParams, score_matrix
 from alerts.detection.false_alarm_control import fdr_screen, is_bad_direction
 from alerts.detection.scales import KINDS
 
@@ -41,6 +41,7 @@ OUTPUT_COLUMNS = [
     "is_anomaly",
     "direction",
     "is_alert",
+    "test",
 ]
 BLOCK = 1000  # series per matrix: bounds memory and paces the progress log
 
@@ -104,7 +105,10 @@ def _score_block(
                 "up",
                 np.where(sign < 0, "down", None),  # type: ignore[call-overload]
             ),
-            "is_alert": s.is_anomaly[t, col] & is_bad_direction(sign, better),
+            # A collapse or explosion of volume alerts whichever way the indicator is better.
+            "is_alert": s.is_anomaly[t, col]
+            & (is_bad_direction(sign, better) | (s.test[t, col] == TEST_VOLUME)),
+            "test": pd.Series(s.test[t, col]).map(TEST_NAMES).to_numpy(dtype=object),
         },
         index=rows.index,
     )

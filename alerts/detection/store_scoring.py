@@ -23,7 +23,8 @@ from metrics.package_version import govkpi_version
 log = logging.getLogger(__name__)
 
 DETECTION_COLUMNS = (
-    "metric_id, slice, date, value, expected, lower, upper, score, is_anomaly, direction, is_alert"
+    "metric_id, slice, date, value, expected, lower, upper, score, is_anomaly, direction, is_alert,"
+    " test"
 )
 
 

@@ -1,7 +1,9 @@
 """`govkpi sample --out DIR`: writes realistic, seeded exports with planted incidents.
 
 The four Parquet exports follow the export contract (v1); incidents.json is the ground truth
-of every planted incident. Progress goes to the log (stderr); the summary to stdout unless -q.
+of every planted incident: its labelled effects, each with its shape, and every metric and
+slice it moves (format: sample_data/ground_truth.py). Progress goes to the log (stderr); the
+summary to stdout unless -q.
 """
 
 from __future__ import annotations
@@ -94,8 +96,9 @@ def describe(summary: SampleSummary) -> str:
     for name, count in summary.rows.items():
         lines.append(f"  {name:<{width}}  {count:>12,} rows")
     kinds = sorted({i["kind"] for i in summary.incidents})
+    moved = {(i["id"], m["metric"]) for i in summary.incidents for m in i["effects"]}
     lines.append(
-        f"  incidents.json  {len(kinds)} incidents, {len(summary.incidents)} metric effects"
-        + (f": {', '.join(kinds)}" if kinds else "")
+        f"  incidents.json  {len(kinds)} incidents, {len(summary.incidents)} labelled effects,"
+        f" {len(moved)} metrics moved" + (f": {', '.join(kinds)}" if kinds else "")
     )
     return "\n".join(lines)

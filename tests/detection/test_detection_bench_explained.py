@@ -7,14 +7,14 @@ from dataclasses import replace
 import pandas as pd
 
 from bench.detect_sample_suite import (
-    AFTERMATH_DAYS,
-    REPORT_DELAY_P95_DAYS,
     Cause,
+    Moved,
     SampleSuite,
     explained_mask,
     slices_overlap,
 )
 from bench.detect_scoring import SLACK_DAYS, Window, score_events, window_delays
+from sample_data.incidents import REPORT_DELAY_P95_DAYS
 
 T = pd.Timestamp
 
@@ -27,7 +27,18 @@ def suite() -> SampleSuite:
         good_direction={},
         since=T("2026-01-01"),
         festival_days=set(),
-        causes=[Cause("review_backlog", "market=FR", T("2026-09-20"), T("2026-10-07"))],
+        causes=[
+            Cause(
+                "review_backlog-2026-09-20",
+                "review_backlog",
+                T("2026-09-20"),
+                T("2026-10-07"),
+                tuple(
+                    Moved(m, ("market=FR",), 0)
+                    for m in ("sla_compliance", "time_to_decision", "overdue_backlog")
+                ),
+            )
+        ],
     )
 
 
@@ -64,12 +75,24 @@ def test_explained_needs_a_moved_metric_an_overlapping_slice_and_the_window() ->
 
 
 def test_an_outage_explains_complaint_alerts_for_its_report_delay_after_it() -> None:
+    after = REPORT_DELAY_P95_DAYS
     outage = replace(
         suite(),
         windows=[Window("proactive_rate/all", T("2026-09-05"), T("2026-09-08"))],
-        causes=[Cause("proactive_model_outage", "all", T("2026-09-05"), T("2026-09-08"))],
+        causes=[
+            Cause(
+                "proactive_model_outage-2026-09-05",
+                "proactive_model_outage",
+                T("2026-09-05"),
+                T("2026-09-08"),
+                (
+                    Moved("complaint_rate", ("all",), after),
+                    Moved("substantiation_rate", ("all",), after),
+                ),
+            )
+        ],
     )
-    last = T("2026-09-08") + pd.Timedelta(days=SLACK_DAYS + AFTERMATH_DAYS[outage.causes[0].kind])
+    last = T("2026-09-08") + pd.Timedelta(days=SLACK_DAYS + after)
     f = flags(
         ("complaint_rate/channel=rights_holder", "2026-09-14"),  # reports of missed listings
         ("substantiation_rate/issue_type=product_safety", str(last.date())),
@@ -88,8 +111,8 @@ def test_window_delays_count_from_the_start_and_name_the_missed() -> None:
     f = flags(
         ("a/all", "2026-03-13"),
         ("a/all", "2026-03-15"),
-        ("b/all", "2026-03-09"),  # inside the slack before the start: no negative delay
+        ("b/all", "2026-03-09"),  # before the start: a coincidence, not a detection
         ("c/all", "2026-04-30"),  # long after: missed
     )
-    assert window_delays(f, windows) == [3, 0, None]
-    assert score_events(f, windows, 3650, 0.0).median_delay == 1.5
+    assert window_delays(f, windows) == [3, None, None]
+    assert score_events(f, windows, 3650, 0.0).median_delay == 3.0

@@ -92,23 +92,26 @@ def _store_with_incidents(tmp_path: Path) -> tuple[Path, Path]:
             " VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
+    end = (start + timedelta(days=5)).isoformat()
     labels = [
         {
-            "metric": "missing_qualification_rate",
-            "slice": "category_l1=cosmetics",
+            "id": f"{kind}-{start.isoformat()}",
+            "kind": kind,
+            "metric": metric,
+            "slice": slice_,
             "start": start.isoformat(),
-            "end": (start + timedelta(days=5)).isoformat(),
+            "end": end,
             "direction": "up",
-            "kind": "certificate_rule_change",
-        },
-        {
-            "metric": "time_to_decision",
-            "slice": "market=FR",
-            "start": start.isoformat(),
-            "end": (start + timedelta(days=5)).isoformat(),
-            "direction": "up",
-            "kind": "review_backlog",
-        },
+            "description": "",
+            "shape": "spike",
+            "incident_start": start.isoformat(),
+            "incident_end": end,
+            "effects": [{"metric": metric, "slices": [slice_], "aftermath_days": 0}],
+        }
+        for kind, metric, slice_ in (
+            ("certificate_rule_change", "missing_qualification_rate", "category_l1=cosmetics"),
+            ("review_backlog", "time_to_decision", "market=FR"),
+        )
     ]
     incidents_path = tmp_path / "incidents.json"
     incidents_path.write_text(json.dumps(labels))

@@ -1,4 +1,4 @@
-"""A level learned at one volume, read at another (`alerts.detection.volume_bias`).
+"""A level learned at one volume, read at another (`alerts.detection.volume.level_at_volume`).
 
 The transform's expectation and its inverse are checked against exact binomial and Poisson
 sums (inside the table, just beyond it and far beyond it); the harmonic reference volume
@@ -19,7 +19,7 @@ from scipy.stats import binom, poisson
 
 from alerts.detection.scales import to_working_scale
 from alerts.detection.scoring import score_series
-from alerts.detection.volume_bias import (
+from alerts.detection.volume.level_at_volume import (
     at_volume,
     expected_value,
     reference_volume,

@@ -14,12 +14,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from govkpi.cli import main
+from metrics.catalogue import load_catalogue
 from metrics.contract import TABLES
+from metrics.metric_store import parse_slice
 from metrics.validation.report import validate_exports
-from sample_data import generator
+from sample_data import generator, ground_truth
 from sample_data.calendar import DEFAULT_END, export_window, festival_days, festivals
 from sample_data.generator import SampleSummary, generate_sample
-from sample_data.incidents import plan_incidents
+from sample_data.incidents import ALL_INCIDENTS, REPORT_DELAY_P95_DAYS, plan_incidents
 
 LISTINGS = 300_000
 ARROW_TYPES = {
@@ -297,7 +299,8 @@ def test_incidents_json_is_the_ground_truth(sample: SampleSummary) -> None:
     assert len({e["kind"] for e in entries}) >= 7
     ids = {}
     for e in entries:
-        assert set(e) == {
+        # The first eight fields are those of the first format: readers of them keep working.
+        assert set(e) >= {
             "id",
             "kind",
             "metric",
@@ -317,6 +320,38 @@ def test_incidents_json_is_the_ground_truth(sample: SampleSummary) -> None:
         assert sample.last_day - dt.timedelta(days=150) <= start <= end <= sample.last_day
         assert start <= sample.last_day - dt.timedelta(days=14)
     assert {e["kind"] for e in entries if e["metric"] == "complaint_rate"} == {"missing_data"}
+
+
+def test_every_incident_lists_what_it_moves() -> None:
+    """Every planted incident, at the default size and end, says which metrics it moves,
+    on slices the store can hold, beside the label window its shape gives."""
+    catalogue = load_catalogue()
+    entries = ground_truth.entries(plan_incidents(DEFAULT_END, 400))
+    assert {e["kind"] for e in entries} == {i.kind for i in ALL_INCIDENTS}
+    effects_of: dict[str, list] = {}
+    for e in entries:
+        assert e["shape"] in ("shift", "ramp", "spike")
+        assert ("ramp_end" in e) == (e["shape"] == "ramp")
+        assert e["incident_start"] <= e["start"] <= e["end"]
+        assert e["incident_start"] <= e["incident_end"]
+        # The entries of one incident share its effects, and its labels are among them.
+        assert effects_of.setdefault(e["id"], e["effects"]) == e["effects"]
+        assert any(m["metric"] == e["metric"] and e["slice"] in m["slices"] for m in e["effects"])
+        metrics = [m["metric"] for m in e["effects"]]
+        assert len(metrics) == len(set(metrics)), e["id"]
+        for m in e["effects"]:
+            assert set(m) <= {"metric", "slices", "direction", "aftermath_days"}
+            assert m["metric"] in catalogue.metrics, m
+            assert m["slices"]
+            for slice_ in m["slices"]:
+                parse_slice(slice_)  # raises on an unknown dimension or a bad order
+            assert m.get("direction", "up") in ("up", "down")
+            assert isinstance(m["aftermath_days"], int) and m["aftermath_days"] >= 0
+    assert [e["shape"] for e in entries if e["kind"] == "certificate_rule_change"] == ["shift"]
+    # Violations missed during the outage are reported for weeks after it.
+    (outage,) = [e for e in entries if e["kind"] == "proactive_model_outage"]
+    after = {m["metric"]: m["aftermath_days"] for m in outage["effects"]}
+    assert after["complaint_rate"] == REPORT_DELAY_P95_DAYS >= 14
 
 
 def _where(slice_: str, prefix: str = "") -> str:
@@ -407,8 +442,8 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path) -> None:
 
 def test_incident_dates_move_with_the_end_date() -> None:
     shift = dt.timedelta(days=100)
-    base = plan_incidents(DEFAULT_END, 400).entries()
-    moved = plan_incidents(DEFAULT_END + shift, 400).entries()
+    base = ground_truth.entries(plan_incidents(DEFAULT_END, 400))
+    moved = ground_truth.entries(plan_incidents(DEFAULT_END + shift, 400))
     assert len(base) == len(moved)
     for a, b in zip(base, moved, strict=True):
         assert dt.date.fromisoformat(b["start"]) - dt.date.fromisoformat(a["start"]) == shift

@@ -1,0 +1,46 @@
+"""The sample suite alone, for govkpi's detector, with its acceptance check against the oracle.
+
+    .venv/bin/python -m bench.bench_detect_sample --store PATH --incidents FILE
+
+Scores the planted incidents of a `govkpi sample` (incidents.json, read by
+bench/detect_sample_suite.py) strictly and explained-aware, prints each incident's delay,
+the oracle bound on it (bench/detect_delay_bound.py), and the acceptance check: every
+incident caught within its oracle bound + 2 days, the median delay within the oracle's
+median + 0.5 day. Exit code 0 when the check passes, 1 when it fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bench.bench_detect import print_table, sample_suite
+from bench.detect_delay_bound import delay_bounds, format_bounds
+from bench.detect_sample_suite import acceptance, load_sample_suite
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", required=True, help="metric store computed from the sample")
+    parser.add_argument("--incidents", required=True, help="the incidents.json of the sample")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    suite = load_sample_suite(args.store, args.incidents)
+    run = sample_suite(suite, baselines=False)
+    print_table(f"sample data, strict ({args.store})", run.results, run.notes)
+    print_table(
+        "sample data, explained-aware (events on metrics and slices an incident moves, during"
+        " it or its aftermath, count neither way)",
+        run.explained,
+        run.explained_notes,
+    )
+    bounds = delay_bounds(args.store, args.incidents)
+    print("\n".join(format_bounds(bounds)))
+    check = acceptance(suite.windows, run.delays, [b.bound_days for b in bounds])
+    print("\n".join(check.lines))
+    return 0 if check.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
