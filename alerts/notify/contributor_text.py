@@ -118,3 +118,15 @@ def pattern_sentence(
         for i, (s, x) in enumerate(zip(pattern.leaders, pattern.explains, strict=True))
     ]
     return f"Led by {' and '.join(parts)}." if parts else ""
+
+
+def change_is_material(attrs: Mapping[Any, Any], tolerance: float = 0.01) -> bool:
+    """Whether the parent moved enough (1% of its baseline) for parts of the change to mean
+    anything; on a flat day a slice can own 3000% of a change that is almost zero."""
+    total = attrs.get("total_change")
+    before = attrs.get("parent_baseline_value")
+    if not isinstance(total, int | float) or is_missing(total):
+        return False
+    if not isinstance(before, int | float) or is_missing(before) or before == 0:
+        return total != 0
+    return abs(total) >= tolerance * abs(before)

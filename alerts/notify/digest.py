@@ -15,11 +15,12 @@ from datetime import date, datetime
 import duckdb
 
 from alerts.notify.card_lines import RuleLine, alert_lifecycle, build_line, rule_label
+from alerts.notify.change_story import ChangeRun, change_runs, story
 from alerts.notify.chart_data import chart_window
 from alerts.notify.digest_details import ContributorsFn, add_details
 from alerts.notify.due_items import Item
 from alerts.notify.routing import recipients
-from alerts.rules.observations import market_of
+from alerts.rules.observations import ANOMALY_RULE, market_of
 from alerts.rules.rulebook import RuleBook
 from alerts.state.evaluation import Evaluation
 from alerts.state.status_data import day_facts
@@ -62,6 +63,8 @@ class SeriesView:
     focus_day: date
     chart_png: bytes = b""
     contributors: list[dict] = field(default_factory=list)
+    # Where the change sits, in one sentence (`alerts.notify.contributor_text`).
+    drivers_sentence: str = ""
 
 
 @dataclass
@@ -159,6 +162,16 @@ def build_digests(
         ],
         rulebook,
     )
+    runs = change_runs(
+        con,
+        sorted(
+            {
+                (k[0], k[1], st.last_breach)
+                for k, st in evaluation.states.items()
+                if (k[0], k[1]) in series and k[2] == ANOMALY_RULE and st.last_breach is not None
+            }
+        ),
+    )
     generated = format_time(now, config.zone)
     by_person: dict[str, list[Item]] = {}
     for item in items:
@@ -173,7 +186,7 @@ def build_digests(
                 recipient=person,
                 run_date=as_of,
                 generated=generated,
-                groups=_groups(mine, views, evaluation, catalogue, breaches),
+                groups=_groups(mine, views, evaluation, catalogue, breaches, runs),
                 counts=counts,
                 still_firing=_still_firing(person, mine, evaluation, catalogue, config),
                 items=mine,
@@ -237,6 +250,7 @@ def _groups(
     evaluation: Evaluation,
     catalogue: Catalogue,
     breaches: dict[tuple[str, str, date], dict],
+    runs: dict[tuple[str, str, date], ChangeRun],
 ) -> list[Group]:
     cards: dict[SeriesKey, Card] = {}
     for item in sorted(
@@ -255,6 +269,7 @@ def _groups(
                 facts,
                 catalogue.metrics[s[0]],
                 evaluation.as_of,
+                story(runs.get((s[0], s[1], state.last_breach))) if state.last_breach else "",
             )
         )
     grouped: dict[tuple[str, str], list[Card]] = {}

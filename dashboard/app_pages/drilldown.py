@@ -10,6 +10,7 @@ import streamlit as st
 from alerts.detection.drivers import MIN_CASES
 from alerts.notify.contributor_text import (
     cases_text,
+    change_is_material,
     contributor_label,
     evidence_noun,
     pattern_sentence,
@@ -18,7 +19,6 @@ from dashboard.builders.figures import contribution_figure, heatmap_figure
 from dashboard.builders.periods import period_note, pooled_series_value
 from dashboard.builders.plain_text import markdown_literal as literal
 from dashboard.builders.tables import (
-    change_is_material,
     contribution_table,
     grid_table,
     to_csv_bytes,

@@ -71,18 +71,6 @@ def grid_table(
     return out
 
 
-def change_is_material(info: dict[str, object], tolerance: float = 0.01) -> bool:
-    """Whether the parent moved enough (1% of its baseline) for shares of the change to mean
-    anything; on a flat day a slice can own 3000% of a change that is almost zero."""
-    total = info.get("total_change")
-    before = info.get("parent_baseline_value")
-    if not isinstance(total, int | float) or pd.isna(total):
-        return False
-    if not isinstance(before, int | float) or pd.isna(before) or before == 0:
-        return total != 0
-    return abs(total) >= tolerance * abs(before)
-
-
 def contribution_table(
     contributors: pd.DataFrame,
     definition: MetricDefinition,
