@@ -88,7 +88,10 @@ def format_delta(kind: str, delta: object) -> str:
 
 def format_percent(fraction: object) -> str:
     """A plain proportion that is not an indicator value (a share of a change): `92%`."""
-    return MISSING if is_missing(fraction) else f"{float(fraction) * 100:.0f}%"  # type: ignore[arg-type]
+    if is_missing(fraction):
+        return MISSING
+    text = f"{float(fraction) * 100:.0f}%"  # type: ignore[arg-type]
+    return "0%" if text == "-0%" else text  # a part that rounds to nothing has no sign
 
 
 def value_with_unit(kind: str, value: object, unit: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 
@@ -29,6 +29,8 @@ from metrics.presentation import (
     area_label,
     deep_link,
     describe_slice,
+    format_day,
+    format_period,
     format_time,
     format_value,
     market_label,
@@ -43,6 +45,7 @@ EVENT_ORDER = {"escalated": 0, "new": 1, "reminder": 2, "resolved": 3}
 STATE_ORDER = ("escalated", "new", "still firing", "pending", "recovering", "no data",
                "resolved")  # fmt: skip
 SEVERITY_ORDER = {"critical": 0, "warning": 1, None: 2}
+MAX_FOCUS_DAYS = 28  # contributors explain at most the last 28 days of a long run
 
 
 @dataclass
@@ -61,6 +64,9 @@ class SeriesView:
     chart_cid: str
     # The day the contributors explain: the last breached day (the as-of day while breached).
     focus_day: date
+    # The days the contributors explain, ending on focus_day: the detector's run of anomalous
+    # days when it flagged that day (the change as long as it has been building), else 1.
+    focus_days: int = 1
     chart_png: bytes = b""
     contributors: list[dict] = field(default_factory=list)
     # Where the change sits, in one sentence (`alerts.notify.contributor_text`).
@@ -72,6 +78,14 @@ class Card:
     series: SeriesView
     lines: list[RuleLine]
     detailed: bool = False  # shown with its chart and contributors
+
+    @property
+    def focus_text(self) -> str:
+        """The days the contributors explain: `Sun 06 Sep 2026` or `05 – 06 Sep 2026`."""
+        s = self.series
+        if s.focus_days <= 1:
+            return format_day(s.focus_day)
+        return format_period(s.focus_day - timedelta(days=s.focus_days - 1), s.focus_day)
 
     @property
     def event(self) -> str:
@@ -172,6 +186,9 @@ def build_digests(
             }
         ),
     )
+    for view in views.values():
+        run = runs.get((view.metric_id, view.slice, view.focus_day))
+        view.focus_days = min(run.days, MAX_FOCUS_DAYS) if run is not None else 1
     generated = format_time(now, config.zone)
     by_person: dict[str, list[Item]] = {}
     for item in items:

@@ -1,8 +1,9 @@
 """The detail of the most urgent digest cards: the chart and the top contributing slices.
 
 Both are computed once per series, whoever receives it. Contributors explain the last breached
-day (detection.drivers.top_contributors: that day against the 28 days before it), so a recovering
-alert still shows why it fired.
+day and, when the detector flagged it, the run of anomalous days that ends on it
+(detection.drivers.top_contributors: those days against the 28 days before them), so a
+recovering alert still shows why it fired and a lasting change is explained as a whole.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # digest imports this module: the class is needed for annotat
 
 log = logging.getLogger(__name__)
 
-# top_contributors(con, metric_definition, slice, day, *, n=5) -> DataFrame
+# top_contributors(con, metric_definition, slice, day, *, n=5, period_days=1) -> DataFrame
 ContributorsFn = Callable[..., object]
 
 
@@ -74,7 +75,7 @@ def top_slices(
     sits (`contributor_text`): the same words as the Drill-down page."""
     definition = catalogue.metrics[view.metric_id]
     try:
-        frame = fn(con, definition, view.slice, view.focus_day, n=n)
+        frame = fn(con, definition, view.slice, view.focus_day, n=n, period_days=view.focus_days)
     except UserError as exc:  # e.g. the finest slice has no children to break it down by
         log.debug("no contributors for %s / %s: %s", view.metric_id, view.slice, exc)
         return [], ""

@@ -20,7 +20,7 @@ from tests.snapshots import assert_matches_snapshot
 N = 33
 
 
-def contributors(con, metric, slice_key, day_, *, n=5):  # type: ignore[no-untyped-def]
+def contributors(con, metric, slice_key, day_, *, n=5, period_days=1):  # type: ignore[no-untyped-def]
     """Two children per slice with values in the metric's own unit, their cases and their
     evidence-weighed parts, and the drivers' verdict on where the change sits."""
     if metric.kind == "share":
