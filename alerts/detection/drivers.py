@@ -94,10 +94,12 @@ COLUMNS = [
 MIN_CASES = 5.0
 # The move's pattern (`move_pattern`): one child explaining at least CONCENTRATED is where the
 # change sits; a move is broad-based when at least BROAD_SHARE of the children with enough
-# volume pushed the parent the way it moved and none explains more than BROAD_MAX.
+# volume (BROAD_MIN_SLICES of them at least) pushed the parent the way it moved and none
+# explains more than BROAD_MAX.
 CONCENTRATED = 0.5
 BROAD_SHARE = 0.75
 BROAD_MAX = 0.35
+BROAD_MIN_SLICES = 3  # one or two slices are not a "broad" move
 
 
 @dataclass(frozen=True)
@@ -362,7 +364,7 @@ def _posterior(
     events: pd.Series[float], cases: pd.Series[float], prior: pd.Series[float], strength: float
 ) -> pd.Series[float]:
     """The conjugate posterior mean: `strength` cases' worth of the prior rate added (no spread
-    beyond chance: every child is its prior)."""
+    beyond chance, an infinite strength: every child is its prior)."""
     if np.isinf(strength):
         return prior
     return (events + strength * prior) / (cases + strength)
@@ -405,10 +407,12 @@ def move_pattern(judged: pd.DataFrame, small: pd.DataFrame, total: float) -> Mov
     """Where the change sits, by the children's shrunk parts (`explains`):
 
     - concentrated: the largest part of a child with enough volume is CONCENTRATED (50%) or more;
-    - broad: at least BROAD_SHARE (75%) of the children with enough volume pushed the parent the
-      way it moved and none explains more than BROAD_MAX (35%);
-    - led: otherwise, led by the two largest parts;
-    - small_only: no child has enough volume to be judged on its own.
+    - small_only: no child has enough volume to be judged on its own, or the children under
+      the minimum volume together explain CONCENTRATED or more;
+    - broad: at least BROAD_MIN_SLICES (3) children have enough volume, at least BROAD_SHARE
+      (75%) of them pushed the parent the way it moved and none explains more than BROAD_MAX
+      (35%);
+    - led: otherwise, led by the two largest parts.
     None when the parent did not move or the parts cannot be told.
     """
     if abs(total) <= 1e-12:
@@ -424,9 +428,16 @@ def move_pattern(judged: pd.DataFrame, small: pd.DataFrame, total: float) -> Mov
     moved = int((np.sign(judged["shrunk_contribution"]) == direction).sum())
     largest = float(parts["explains"].iloc[0])
     leaders = parts[parts["explains"] > 0]
+    in_small = float(small["explains"].sum()) if not small.empty else 0.0
     if largest >= CONCENTRATED:
         kind, leaders = "concentrated", leaders.head(1)
-    elif moved >= BROAD_SHARE * len(judged) and largest <= BROAD_MAX:
+    elif in_small >= CONCENTRATED:
+        kind, leaders = "small_only", leaders.head(0)
+    elif (
+        len(judged) >= BROAD_MIN_SLICES
+        and moved >= BROAD_SHARE * len(judged)
+        and largest <= BROAD_MAX
+    ):
         kind, leaders = "broad", leaders.head(0)
     else:
         kind, leaders = "led", leaders.head(2)

@@ -91,6 +91,12 @@ def pattern_sentence(
         total = ""
         if not is_missing(cases):
             total = f": {plural(float(cases), noun)} in {where}"
+        if pattern.judged:
+            cases_in_all = "" if is_missing(cases) else f"; {plural(float(cases), noun)} in all"
+            return (
+                f"Most of the change sits in {where.replace(' ', ' small ', 1)} (under "
+                f"{plural(min_cases, noun)} each{cases_in_all}), too small to judge one by one."
+            )
         return (
             f"No {dimension_label(dimension)} has enough {noun}s to be judged on its own "
             f"(at least {plural(min_cases, noun)}){total}."

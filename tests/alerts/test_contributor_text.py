@@ -64,3 +64,8 @@ def test_sentences() -> None:
         "11 complaints in 14 categories."
     )
     assert pattern_sentence(None, [], "market", SHARE, 5) == ""
+    mostly_small = MovePattern("small_only", (), (), 1, 1, 0.05, 1)
+    assert pattern_sentence(mostly_small, grouped, "market", SHARE, 5) == (
+        "Most of the change sits in 14 small markets (under 5 removals each; 11 removals in "
+        "all), too small to judge one by one."
+    )

@@ -390,3 +390,16 @@ def test_a_few_small_children_alone_are_small_only(tmp_path):
     result = contributors(store, "proactive_rate")
     assert len(result) == 1 and result.iloc[0]["slices"] == 2
     assert result.attrs["pattern"].kind == "small_only"
+
+
+def test_one_judged_child_beside_many_small_ones_is_not_broad(tmp_path):
+    # FR alone has enough removals (10 a day); six markets of 4 a day hold most of the volume.
+    # One judged market is no "broad" move: most of the change sits in the small ones.
+    small = {f"market={m}": (4, 4) for m in ("AA", "BB", "CC", "DD", "EE", "FF")}
+    base = {"market=FR": (10, 10), **small}
+    day = {"market=FR": (5, 10), **{k: (2, 4) for k in small}}
+    store = make_store(tmp_path, share_rows("proactive_rate", base, day))
+    result = contributors(store, "proactive_rate")
+    pattern = result.attrs["pattern"]
+    assert (pattern.kind, pattern.judged) == ("small_only", 1)
+    assert result.iloc[-1]["slices"] == 6 and result.iloc[-1]["explains"] >= 0.5
