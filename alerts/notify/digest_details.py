@@ -101,6 +101,8 @@ def top_slices(
                 # 100% when children move in opposite directions, which reads as an error.
                 "share": format_delta(definition.kind, rec.get("contribution")),
                 "explains": format_percent(rec.get("explains")),
+                # The row of slices under the minimum volume has no value of its own.
+                "grouped": not isinstance(rec.get("child_slice"), str),
             }
         )
     sentence = ""

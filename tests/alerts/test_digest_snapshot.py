@@ -47,6 +47,10 @@ def contributors(con, metric, slice_key, day_, *, n=5, period_days=1):  # type: 
          "explains": [pattern.explains[0], 0.07 if metric.kind == "share" else 0.3],
          "slices": [1, 1]}
     ).head(n)  # fmt: skip
+    if metric.kind == "share":  # the markets under the minimum volume, as one row
+        small = {"child_slice": None, "contribution": -0.001, "cases": 4.0,
+                 "expected_cases": 17.0, "explains": 0.0, "slices": 8}  # fmt: skip
+        frame = pd.concat([frame, pd.DataFrame([small])], ignore_index=True)
     frame.attrs.update(dimension=dimension, min_cases=5.0, pattern=pattern,
                        total_change=sum(change), parent_baseline_value=parent)  # fmt: skip
     return frame
