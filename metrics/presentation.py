@@ -88,7 +88,10 @@ def format_delta(kind: str, delta: object) -> str:
 
 def format_percent(fraction: object) -> str:
     """A plain proportion that is not an indicator value (a share of a change): `92%`."""
-    return MISSING if is_missing(fraction) else f"{float(fraction) * 100:.0f}%"  # type: ignore[arg-type]
+    if is_missing(fraction):
+        return MISSING
+    text = f"{float(fraction) * 100:.0f}%"  # type: ignore[arg-type]
+    return "0%" if text == "-0%" else text  # a part that rounds to nothing has no sign
 
 
 def value_with_unit(kind: str, value: object, unit: str) -> str:
@@ -156,6 +159,15 @@ def describe_slice_pattern(pattern: str) -> str:
 def dimension_label(dimension: str) -> str:
     """`category_l1` -> `category`, `seller_tier` -> `seller tier` (for 'break down by')."""
     return dimension.replace("_l1", "").replace("_", " ")
+
+
+def count_of(count: float, dimension: str) -> str:
+    """`7 markets`, `1 category`, `3 categories`, `2 seller tiers` (a number of slices)."""
+    noun = dimension_label(dimension)
+    number = f"{count:,.0f}"
+    if number == "1":
+        return f"1 {noun}"
+    return f"{number} {noun[:-1]}ies" if noun.endswith("y") else f"{number} {noun}s"
 
 
 def area_label(area: str) -> str:

@@ -118,7 +118,7 @@ class FakeRules:
         return out
 
 
-def fake_contributors(con, metric, slice_key, day_, *, n=5):  # type: ignore[no-untyped-def]
+def fake_contributors(con, metric, slice_key, day_, *, n=5, period_days=1):  # type: ignore[no-untyped-def]
     return pd.DataFrame(
         {
             "child_slice": ["market=ES", "market=<b>FR</b>"],

@@ -32,11 +32,32 @@ Other kinds:
 
 Sums over a window pool the days (sum of numerators over sum of denominators); the denominators
 returned are per-day means so a 1-day period and a 28-day baseline read alike.
+
+Ranking by evidence. The exact decomposition above lets a market with 3 removals, all found by
+consumers, own 30% of a platform-wide drop. So children are ranked by `shrunk_contribution`:
+the same decomposition with each child's rates shrunk by empirical Bayes (beta-binomial for
+shares, Poisson-gamma for rates). The posterior rate is (events + m * prior) / (cases + m):
+in the baseline the prior is the parent's baseline rate; in the period it is the child's own
+shrunk baseline moved as the parent moved (by the parent's points for a share, by its ratio
+for a rate), i.e. what the child would show if nothing set it apart. The prior strength
+m = V / tau^2, V the sampling variance of one case at the parent's rate (p(1-p) or p) and tau^2
+the spread of the children's true rates beyond chance, learned by the method of moments from
+the children with at least MIN_CASES in the window; a window with fewer than two such children
+(one day of an outage) borrows the other window's spread, as its own would be noise. A child
+on 3 cases then moves as its parent did; one on thousands keeps its own rate. `explains` is a
+child's shrunk contribution over the sum of those that pushed the parent the way it moved.
+Durations, counts and channel children of a rate are not shrunk (no sampling model here).
+
+Children with fewer than MIN_CASES cases (events for a rate) both observed in the period and
+expected from their baseline volume are not ranked one by one: they are summed into one row
+with no child_slice whose `slices` says how many it holds. `pattern` (in attrs) says whether the
+move is concentrated, broad-based or led by a few children (see `move_pattern`).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -60,7 +81,38 @@ COLUMNS = [
     "mix_effect",
     "contribution",
     "share_of_change",
+    "cases",
+    "expected_cases",
+    "shrunk_rate_effect",
+    "shrunk_mix_effect",
+    "shrunk_contribution",
+    "explains",
+    "slices",
 ]
+# The fewest cases (events for a rate), observed in the period or expected there from the
+# baseline's volume, on which a child is ranked on its own; the detector's minimum too.
+MIN_CASES = 5.0
+# The move's pattern (`move_pattern`): one child explaining at least CONCENTRATED is where the
+# change sits; a move is broad-based when at least BROAD_SHARE of the children with enough
+# volume (BROAD_MIN_SLICES of them at least) pushed the parent the way it moved and none
+# explains more than BROAD_MAX.
+CONCENTRATED = 0.5
+BROAD_SHARE = 0.75
+BROAD_MAX = 0.35
+BROAD_MIN_SLICES = 3  # one or two slices are not a "broad" move
+
+
+@dataclass(frozen=True)
+class MovePattern:
+    """Where the change sits, decided once for every surface that says it."""
+
+    kind: str  # concentrated | broad | led | small_only
+    leaders: tuple[str, ...]  # child slices, the largest part first
+    explains: tuple[float, ...]  # their parts of the change (shrunk)
+    moved: int  # judged children that pushed the parent the way it moved
+    judged: int  # children with enough volume
+    largest: float  # the largest part any judged child explains
+    direction: int  # +1 the parent rose, -1 it fell
 
 
 def drill_dimensions(metric: MetricDefinition, parent: str) -> list[str]:
@@ -170,18 +222,23 @@ def top_contributors(
         table["denominator"] = table["baseline_denominator"] = np.nan
         table["rate_effect"] = table["mix_effect"] = np.nan
         table["contribution"] = v1 - v0
+        table["cases"] = table["expected_cases"] = np.nan  # a count is its own evidence
     elif additive:
         exposure = {side: _exposure(parent, children, side, days[side]) for side in (True, False)}
         if not (exposure[True] > 0 and exposure[False] > 0):
             return _empty(dimension, metric)
-        r1 = cur["num"].reindex(table.index).fillna(0) / exposure[True] * metric.scale
-        r0 = base["num"].reindex(table.index).fillna(0) / exposure[False] * metric.scale
+        n1 = cur["num"].reindex(table.index).fillna(0)
+        n0 = base["num"].reindex(table.index).fillna(0)
+        r1 = n1 / exposure[True] * metric.scale
+        r0 = n0 / exposure[False] * metric.scale
         table["value"], table["baseline_value"] = r1, r0
         table["denominator"] = exposure[True] / days[True]
         table["baseline_denominator"] = exposure[False] / days[False]
         table["rate_effect"] = r1 - r0
         table["mix_effect"] = 0.0
         table["contribution"] = r1 - r0
+        table["cases"] = n1
+        table["expected_cases"] = n0 / days[False] * days[True]
     else:
         r1, d1 = _rates(cur, metric, table.index)
         r0, d0 = _rates(base, metric, table.index)
@@ -190,38 +247,209 @@ def top_contributors(
         table, r1, d1, r0, d0 = table[keep], r1[keep], d1[keep], r0[keep], d0[keep]
         if not d1.sum() > 0 or not d0.sum() > 0:
             return _empty(dimension, metric)
-        r1 = r1.where(d1 > 0, r0)
-        r0 = r0.where(d0 > 0, r1)
-        w1, w0 = d1 / d1.sum(), d0 / d0.sum()
-        mid_aggregate = ((w1 * r1).sum() + (w0 * r0).sum()) / 2
         table["value"] = r1.where(d1 > 0)
         table["baseline_value"] = r0.where(d0 > 0)
         table["denominator"] = d1 / days[True]
         table["baseline_denominator"] = d0 / days[False]
-        table["mix_effect"] = (w1 - w0) * ((r1 + r0) / 2 - mid_aggregate)
-        table["rate_effect"] = (w1 + w0) / 2 * (r1 - r0)
+        effects = _decompose(r1.where(d1 > 0, r0), d1, r0.where(d0 > 0, r1), d0)
+        table["mix_effect"], table["rate_effect"] = effects
         table["contribution"] = table["mix_effect"] + table["rate_effect"]
+        e1 = cur["num"].reindex(table.index).fillna(0.0).astype(float)
+        e0 = base["num"].reindex(table.index).fillna(0.0).astype(float)
+        # The evidence of a rate is its events; of a share or a duration, its cases.
+        c1, c0 = (e1, e0) if metric.kind == "rate" else (d1, d0)
+        table["cases"] = c1
+        table["expected_cases"] = c0 / days[False] * days[True]
+        if metric.kind in ("share", "rate"):
+            s1, s0 = shrunk_rates(metric.kind, e1, d1, e0, d0)
+            mix, rate = _decompose(s1 * metric.scale, d1, s0 * metric.scale, d0)
+            table["shrunk_mix_effect"], table["shrunk_rate_effect"] = mix, rate
+
+    if "shrunk_rate_effect" not in table:  # not shrunk: weighed as computed
+        table["shrunk_rate_effect"] = table["rate_effect"]
+        table["shrunk_mix_effect"] = table["mix_effect"]
+    table["shrunk_contribution"] = table["contribution"]
+    weighed_split = table["shrunk_rate_effect"].notna()
+    table.loc[weighed_split, "shrunk_contribution"] = (
+        table["shrunk_rate_effect"] + table["shrunk_mix_effect"]
+    )[weighed_split]
 
     total = float(table["contribution"].sum())
     table["share_of_change"] = table["contribution"] / total if abs(total) > 1e-12 else np.nan
+    # A child's part of the push the way the parent moved (children pushing the other way get
+    # a negative part), so parts stay readable when children move in opposite directions.
+    weighed = table["shrunk_contribution"]
+    push = float(weighed[np.sign(weighed) == np.sign(total)].sum())
+    table["explains"] = weighed / push if abs(push) > 1e-12 and total != 0 else np.nan
+    table["slices"] = 1
     table = table.reset_index()[COLUMNS]
+    small = np.fmax(table["cases"], table["expected_cases"]) < MIN_CASES  # False for counts
+    judged, grouped = table[~small], table[small]
     bad_sign = {"higher": -1.0, "lower": 1.0}.get(metric.better or "", 0.0)
     order = pd.DataFrame(
         {
-            "bad": (table["contribution"] * bad_sign > 0).astype(int),
-            "size": table["contribution"].abs(),
+            "bad": (judged["shrunk_contribution"] * bad_sign > 0).astype(int),
+            "size": judged["shrunk_contribution"].abs(),
         }
     )
-    ranked = order.sort_values(["bad", "size"], ascending=False, kind="stable").index
-    result = table.loc[ranked].head(n).reset_index(drop=True)
+    # Ties (children all at their prior) are broken by the exact contribution.
+    order["exact"] = judged["contribution"].abs()
+    ranked = order.sort_values(["bad", "size", "exact"], ascending=False, kind="stable").index
+    result = judged.loc[ranked].head(n)
+    if not grouped.empty:
+        result = pd.concat([result, _group(grouped)])
+    result = result.reset_index(drop=True)
     result.attrs.update(
         dimension=dimension,
         total_change=total,
         parent_value=_parent_value(parent, metric, True, days[True]),
         parent_baseline_value=_parent_value(parent, metric, False, days[False]),
         approximate=metric.kind == "duration" or metric.aggregation in ("distinct", "median"),
+        pattern=move_pattern(judged, grouped, total),
+        min_cases=MIN_CASES,
     )
     return result
+
+
+def _decompose(
+    r1: pd.Series[float], d1: pd.Series[float], r0: pd.Series[float], d0: pd.Series[float]
+) -> tuple[pd.Series[float], pd.Series[float]]:
+    """The midpoint shift-share split (mix effect, rate effect) of each child; a child absent
+    from a window has weight 0 there, whatever rate it is given."""
+    w1, w0 = d1 / d1.sum(), d0 / d0.sum()
+    mid_aggregate = ((w1 * r1).sum() + (w0 * r0).sum()) / 2
+    mix = (w1 - w0) * ((r1 + r0) / 2 - mid_aggregate)
+    rate = (w1 + w0) / 2 * (r1 - r0)
+    return mix, rate
+
+
+def shrunk_rates(
+    kind: str,
+    e1: pd.Series[float],
+    n1: pd.Series[float],
+    e0: pd.Series[float],
+    n0: pd.Series[float],
+) -> tuple[pd.Series[float], pd.Series[float]]:
+    """Each child's rate per case (a fraction for a share, events per unit of exposure for a
+    rate) in the period (e1 events on n1 cases) and the baseline (e0 on n0), shrunk as the
+    module doc says: (period, baseline). A child without cases in a window gets its prior."""
+    windows = [(e1, n1), (e0, n0)]
+    spreads = [_spread(kind, e, n) for e, n in windows]
+    # A window with too few children of enough volume (a day of an outage) borrows the other
+    # window's spread: its own would be noise.
+    own, other = spreads
+    spreads = [own if own is not None else other, other if other is not None else own]
+    parents: list[float] = []
+    strengths: list[float] = []
+    for (e, n), tau2 in zip(windows, spreads, strict=True):
+        rate = float(e.sum() / n.sum())
+        parents.append(rate)
+        variance = _variance(kind, rate)
+        if tau2 is None or tau2 <= 1e-12 * max(variance, 1e-12):
+            strengths.append(np.inf)
+        else:
+            strengths.append(variance / tau2)
+    (parent1, parent0), (m1, m0) = parents, strengths
+    s0 = _posterior(e0, n0, pd.Series(parent0, index=e0.index), m0)
+    if kind == "share":
+        prior1 = (s0 + parent1 - parent0).clip(0.0, 1.0)
+    elif parent0 > 0:
+        prior1 = s0 * (parent1 / parent0)
+    else:
+        prior1 = pd.Series(parent1, index=e1.index)
+    return _posterior(e1, n1, prior1, m1), s0
+
+
+def _posterior(
+    events: pd.Series[float], cases: pd.Series[float], prior: pd.Series[float], strength: float
+) -> pd.Series[float]:
+    """The conjugate posterior mean: `strength` cases' worth of the prior rate added (no spread
+    beyond chance, an infinite strength: every child is its prior)."""
+    if np.isinf(strength):
+        return prior
+    return (events + strength * prior) / (cases + strength)
+
+
+def _spread(kind: str, events: pd.Series[float], cases: pd.Series[float]) -> float | None:
+    """tau^2, how far the children's true rates spread around their parent's beyond chance,
+    by the method of moments over the children with enough volume in the window:
+    sum n_i (p_i - P)^2 is about (K - 1) V + tau^2 (N - sum n_i^2 / N). None with fewer
+    than two such children."""
+    enough = (events if kind == "rate" else cases) >= MIN_CASES
+    e, n = events[enough], cases[enough]
+    if len(n) < 2:
+        return None
+    total = float(n.sum())
+    rate = float(e.sum()) / total
+    excess = float((n * (e / n - rate) ** 2).sum()) - (len(n) - 1) * _variance(kind, rate)
+    return max(excess, 0.0) / (total - float((n**2).sum()) / total)
+
+
+def _variance(kind: str, rate: float) -> float:
+    """Sampling variance of one case at this rate: binomial for shares, Poisson for rates."""
+    return rate * (1.0 - rate) if kind == "share" else rate
+
+
+def _group(small: pd.DataFrame) -> pd.DataFrame:
+    """The children under the minimum volume as one row: their sums, no slice, no rates."""
+    row: dict[str, object] = {column: np.nan for column in COLUMNS}
+    row["child_slice"] = None
+    for column in ("denominator", "baseline_denominator", "rate_effect", "mix_effect",
+                   "contribution", "share_of_change", "cases", "expected_cases",
+                   "shrunk_rate_effect", "shrunk_mix_effect", "shrunk_contribution",
+                   "explains"):  # fmt: skip
+        row[column] = small[column].sum(min_count=1)
+    row["slices"] = len(small)
+    return pd.DataFrame([row], columns=COLUMNS)
+
+
+def move_pattern(judged: pd.DataFrame, small: pd.DataFrame, total: float) -> MovePattern | None:
+    """Where the change sits, by the children's shrunk parts (`explains`):
+
+    - concentrated: the largest part of a child with enough volume is CONCENTRATED (50%) or more;
+    - small_only: no child has enough volume to be judged on its own, or the children under
+      the minimum volume together explain CONCENTRATED or more;
+    - broad: at least BROAD_MIN_SLICES (3) children have enough volume, at least BROAD_SHARE
+      (75%) of them pushed the parent the way it moved and none explains more than BROAD_MAX
+      (35%);
+    - led: otherwise, led by the two largest parts.
+    None when the parent did not move or the parts cannot be told.
+    """
+    if abs(total) <= 1e-12:
+        return None
+    direction = 1 if total > 0 else -1
+    if judged.empty:
+        if small.empty:
+            return None
+        return MovePattern("small_only", (), (), 0, 0, 0.0, direction)
+    parts = judged.dropna(subset=["explains"]).sort_values("explains", ascending=False)
+    if parts.empty:
+        return None
+    moved = int((np.sign(judged["shrunk_contribution"]) == direction).sum())
+    largest = float(parts["explains"].iloc[0])
+    leaders = parts[parts["explains"] > 0]
+    in_small = float(small["explains"].sum()) if not small.empty else 0.0
+    if largest >= CONCENTRATED:
+        kind, leaders = "concentrated", leaders.head(1)
+    elif in_small >= CONCENTRATED:
+        kind, leaders = "small_only", leaders.head(0)
+    elif (
+        len(judged) >= BROAD_MIN_SLICES
+        and moved >= BROAD_SHARE * len(judged)
+        and largest <= BROAD_MAX
+    ):
+        kind, leaders = "broad", leaders.head(0)
+    else:
+        kind, leaders = "led", leaders.head(2)
+    return MovePattern(
+        kind,
+        tuple(str(s) for s in leaders["child_slice"]),
+        tuple(float(x) for x in leaders["explains"]),
+        moved,
+        len(judged),
+        largest,
+        direction,
+    )
 
 
 def _rates(
@@ -275,5 +503,7 @@ def _empty(dimension: str, metric: MetricDefinition) -> pd.DataFrame:
         parent_value=None,
         parent_baseline_value=None,
         approximate=metric.kind == "duration" or metric.aggregation in ("distinct", "median"),
+        pattern=None,
+        min_cases=MIN_CASES,
     )
     return frame

@@ -27,6 +27,9 @@ class RuleLine:
     firing_since: date | None
     data_status: str | None
     acknowledged: dict | None
+    # The detector's line: which test fired and how long the change has been building
+    # ("Shift since Sat 05 Sep 2026 (2 days)"); empty for thresholds.
+    story: str = ""
 
     @property
     def state_label(self) -> str:
@@ -67,6 +70,7 @@ def build_line(
     facts: dict,
     definition: MetricDefinition,
     as_of: date,
+    story: str = "",
 ) -> RuleLine:
     status = context.get("data_status")
     return RuleLine(
@@ -82,6 +86,7 @@ def build_line(
         firing_since=item.episode,
         data_status=None if state.state != "no_data" else _why_no_data(status),
         acknowledged=item.acknowledged,
+        story=story if item.key[2] == ANOMALY_RULE else "",
     )
 
 

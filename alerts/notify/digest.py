@@ -10,16 +10,17 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 
 from alerts.notify.card_lines import RuleLine, alert_lifecycle, build_line, rule_label
+from alerts.notify.change_story import ChangeRun, change_runs, story
 from alerts.notify.chart_data import chart_window
 from alerts.notify.digest_details import ContributorsFn, add_details
 from alerts.notify.due_items import Item
 from alerts.notify.routing import recipients
-from alerts.rules.observations import market_of
+from alerts.rules.observations import ANOMALY_RULE, market_of
 from alerts.rules.rulebook import RuleBook
 from alerts.state.evaluation import Evaluation
 from alerts.state.status_data import day_facts
@@ -28,6 +29,8 @@ from metrics.presentation import (
     area_label,
     deep_link,
     describe_slice,
+    format_day,
+    format_period,
     format_time,
     format_value,
     market_label,
@@ -42,6 +45,7 @@ EVENT_ORDER = {"escalated": 0, "new": 1, "reminder": 2, "resolved": 3}
 STATE_ORDER = ("escalated", "new", "still firing", "pending", "recovering", "no data",
                "resolved")  # fmt: skip
 SEVERITY_ORDER = {"critical": 0, "warning": 1, None: 2}
+MAX_FOCUS_DAYS = 28  # contributors explain at most the last 28 days of a long run
 
 
 @dataclass
@@ -60,8 +64,13 @@ class SeriesView:
     chart_cid: str
     # The day the contributors explain: the last breached day (the as-of day while breached).
     focus_day: date
+    # The days the contributors explain, ending on focus_day: the detector's run of anomalous
+    # days when it flagged that day (the change as long as it has been building), else 1.
+    focus_days: int = 1
     chart_png: bytes = b""
     contributors: list[dict] = field(default_factory=list)
+    # Where the change sits, in one sentence (`alerts.notify.contributor_text`).
+    drivers_sentence: str = ""
 
 
 @dataclass
@@ -69,6 +78,14 @@ class Card:
     series: SeriesView
     lines: list[RuleLine]
     detailed: bool = False  # shown with its chart and contributors
+
+    @property
+    def focus_text(self) -> str:
+        """The days the contributors explain: `Sun 06 Sep 2026` or `05 – 06 Sep 2026`."""
+        s = self.series
+        if s.focus_days <= 1:
+            return format_day(s.focus_day)
+        return format_period(s.focus_day - timedelta(days=s.focus_days - 1), s.focus_day)
 
     @property
     def event(self) -> str:
@@ -159,6 +176,19 @@ def build_digests(
         ],
         rulebook,
     )
+    runs = change_runs(
+        con,
+        sorted(
+            {
+                (k[0], k[1], st.last_breach)
+                for k, st in evaluation.states.items()
+                if (k[0], k[1]) in series and k[2] == ANOMALY_RULE and st.last_breach is not None
+            }
+        ),
+    )
+    for view in views.values():
+        run = runs.get((view.metric_id, view.slice, view.focus_day))
+        view.focus_days = min(run.days, MAX_FOCUS_DAYS) if run is not None else 1
     generated = format_time(now, config.zone)
     by_person: dict[str, list[Item]] = {}
     for item in items:
@@ -173,7 +203,7 @@ def build_digests(
                 recipient=person,
                 run_date=as_of,
                 generated=generated,
-                groups=_groups(mine, views, evaluation, catalogue, breaches),
+                groups=_groups(mine, views, evaluation, catalogue, breaches, runs),
                 counts=counts,
                 still_firing=_still_firing(person, mine, evaluation, catalogue, config),
                 items=mine,
@@ -237,6 +267,7 @@ def _groups(
     evaluation: Evaluation,
     catalogue: Catalogue,
     breaches: dict[tuple[str, str, date], dict],
+    runs: dict[tuple[str, str, date], ChangeRun],
 ) -> list[Group]:
     cards: dict[SeriesKey, Card] = {}
     for item in sorted(
@@ -255,6 +286,7 @@ def _groups(
                 facts,
                 catalogue.metrics[s[0]],
                 evaluation.as_of,
+                story(runs.get((s[0], s[1], state.last_breach))) if state.last_breach else "",
             )
         )
     grouped: dict[tuple[str, str], list[Card]] = {}

@@ -7,11 +7,18 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
+from alerts.detection.drivers import MIN_CASES
+from alerts.notify.contributor_text import (
+    cases_text,
+    change_is_material,
+    contributor_label,
+    evidence_noun,
+    pattern_sentence,
+)
 from dashboard.builders.figures import contribution_figure, heatmap_figure
 from dashboard.builders.periods import period_note, pooled_series_value
 from dashboard.builders.plain_text import markdown_literal as literal
 from dashboard.builders.tables import (
-    change_is_material,
     contribution_table,
     grid_table,
     to_csv_bytes,
@@ -22,7 +29,16 @@ from dashboard.data import queries, raw_rows
 from dashboard.data.drivers import BASELINE_DAYS, contributors, dimensions
 from dashboard.view_state import metric_select, resolve_view, slice_select, write_view
 from metrics.catalogue import MetricDefinition
-from metrics.presentation import describe_slice, dimension_label, format_value, sentence
+from metrics.presentation import (
+    describe_slice,
+    dimension_label,
+    format_date,
+    format_day,
+    format_period,
+    format_value,
+    plural,
+    sentence,
+)
 
 PERIODS = {1: "1 day", 7: "7 days", 28: "28 days"}
 
@@ -75,13 +91,23 @@ def _heatmap(ctx: PageContext, definition: MetricDefinition, day: date, period: 
         if definition.better and reference is not None
         else "Darker: higher."
     )
-    st.caption(
-        f"{definition.label} per market and category, {start:%d %b} – {day:%d %b %Y}"
-        + (f" ({note})" if note else "")
-        + f". {colours}"
+    noun = evidence_noun(definition)
+    muted = (
+        ""
+        if definition.kind == "count"
+        else f" Grey: fewer than {plural(MIN_CASES, noun)}, too few to judge; the number in "
+        f"brackets is the count. Hover a cell for its value and {noun}s."
     )
-    table = grid_table(grid, definition.kind, definition.scale, period)
-    figure = heatmap_figure(table, definition.kind, definition.better, reference)
+    st.caption(
+        f"{definition.label} per market and category, "
+        + (format_day(day) if period == 1 else format_period(start, day))
+        + (f" ({note})" if note else "")
+        + f". {colours}{muted}"
+    )
+    table = grid_table(
+        grid, definition.kind, definition.scale, period, reference, min_cases=MIN_CASES
+    )
+    figure = heatmap_figure(table, definition.kind, definition.better, reference, noun)
     st.plotly_chart(figure, key="drill_heatmap")
     st.download_button(
         "Download this grid (CSV)",
@@ -115,26 +141,51 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
     kind = definition.kind
     before = result.info.get("parent_baseline_value")
     now = result.info.get("parent_value")
+    dimension = str(result.info.get("dimension", dimension))
+    min_cases = float(result.info.get("min_cases", MIN_CASES))
+    rows = result.table.to_dict("records")
+    material = change_is_material(result.info)
+    summary = pattern_sentence(result.info.get("pattern"), rows, dimension, definition, min_cases)
+    if material and summary:
+        st.markdown(f"**{literal(summary)}**")
+    noun = evidence_noun(definition)
     st.caption(
         f"{literal(sentence(describe_slice(view.slice)))}: {format_value(kind, now)} in the "
-        f"{PERIODS[period]} to {view.day:%d %b} against {format_value(kind, before)} in the "
-        f"{BASELINE_DAYS} days before. Each bar is one slice's part of that change: the "
+        f"{PERIODS[period]} to {format_date(view.day)} against {format_value(kind, before)} in "
+        f"the {BASELINE_DAYS} days before. Each bar is one slice's part of that change, "
+        f"weighed by its evidence: a slice on a handful of {noun}s is read as moving like "
+        "its parent until its own cases say otherwise, so it cannot lead on luck. The "
         "**rate effect** is its own value moving, the **mix effect** its volume moving "
-        "towards or away from it. The slices that pushed in the bad direction come first."
+        "towards or away from it; the table keeps the exact effects. Slices under "
+        f"{plural(min_cases, noun)} are one row. The slices that pushed in the bad direction "
+        "come first."
         + (
             " Approximate for medians and distinct counts."
             if result.info.get("approximate")
             else ""
         )
     )
-    st.plotly_chart(contribution_figure(result.table, kind), key="drill_contrib")
-    material = change_is_material(result.info)
+    labels = [
+        " · ".join(
+            x
+            for x in (
+                contributor_label(r, dimension, definition, min_cases),
+                cases_text(definition, r),
+            )
+            if x
+        )
+        for r in rows
+    ]
+    st.plotly_chart(contribution_figure(result.table, kind, labels), key="drill_contrib")
     if not material:
         st.caption(
             "The indicator barely moved, so shares of the change are not shown; the bars "
             "still show which slices moved, and which way."
         )
-    st.dataframe(contribution_table(result.table, kind, show_share=material), hide_index=True)
+    st.dataframe(
+        contribution_table(result.table, definition, dimension, min_cases, show_share=material),
+        hide_index=True,
+    )
     st.download_button(
         "Download the contributions (CSV)",
         to_csv_bytes(result.table),

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics.presentation import describe_slice, format_delta, format_value
+from metrics.presentation import format_delta, format_value, plural
 
 VALUE = "#1f3b73"
 EXPECTED = "#6b7a8f"
@@ -16,6 +16,7 @@ ALERT = "#d62728"
 UNUSUAL = "#ff9f1c"
 WARNING = "#f0a202"
 CRITICAL = "#c1121f"
+MUTED = "#eceef1"  # a heatmap cell with too few cases to judge
 
 
 def plotly_tick_format(kind: str) -> str | None:
@@ -47,27 +48,71 @@ def line_layout(fig: go.Figure, kind: str, height: int = 420) -> go.Figure:
 
 
 def heatmap_figure(
-    grid: pd.DataFrame, kind: str, better: str | None, reference: float | None = None
+    grid: pd.DataFrame,
+    kind: str,
+    better: str | None,
+    reference: float | None = None,
+    noun: str = "case",
 ) -> go.Figure:
     """Market (columns) x category (rows); red is worse than `reference` (the whole platform),
-    green better, so the colour says the same thing whatever the spread of the cells."""
-    table = grid.pivot_table(index="category_l1", columns="market", values="value", aggfunc="first")
+    green better, so the colour says the same thing whatever the spread of the cells.
+
+    Cells that are not `judged` (too few cases: `grid_table`) are grey with their count in
+    brackets, never a stark 0% or 100%; every hover names the count behind the value."""
+    grid = grid.copy()
+    if "judged" not in grid:
+        grid["judged"] = grid["value"].notna()
+    if "cases" not in grid:
+        grid["cases"] = np.nan
+    grid["shown"] = grid["value"].where(grid["judged"].astype(bool))
+    grid["muted"] = np.where(grid["value"].notna() & ~grid["judged"].astype(bool), 0.0, np.nan)
+    grid["hover"] = [_cell_hover(kind, r, noun) for r in grid.to_dict("records")]
+    grid["muted_text"] = [
+        "" if pd.isna(c) else f"({c:,.0f})" for c in grid["cases"].where(grid["muted"].notna())
+    ]
+
+    def pivot(column: str) -> pd.DataFrame:
+        return grid.pivot_table(
+            index="category_l1", columns="market", values=column, aggfunc="first", dropna=False
+        )
+
+    table = pivot("shown").astype(float)
+    muted = pivot("muted").reindex_like(table).astype(float)
+    hover = pivot("hover").reindex_like(table).fillna("")
+    muted_text = pivot("muted_text").reindex_like(table).fillna("")
     scale, zmin, zmax = _anchored_scale(table, better, reference)
     text = table.map(lambda v: "" if pd.isna(v) else format_value(kind, v))
     fig = go.Figure(
-        go.Heatmap(
-            z=table.values,
-            x=list(table.columns),
-            y=list(table.index),
-            colorscale=scale,
-            zmin=zmin,
-            zmax=zmax,
-            text=text.values,
-            texttemplate="%{text}",
-            hoverongaps=False,
-            hovertemplate="market %{x} · %{y}: %{text}<extra></extra>",
-            colorbar={"tickformat": plotly_tick_format(kind)},
-        )
+        [
+            go.Heatmap(
+                z=table.values,
+                x=list(table.columns),
+                y=list(table.index),
+                colorscale=scale,
+                zmin=zmin,
+                zmax=zmax,
+                text=text.values,
+                customdata=hover.values,
+                texttemplate="%{text}",
+                hoverongaps=False,
+                hovertemplate="%{customdata}<extra></extra>",
+                colorbar={"tickformat": plotly_tick_format(kind)},
+            ),
+            go.Heatmap(
+                z=muted.values,
+                x=list(table.columns),
+                y=list(table.index),
+                colorscale=[[0.0, MUTED], [1.0, MUTED]],
+                showscale=False,
+                text=muted_text.values,
+                customdata=hover.values,
+                texttemplate="%{text}",
+                textfont={"color": "#6b7280"},
+                hoverongaps=False,
+                hovertemplate="%{customdata}<extra></extra>",
+                name="not judged",
+            ),
+        ]
     )
     fig.update_layout(
         height=max(260, 36 * len(table.index) + 120),
@@ -77,6 +122,16 @@ def heatmap_figure(
         template="plotly_white",
     )
     return fig
+
+
+def _cell_hover(kind: str, cell: dict, noun: str) -> str:
+    """`market ES · toys: 97.0% · 120 removals`, and `too few to judge` below the minimum."""
+    where = f"market {cell['market']} · {str(cell['category_l1']).replace('_', ' ')}"
+    if pd.isna(cell["value"]):
+        return f"{where}: no {noun}s"
+    count = "" if pd.isna(cell["cases"]) else f" · {plural(cell['cases'], noun)}"
+    verdict = "" if cell["judged"] else " · too few to judge"
+    return f"{where}: {format_value(kind, cell['value'])}{count}{verdict}"
 
 
 def _anchored_scale(
@@ -103,22 +158,28 @@ def _anchored_scale(
     return [[0.0, low_colour], [middle, "#ffffbf"], [1.0, high_colour]], low, high
 
 
-def contribution_figure(contributors: pd.DataFrame, kind: str) -> go.Figure:
-    """Each slice's share of the change, split into rate effect and mix (volume) effect."""
+def contribution_figure(contributors: pd.DataFrame, kind: str, labels: list[str]) -> go.Figure:
+    """Each slice's part of the change weighed by its evidence (what ranks it: the shrunk
+    contributions of `alerts.detection.drivers`), split into rate effect and mix (volume)
+    effect; `labels` name the rows (slice and cases), top row first."""
     df = contributors.iloc[::-1]
-    labels = [describe_slice(s) for s in df["child_slice"]]
-    if df["rate_effect"].isna().all():  # counts: no rate/mix split, just the change
+    names = list(reversed(labels))
+    weighed = "shrunk_rate_effect" in df
+    rate, mix = (
+        ("shrunk_rate_effect", "shrunk_mix_effect") if weighed else ("rate_effect", "mix_effect")
+    )
+    if df[rate].isna().all():  # counts: no rate/mix split, just the change
         bars = [("contribution", "Change", VALUE, "change")]
     else:
         bars = [
-            ("rate_effect", "Rate effect (its own value moved)", VALUE, "rate effect"),
-            ("mix_effect", "Mix effect (its volume moved)", UNUSUAL, "mix effect"),
+            (rate, "Rate effect (its own value moved)", VALUE, "rate effect"),
+            (mix, "Mix effect (its volume moved)", UNUSUAL, "mix effect"),
         ]
     fig = go.Figure()
     for column, name, color, hover in bars:
         fig.add_trace(
             go.Bar(
-                y=labels,
+                y=names,
                 x=df[column],
                 orientation="h",
                 name=name,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from alerts.notify.contributor_text import cases_text, contributor_label
 from dashboard.builders.periods import pooled_values
-from metrics.presentation import describe_slice, format_delta, format_percent, format_value
+from metrics.catalogue import MetricDefinition
+from metrics.presentation import format_delta, format_percent, format_value
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -40,44 +42,58 @@ def daily_values_table(series: pd.DataFrame, kind: str) -> pd.DataFrame:
     return out
 
 
-def grid_table(grid: pd.DataFrame, kind: str, scale: float, days: int) -> pd.DataFrame:
-    """market, category_l1, value (pooled over the period), numerator, denominator."""
+def grid_table(
+    grid: pd.DataFrame,
+    kind: str,
+    scale: float,
+    days: int,
+    reference: float | None = None,
+    min_cases: float = 0.0,
+) -> pd.DataFrame:
+    """market, category_l1, value (pooled over the period), numerator, denominator, cases
+    (a share's or a duration's cases, a rate's events) and judged: whether the cell has
+    `min_cases` cases, seen or (for a rate) expected at the `reference` rate; a count is always
+    judged. A cell below it is shown but not coloured as a finding."""
     out = grid[["market", "category_l1"]].copy()
     out["value"] = pooled_values(grid, kind, scale, days).to_numpy()
     out["numerator"] = grid["numerator"].to_numpy()
     out["denominator"] = grid["denominator"].to_numpy()
+    if kind == "count":
+        out["cases"] = float("nan")
+        out["judged"] = True
+        return out
+    cases = out["numerator"] if kind == "rate" else out["denominator"]
+    out["cases"] = cases.astype(float)
+    volume = out["cases"]
+    if kind == "rate" and reference is not None:
+        volume = volume.combine(out["denominator"].astype(float) * reference / scale, max)
+    out["judged"] = (volume >= min_cases) & out["value"].notna()
     return out
 
 
-def change_is_material(info: dict[str, object], tolerance: float = 0.01) -> bool:
-    """Whether the parent moved enough (1% of its baseline) for shares of the change to mean
-    anything; on a flat day a slice can own 3000% of a change that is almost zero."""
-    total = info.get("total_change")
-    before = info.get("parent_baseline_value")
-    if not isinstance(total, int | float) or pd.isna(total):
-        return False
-    if not isinstance(before, int | float) or pd.isna(before) or before == 0:
-        return total != 0
-    return abs(total) >= tolerance * abs(before)
-
-
 def contribution_table(
-    contributors: pd.DataFrame, kind: str, show_share: bool = True
+    contributors: pd.DataFrame,
+    definition: MetricDefinition,
+    dimension: str,
+    min_cases: float,
+    show_share: bool = True,
 ) -> pd.DataFrame:
-    """The drivers in words: slice, value now and before, effects, share of the change."""
+    """The drivers in words: slice, its cases, value now and before, the exact effects and
+    contribution, and its part of the change weighed by its evidence (what ranks it)."""
     df = contributors
+    kind = definition.kind
+    rows = df.to_dict("records")
     return pd.DataFrame(
         {
-            "Slice": [describe_slice(s) for s in df["child_slice"]],
+            "Slice": [contributor_label(r, dimension, definition, min_cases) for r in rows],
+            "Cases": [cases_text(definition, r) for r in rows],
             "Value": [format_value(kind, v) for v in df["value"]],
             "Before (baseline)": [format_value(kind, v) for v in df["baseline_value"]],
-            "Volume per day": df["denominator"].round(1),
-            "Volume before": df["baseline_denominator"].round(1),
             "Rate effect": [format_delta(kind, v) for v in df["rate_effect"]],
             "Mix effect": [format_delta(kind, v) for v in df["mix_effect"]],
             "Contribution": [format_delta(kind, v) for v in df["contribution"]],
-            "Share of change": [
-                format_percent(v if show_share else None) for v in df["share_of_change"]
+            "Explains (by evidence)": [
+                format_percent(v if show_share else None) for v in df["explains"]
             ],
         }
     )

@@ -281,13 +281,14 @@ def test_contributors_explain_the_last_breached_day(store, smtp_server, tmp_path
     config = setup(store, smtp_server, {30, 31}, outbox_dir=str(tmp_path / "eml"))
     asked = []
 
-    def contributors(con, metric, slice_key, on_day, *, n=5):  # type: ignore[no-untyped-def]
-        asked.append((metric.id, slice_key, on_day, n))
+    def contributors(con, metric, slice_key, on_day, *, n=5, period_days=1):  # type: ignore[no-untyped-def]
+        asked.append((metric.id, slice_key, on_day, n, period_days))
         return fake_contributors(con, metric, slice_key, on_day, n=n)
 
     report = run(config, day(32), dry_run=True, contributors=contributors)  # recovering
     assert report.digests == 1
-    assert asked == [("proactive_rate", ES, day(31), 5)]
+    # The last breached day and the run of anomalous days ending on it (days 30 and 31).
+    assert asked == [("proactive_rate", ES, day(31), 5, 2)]
     # The recovering card says how long until it resolves, counted in words, not "day(s)".
     eml = Path(report.eml_paths[0]).read_text()
     assert "it resolves after 1 clean day in a row" in eml and "(s)" not in eml

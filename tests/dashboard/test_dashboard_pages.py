@@ -265,6 +265,10 @@ def test_drilldown_heatmap_contributions_and_paginated_rows(store: MetricStore) 
     assert "By market and category" in text and "What drove the change" in text
     contrib = at.dataframe[0].value
     assert contrib["Slice"].iloc[0] == "market ES"  # the planted incident leads
+    # Every contributor shows its cases; the sentence says where the change sits.
+    assert contrib["Cases"].str.contains(" removal").all()
+    assert "Explains (by evidence)" in contrib.columns
+    assert "**Concentrated\\: market ES explains 100\\% of the change\\: 770 removals" in text
     rows = at.dataframe[1].value
     assert len(rows) == 50 and "Rows 1–50 of 121." in text
     assert len(at.get("download_button")) == 3

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -22,7 +23,7 @@ from dashboard.builders.periods import (
     shift_previous,
 )
 from dashboard.builders.status import Status, describe_target, tile_status
-from dashboard.builders.tables import to_csv_bytes
+from dashboard.builders.tables import grid_table, to_csv_bytes
 from dashboard.builders.trend_figure import trend_figure, trend_notes
 from dashboard.builders.view import View, parse_view
 from dashboard.data.freshness import compute_freshness, end_of_day_utc
@@ -308,7 +309,32 @@ def test_heatmap_and_contribution_figures() -> None:
         {"child_slice": ["market=ES"], "rate_effect": [float("nan")],
          "mix_effect": [float("nan")], "contribution": [12.0]}
     )  # fmt: skip
-    assert [t.name for t in contribution_figure(counts, "count").data] == ["Change"]
+    figure = contribution_figure(counts, "count", ["market ES"])
+    assert [t.name for t in figure.data] == ["Change"] and list(figure.data[0].y) == ["market ES"]
+
+
+def test_heatmap_mutes_cells_with_too_few_cases() -> None:
+    # PL · toys is 0% of 3 removals: grey with its count, never a red 0%; the colour range
+    # comes from the judged cells only.
+    grid = pd.DataFrame(
+        {"market": ["ES", "FR", "PL"], "category_l1": ["toys"] * 3,
+         "numerator": [90.0, 99.0, 0.0], "denominator": [100.0, 100.0, 3.0],
+         "mean_value": [0.9, 0.99, 0.0]}
+    )  # fmt: skip
+    table = grid_table(grid, "share", 1.0, 1, reference=0.95, min_cases=5)
+    assert table["judged"].tolist() == [True, True, False]
+    assert table["cases"].tolist() == [100.0, 100.0, 3.0]
+    coloured, muted = heatmap_figure(table, "share", "higher", 0.95, "removal").data
+    assert list(coloured.z[0][:2]) == [0.9, 0.99] and np.isnan(coloured.z[0][2])
+    assert coloured.zmin == 0.9  # the 0% cell does not stretch the scale
+    assert np.isnan(muted.z[0][0]) and muted.z[0][2] == 0.0 and muted.text[0][2] == "(3)"
+    assert muted.customdata[0][2] == "market PL · toys: 0.00% · 3 removals · too few to judge"
+    assert coloured.customdata[0][0] == "market ES · toys: 90.0% · 100 removals"
+    # A rate cell is judged on its events, seen or expected at the platform's rate.
+    rates = grid.assign(numerator=[0.0, 12.0, 1.0], denominator=[40_000.0, 10_000.0, 100.0])
+    rates["mean_value"] = rates["numerator"] / rates["denominator"] * 10_000
+    judged = grid_table(rates, "rate", 10_000, 1, reference=2.0, min_cases=5)["judged"]
+    assert judged.tolist() == [True, True, False]  # 0 of 8 expected is a finding
 
 
 def test_split_firing_and_flagged() -> None:

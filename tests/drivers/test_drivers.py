@@ -8,7 +8,14 @@ import math
 import pandas as pd
 import pytest
 
-from alerts.detection.drivers import child_slices, drill_dimensions, top_contributors
+from alerts.detection.drivers import (
+    BROAD_MAX,
+    MIN_CASES,
+    child_slices,
+    drill_dimensions,
+    shrunk_rates,
+    top_contributors,
+)
 from metrics.catalogue import load_catalogue
 from metrics.errors import UserError
 from metrics.metric_store import DIMENSIONS, MetricStore, parse_slice
@@ -297,3 +304,102 @@ def test_bad_dimension_is_a_user_error(tmp_path):
         contributors(store, "proactive_rate", dimension="channel")
     with pytest.raises(UserError, match="no finer slices"):
         contributors(store, "proactive_rate", slice="seller_tier=new")
+
+
+def test_three_cases_with_an_extreme_rate_rank_below_three_hundred_with_a_moderate_move(
+    tmp_path,
+):
+    # proactive_rate fell. PL: 0 of 3 proactive (from 98%); US: 250 of 300 (from 98%); six
+    # steady markets give the spread its scale. By the exact decomposition PL's 98-point drop
+    # on 3 cases would be a large part of the change; by its evidence it is not.
+    steady = {f"market={m}": (196, 200) for m in ("AA", "BB", "CC", "DD", "EE", "FF")}
+    base = {"market=PL": (49, 50), "market=US": (294, 300), **steady}
+    day = {"market=PL": (0, 3), "market=US": (250, 300), **steady}
+    store = make_store(tmp_path, share_rows("proactive_rate", base, day))
+    result = contributors(store, "proactive_rate", n=10).set_index("child_slice")
+
+    assert result.index[0] == "market=US"
+    assert list(result.index).index("market=PL") > 0
+    us, pl = result.loc["market=US"], result.loc["market=PL"]
+    assert abs(pl["shrunk_contribution"]) < abs(us["shrunk_contribution"])
+    assert abs(pl["shrunk_contribution"]) < abs(pl["contribution"])  # shrunk towards nothing
+    assert us["cases"] == 300 and pl["cases"] == 3
+    assert pl["expected_cases"] == pytest.approx(50)
+    # The exact split is kept beside the ranking: effects still add up to the change.
+    assert result["contribution"].sum() == pytest.approx(result.attrs["total_change"])
+    assert result.attrs["pattern"].kind == "concentrated"
+    assert result.attrs["pattern"].leaders == ("market=US",)
+
+
+def test_shrunk_rates_keep_strong_evidence_and_pull_weak_evidence_to_the_prior():
+    cases1 = pd.Series([3.0, 300.0, 300.0, 300.0])
+    events1 = pd.Series([0.0, 240.0, 294.0, 291.0])
+    cases0 = pd.Series([300.0, 3000.0, 3000.0, 3000.0])
+    events0 = cases0 * 0.98
+    period, baseline = shrunk_rates("share", events1, cases1, events0, cases0)
+    assert period[1] == pytest.approx(0.80, abs=0.02)  # 300 cases keep their own rate
+    assert period[0] > 0.5  # 0 of 3 is not read as 0%
+    assert baseline.round(6).tolist() == [0.98] * 4
+
+
+def test_children_under_the_minimum_volume_are_one_row(tmp_path):
+    # Two markets of 1-2 removals a day, before and on the day: neither is ranked on its own;
+    # they come last as one row with their cases summed.
+    base = {
+        "market=ES": (95, 100),
+        "market=FR": (190, 200),
+        "market=LU": (1, 1),
+        "market=MT": (2, 2),
+    }
+    day = {
+        "market=ES": (80, 100),
+        "market=FR": (180, 200),
+        "market=LU": (0, 1),
+        "market=MT": (0, 2),
+    }
+    store = make_store(tmp_path, share_rows("proactive_rate", base, day))
+    result = contributors(store, "proactive_rate", n=10)
+
+    assert list(result["child_slice"].iloc[:2]) == ["market=ES", "market=FR"]
+    group = result.iloc[-1]
+    assert group["child_slice"] is None and group["slices"] == 2
+    assert group["cases"] == 3 and group["expected_cases"] == pytest.approx(3)
+    assert group["contribution"] == pytest.approx(
+        result.attrs["total_change"] - result["contribution"].iloc[:2].sum()
+    )
+    assert (result["slices"].iloc[:2] == 1).all()
+    assert MIN_CASES > 3
+
+
+def test_broad_move_is_called_broad(tmp_path):
+    # Every market loses about the same: none explains much, all pushed the same way.
+    markets = ("AA", "BB", "CC", "DD", "EE", "FF")
+    base = {f"market={m}": (98, 100) for m in markets}
+    day = {f"market={m}": (70 + i, 100) for i, m in enumerate(markets)}
+    store = make_store(tmp_path, share_rows("proactive_rate", base, day))
+    pattern = contributors(store, "proactive_rate").attrs["pattern"]
+    assert pattern.kind == "broad"
+    assert (pattern.moved, pattern.judged) == (6, 6)
+    assert pattern.largest <= BROAD_MAX and pattern.direction == -1
+
+
+def test_a_few_small_children_alone_are_small_only(tmp_path):
+    base = {"market=LU": (1, 1), "market=MT": (1, 1)}
+    day = {"market=LU": (0, 1), "market=MT": (0, 1)}
+    store = make_store(tmp_path, share_rows("proactive_rate", base, day))
+    result = contributors(store, "proactive_rate")
+    assert len(result) == 1 and result.iloc[0]["slices"] == 2
+    assert result.attrs["pattern"].kind == "small_only"
+
+
+def test_one_judged_child_beside_many_small_ones_is_not_broad(tmp_path):
+    # FR alone has enough removals (10 a day); six markets of 4 a day hold most of the volume.
+    # One judged market is no "broad" move: most of the change sits in the small ones.
+    small = {f"market={m}": (4, 4) for m in ("AA", "BB", "CC", "DD", "EE", "FF")}
+    base = {"market=FR": (10, 10), **small}
+    day = {"market=FR": (5, 10), **{k: (2, 4) for k in small}}
+    store = make_store(tmp_path, share_rows("proactive_rate", base, day))
+    result = contributors(store, "proactive_rate")
+    pattern = result.attrs["pattern"]
+    assert (pattern.kind, pattern.judged) == ("small_only", 1)
+    assert result.iloc[-1]["slices"] == 6 and result.iloc[-1]["explains"] >= 0.5

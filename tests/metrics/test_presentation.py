@@ -12,6 +12,7 @@ import pytest
 from metrics.presentation import (
     MISSING,
     area_label,
+    count_of,
     deep_link,
     describe_slice,
     describe_slice_pattern,
@@ -92,7 +93,7 @@ def test_units_and_the_count_behind_a_value() -> None:
     )
     assert value_with_count("share", 0.5, None, "appeal") == "50.0%"
     assert plural(1, "case") == "1 case" and plural(2, "case") == "2 cases"
-    assert format_percent(0.92) == "92%"
+    assert format_percent(0.92) == "92%" and format_percent(-0.004) == "0%"
 
 
 @pytest.mark.parametrize(
@@ -165,3 +166,9 @@ def test_links_are_url_encoded() -> None:
     assert path.endswith("&day=2026-03-28")
     with pytest.raises(ValueError):
         view_path("m", "all", start, end, page="../admin")
+
+
+def test_count_of_slices() -> None:
+    assert count_of(7, "market") == "7 markets" and count_of(1, "category_l1") == "1 category"
+    assert count_of(3, "category_l1") == "3 categories"
+    assert count_of(2, "seller_tier") == "2 seller tiers"
