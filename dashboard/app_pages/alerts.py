@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
+from alerts.rules.observations import ANOMALY_RULE
 from alerts.state import alert_store
 from alerts.state.alert_status import ledger_lifecycle
 from alerts.state.silences import silence_end
@@ -46,7 +47,25 @@ def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
         _trend_link(ctx, m, s) for m, s in zip(firing["metric_id"], firing["slice"], strict=True)
     ]
     table.insert(2, "Trend", links)
+    # The detector's alerts say which test fired and since when, as the digest card does.
+    stories = alert_access.change_stories(ctx.store, breach_requests(firing))
+    table.insert(
+        list(table.columns).index("Last breach") + 1,
+        "Change",
+        [
+            stories.get(key, "") if rule == ANOMALY_RULE and key is not None else ""
+            for key, rule in zip(_breach_keys(firing), firing["rule_id"], strict=True)
+        ],
+    )
     return table
+
+
+def _breach_keys(firing: pd.DataFrame) -> list[tuple[str, str, date] | None]:
+    """(metric, slice, last breached day) per row, in row order (None: never breached)."""
+    return [
+        (m, s, pd.Timestamp(b).date()) if pd.notna(b) else None
+        for m, s, b in zip(firing["metric_id"], firing["slice"], firing["last_breach"], strict=True)
+    ]
 
 
 # The table is Markdown (its links open in place), so the column help is a caption below it.
@@ -54,7 +73,9 @@ STATE_HELP = (
     "State: new (started firing today); still firing; escalated (worse than yesterday); "
     "recovering (good again, not yet for long enough); no data (the latest day is missing or "
     "incomplete: the alert stays as it was until data arrives). The digest email uses the same "
-    "words. Last breach: the last day that breached, its value and what it breached. Rule: the "
+    "words. Last breach: the last day that breached, its value and what it breached. Change: "
+    "for the statistical detector, which test fired and since when (a one-day spike, a shift, "
+    "a slow ramp, a volume collapse), as in the digest. Rule: the "
     "threshold rule's name (its id is the indicator's id, a dot and the name), or “anomaly” "
     "for the statistical detector."
 )

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from alerts.notify.change_story import change_runs, story
 from alerts.rules.rulebook import RuleBook
 from alerts.state import alert_store
 from alerts.state.status_data import day_facts
@@ -79,3 +80,20 @@ def breach_facts(
     """The facts (value, band, threshold, guard) of each alert's last breached day, judged by
     the rules the job uses; cached per store version and rules version."""
     return _day_facts(store, tuple(sorted(set(requests))), rulebook())
+
+
+@per_store_version
+def _change_stories(
+    path: str, requests: tuple[tuple[str, str, date], ...]
+) -> dict[tuple[str, str, date], str]:
+    with MetricStore(path).read() as con:
+        runs = change_runs(con, list(requests))
+    return {key: story(run) for key, run in runs.items()}
+
+
+def change_stories(
+    store: MetricStore, requests: list[tuple[str, str, date]]
+) -> dict[tuple[str, str, date], str]:
+    """Which test fired on each (metric, slice, day) and since when, in the digest card's
+    words ("Shift since Sat 05 Sep 2026 (2 days)"); days that were not anomalous are absent."""
+    return _change_stories(store, tuple(sorted(set(requests))))

@@ -45,7 +45,8 @@ def test_real_rules_and_drivers(tmp_path: Path) -> None:
     card = text[text.index("* Proactive detection share · whole platform") :]
     # the platform's drop is explained by ES, first among its contributors
     contributors = card[card.index("Top contributing slices") :].splitlines()
-    assert contributors[1].strip().startswith("- market ES:")
+    assert contributors[1].strip().startswith("Concentrated: market ES explains")
+    assert contributors[2].strip().startswith("- market ES · 600 removals:")
     assert "[NEW · CRITICAL] Threshold proactive_rate.headline" in card
     assert "Last breach Wed 01 Apr 2026: 87.4% is below the critical threshold 95.0%." in card
     assert "Today (Wed 01 Apr 2026): 87.4%" in card

@@ -16,7 +16,7 @@ def test_nab_alone_is_scored_and_named_held_out(capsys: pytest.CaptureFixture[st
     assert main(["--suites", "nab", "--no-baselines", "--speed-series", "0"]) == 0
     out = capsys.readouterr().out
     assert "tuning: synthetic seed 1 only" in out
-    assert "NAB nyc_taxi passengers per day (HELD OUT" in out
+    assert "NAB nyc_taxi passengers per day (1 real series, seen once)" in out
     assert "govkpi: kept " in out and "/5 (" in out
     for other in ("synthetic suite", "holdout suite", "sample data"):
         assert other not in out
