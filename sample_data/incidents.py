@@ -178,7 +178,8 @@ def rule_change_effects(inc: Incident) -> tuple[Effect, ...]:
 def outage_effects(inc: Incident) -> tuple[Effect, ...]:
     """What the model (and the review it feeds) would have found goes live (`hit` in the
     lifecycle SQL) and is reported by complaints over the report delay: proactive shares
-    fall; removals fall, then rise; complaints rise, all for REPORT_DELAY_P95_DAYS after."""
+    fall; removals fall, then rise; complaints rise, all for REPORT_DELAY_P95_DAYS after.
+    Indicators per removal or per removed seller move with their denominator."""
     where, after = (inc.slice,), REPORT_DELAY_P95_DAYS
     label = Label(
         "spike",
@@ -194,6 +195,10 @@ def outage_effects(inc: Incident) -> tuple[Effect, ...]:
         Effect("takedown_rate", None, where, after),
         *(Effect(m, "up", where, after) for m in (*ARRIVALS, *ISSUE_ARRIVALS)),
         Effect("substantiation_rate", "up", where, after),
+        # Appeals per 100 removals, and repeat offenders among sellers with a removal: their
+        # denominators are the removals that fall, then rise.
+        Effect("appeal_rate", None, where, after),
+        Effect("repeat_offender_rate", None, where, after),
     )
 
 
