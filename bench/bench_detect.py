@@ -232,6 +232,26 @@ def print_table(name: str, results: dict[str, EventScore], notes: list[str]) -> 
         print(line)
 
 
+def report_sample(store: str, incidents: str, baselines: bool) -> bool:
+    """Prints the sample suite, strict and explained-aware, its oracle bounds and the
+    acceptance check against them; returns whether the check passed."""
+    suite = load_sample_suite(store, incidents)
+    run = sample_suite(suite, baselines)
+    print_table(f"sample data, strict ({store}; not held out)", run.results, run.notes)
+    print_table(
+        "sample data, explained-aware (events on metrics and slices an incident is known"
+        " to move, during it or its reporting aftermath, count neither way)",
+        run.explained,
+        run.explained_notes,
+    )
+    # How early the data allow at best: the delay goal read against what is possible.
+    bounds = delay_bounds(store, incidents)
+    print("\n".join(format_bounds(bounds)))
+    check = acceptance(suite.windows, run.delays, [b.bound_days for b in bounds])
+    print("\n".join(check.lines))
+    return check.passed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1, help="tuning seed of the synthetic suite")
@@ -279,23 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         print_table("NAB nyc_taxi passengers per day (1 real series, seen once)", results, notes)
     if "sample" in chosen:
         if args.store and args.incidents and Path(args.store).is_file():
-            suite = load_sample_suite(args.store, args.incidents)
-            run = sample_suite(suite, baselines)
-            print_table(f"sample data, strict ({args.store}; not held out)", run.results, run.notes)
-            print_table(
-                "sample data, explained-aware (events on metrics and slices an incident is known"
-                " to move, during it or its reporting aftermath, count neither way)",
-                run.explained,
-                run.explained_notes,
-            )
-            # How early the data allow at best: the delay goal read against what is possible.
-            bounds = delay_bounds(args.store, args.incidents)
-            print("\n".join(format_bounds(bounds)))
-            print(
-                "\n".join(
-                    acceptance(suite.windows, run.delays, [b.bound_days for b in bounds]).lines
-                )
-            )
+            report_sample(args.store, args.incidents, baselines)
         else:
             print(SAMPLE_SKIPPED)
     if args.speed_series:

@@ -15,9 +15,7 @@ import argparse
 import logging
 import sys
 
-from bench.bench_detect import print_table, sample_suite
-from bench.detect_delay_bound import delay_bounds, format_bounds
-from bench.detect_sample_suite import acceptance, load_sample_suite
+from bench.bench_detect import report_sample
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,20 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--incidents", required=True, help="the incidents.json of the sample")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    suite = load_sample_suite(args.store, args.incidents)
-    run = sample_suite(suite, baselines=False)
-    print_table(f"sample data, strict ({args.store})", run.results, run.notes)
-    print_table(
-        "sample data, explained-aware (events on metrics and slices an incident moves, during"
-        " it or its aftermath, count neither way)",
-        run.explained,
-        run.explained_notes,
-    )
-    bounds = delay_bounds(args.store, args.incidents)
-    print("\n".join(format_bounds(bounds)))
-    check = acceptance(suite.windows, run.delays, [b.bound_days for b in bounds])
-    print("\n".join(check.lines))
-    return 0 if check.passed else 1
+    return 0 if report_sample(args.store, args.incidents, baselines=False) else 1
 
 
 if __name__ == "__main__":
