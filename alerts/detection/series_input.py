@@ -7,7 +7,8 @@ is numerator / denominator * scale; inferred from the rows when absent) and p90 
 Every problem is a `UserError` naming the file, the column and an example row.
 
 Output: series_id, date, value, expected, lower, upper, score, is_anomaly, direction (plus
-kind and is_alert), written to a temporary file beside the target and renamed into place.
+kind, is_alert and test), written to a temporary file beside the target and renamed into
+place.
 """
 
 from __future__ import annotations

@@ -56,7 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--output",
         metavar="FILE",
         help="Parquet file to write for --input: series_id, date, value, expected, lower, "
-        "upper, score, is_anomaly, direction (plus kind and is_alert)",
+        "upper, score, is_anomaly, direction (plus kind, is_alert and test: which test "
+        "decided an anomalous day, point, shift, ramp or volume)",
     )
     parser.add_argument(
         "--threshold",
