@@ -156,6 +156,16 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
 
+def detection_test(con: duckdb.DuckDBPyConnection, alias: str = "") -> str:
+    """The SQL for detections' `test` column: NULL on a store written before detections named
+    their test (read-only readers cannot add the column; any write adds it)."""
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_name = 'detections' AND column_name = 'test'"
+    ).fetchone()
+    return f"{alias}test" if found and found[0] else "NULL"
+
+
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
     return row[0] if row else None

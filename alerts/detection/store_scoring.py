@@ -67,6 +67,36 @@ def score_store_series(
     out = score_frame(frame, specs, params, fdr)
     out.insert(0, "slice", series["slice"].to_numpy())
     out.insert(0, "metric_id", series["metric_id"].to_numpy())
+    return alert_volume_once(out, series["denominator"], series["metric_id"].map(alert_order()))
+
+
+def alert_order() -> dict[str, int]:
+    """Catalogue metrics in the order a shared volume collapse is alerted: headline first."""
+    from metrics.catalogue import load_catalogue
+
+    metrics = list(load_catalogue().metrics.values())
+    ranked = sorted(range(len(metrics)), key=lambda i: (not metrics[i].headline, i))
+    return {metrics[i].id: rank for rank, i in enumerate(ranked)}
+
+
+def alert_volume_once(out: pd.DataFrame, denominator: pd.Series, rank: pd.Series) -> pd.DataFrame:
+    """A denominator shared by several indicators alerts once per slice and day.
+
+    Removals are the denominator of the proactive share, the pre-publication block share,
+    the share removed before sale and appeals per removal: when they collapse, each of those
+    series flags the day (test "volume"), but one alert says it -- on the first of them in
+    `alert_order` (headline indicators first). The others keep the flag, not the alert.
+    `denominator` and `rank` are aligned with `out`'s rows; a metric without a rank (not in
+    the catalogue) comes last.
+    """
+    volume = (out["test"] == "volume") & out["is_alert"].astype(bool)
+    if not volume.any():
+        return out.drop(columns="series_id")
+    shared = pd.DataFrame(
+        {"slice": out["slice"], "date": out["date"], "den": denominator, "rank": rank.fillna(1e9)}
+    )[volume]
+    first = shared.sort_values("rank").drop_duplicates(["slice", "date", "den"]).index
+    out.loc[shared.index.difference(first), "is_alert"] = False
     return out.drop(columns="series_id")
 
 

@@ -29,13 +29,15 @@ INK, BAND, EXPECTED = "#1f2937", "#dbeafe", "#2563eb"
 BAND_EDGE = "#93c5fd"  # a lone drawn day's range: a short bar, darker than the fill
 WARNING, CRITICAL, FLAG = "#d97706", "#dc2626", "#dc2626"
 # marker, filled: the same shapes as the dashboard trend (x outside the range, diamond beyond a
-# threshold, open circle for a day that only counts as part of a sustained shift).
+# threshold, open circle for a day that only counts as part of a sustained shift, triangle for
+# a volume collapse or surge).
 LEGEND_COLUMNS = 4
 UNJUDGED = "#9ca3af"
 FLAG_MARKERS = {
     "beyond_threshold": ("D", True),
     "outside_range": ("X", True),
     "shift": ("o", False),
+    "volume": ("v", True),
 }
 
 

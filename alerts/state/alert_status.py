@@ -47,8 +47,8 @@ from metrics.presentation import format_day, plural
 
 ThresholdLevel = Literal["on_target", "warning", "critical", "not_judged", "no_data", "no_target"]
 Verdict = Literal[
-    "within", "flagged_above", "flagged_below", "shift_above", "shift_below", "unusual",
-    "not_judged", "too_wide", "no_value", "not_scored",
+    "within", "flagged_above", "flagged_below", "shift_above", "shift_below", "volume_below",
+    "volume_above", "unusual", "not_judged", "too_wide", "no_value", "not_scored",
 ]  # fmt: skip
 StateWord = Literal[
     "new", "still firing", "escalated", "recovering", "resolved", "pending", "no data", "normal"
@@ -67,6 +67,7 @@ FLAG_LABELS: dict[str, str] = {
     "beyond_threshold": "Beyond threshold",
     "outside_range": "Outside expected range",
     "shift": "Part of a sustained shift",
+    "volume": "Volume collapse or surge",
 }
 
 
@@ -94,7 +95,10 @@ class DetectorVerdict:
     @property
     def counts(self) -> bool:
         """A breach for the alert lifecycle (detections.is_alert)."""
-        return self.verdict in ("flagged_above", "flagged_below", "shift_above", "shift_below")
+        return self.verdict in (
+            "flagged_above", "flagged_below", "shift_above", "shift_below", "volume_below",
+            "volume_above",
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -185,9 +189,11 @@ def band_is_drawn(kind: str, expected: Any, lower: Any, upper: Any, score: Any) 
 def detector_verdict(row: Any, kind: str, case_noun: str = "case") -> DetectorVerdict:
     """What the detector says about one day, in the words the trend and the email use.
 
-    A flagged day (is_alert) is outside its expected range when its value lies outside the
-    stored [lower, upper], whether or not the band is drawn; otherwise (inside, or no range)
-    it is part of a sustained shift."""
+    A day the volume test flagged is a volume collapse or surge (its cases, not its value, are
+    the news; alerted on one of the indicators that share the denominator); otherwise a
+    flagged day (is_alert) is outside its expected range when its
+    value lies outside the stored [lower, upper], whether or not the band is drawn, and else
+    (inside, or no range) part of a sustained shift."""
     get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
     value, lo, hi = _num(get("value")), _num(get("lower")), _num(get("upper"))
     expected, score = _num(get("expected")), _num(get("score"))
@@ -198,6 +204,8 @@ def detector_verdict(row: Any, kind: str, case_noun: str = "case") -> DetectorVe
         verdict = "not_scored"
     elif value is None:
         verdict = "no_value"
+    elif get("test") == "volume" and _flag(get("is_anomaly")):
+        verdict = "volume_below" if get("direction") == "down" else "volume_above"
     elif alert and hi is not None and value > hi:
         verdict = "flagged_above"
     elif alert and lo is not None and value < lo:
@@ -229,6 +237,8 @@ def day_flag(threshold: ThresholdStatus, detector: DetectorVerdict) -> FlagKind 
         return "beyond_threshold"
     if detector.verdict in ("flagged_above", "flagged_below"):
         return "outside_range"
+    if detector.verdict in ("volume_below", "volume_above"):
+        return "volume"
     if detector.counts:
         return "shift"
     return None
@@ -271,7 +281,7 @@ def breach_sentence(rule_id: str, day: date | None, facts: Any, kind: str, case_
     if day is None:
         return "No breach recorded"
     if rule_id == ANOMALY_RULE:
-        reason = detector_verdict(facts, kind).reason
+        reason = detector_verdict(facts, kind, case_noun).reason
     else:
         reason = threshold_status(facts, kind, case_noun).reason
     return f"Last breach {format_day(day)}: {reason}"

@@ -16,6 +16,7 @@ import pandas as pd
 from alerts.rules.rulebook import RuleBook
 from alerts.state.alert_store import has_table
 from alerts.state.status_series import facts_frame
+from metrics.metric_store import detection_test
 
 SeriesKey = tuple[str, str]  # metric_id, slice
 DETECTION_COLUMNS = "expected, lower, upper, score, is_anomaly, is_alert, direction"
@@ -44,7 +45,8 @@ def series_facts(
         if has_table(con, "detections"):
             detections = con.execute(
                 f"""
-                SELECT d.metric_id, d.slice, d.date, {DETECTION_COLUMNS}
+                SELECT d.metric_id, d.slice, d.date, {DETECTION_COLUMNS},
+                    {detection_test(con, "d.")} AS test
                 FROM detections AS d JOIN status_pairs USING (metric_id, slice)
                 WHERE d.date BETWEEN ? AND ?
                 """,

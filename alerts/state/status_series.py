@@ -11,7 +11,7 @@ from alerts.state.alert_status import day_flag, detector_verdict, threshold_stat
 
 FACT_COLUMNS = [
     "date", "value", "numerator", "denominator", "expected", "lower", "upper", "score",
-    "is_anomaly", "is_alert", "direction", "warning", "critical", "side", "min_volume",
+    "is_anomaly", "is_alert", "direction", "test", "warning", "critical", "side", "min_volume",
     "level", "low_volume", "rule_id",
 ]  # fmt: skip
 
@@ -22,11 +22,11 @@ def facts_frame(
     """One row per day of one series: its value, the detector's row and the rule's verdict.
 
     `series` (date, value, numerator, denominator), `detections` (date, expected, lower, upper,
-    score, is_anomaly, is_alert, direction) and `rated` (`RuleBook.evaluate` of the series) may
-    be empty; missing columns read as missing values."""
+    score, is_anomaly, is_alert, direction, test) and `rated` (`RuleBook.evaluate` of the
+    series) may be empty; missing columns read as missing values."""
     out = _days(series, ["value", "numerator", "denominator"])
     det = _days(detections, ["expected", "lower", "upper", "score", "is_anomaly", "is_alert",
-                             "direction"])  # fmt: skip
+                             "direction", "test"])  # fmt: skip
     rules = _days(rated, ["warning", "critical", "side", "min_volume", "level", "low_volume",
                           "rule_id"])  # fmt: skip
     out = out.merge(det, on="date", how="outer").merge(rules, on="date", how="left")
@@ -42,7 +42,7 @@ def _days(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def series_flags(facts: pd.DataFrame, kind: str, case_noun: str) -> pd.DataFrame:
     """`facts` plus, per day: threshold (level), detector (verdict), band_drawn, flag
-    (beyond_threshold | outside_range | shift | None), note (the day's sentence) and
+    (beyond_threshold | outside_range | shift | volume | None), note (the day's sentence) and
     unjudged_breach (beyond a threshold on too few cases). The email chart and the trend page
     both mark exactly the days with a flag."""
     out = facts.copy()

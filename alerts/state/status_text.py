@@ -8,7 +8,7 @@ from typing import Literal
 
 from metrics.presentation import format_value, plural, value_with_count
 
-FlagKind = Literal["beyond_threshold", "outside_range", "shift"]
+FlagKind = Literal["beyond_threshold", "outside_range", "shift", "volume"]
 _LEVEL_NOUN = {"critical": "critical", "warning": "a warning"}
 
 
@@ -82,6 +82,12 @@ def verdict_sentence(
             else ", with no expected range for the day itself"
         )
         return f"{shown} is part of a sustained {move} the detector flagged{strength}{alone}"
+    if verdict in ("volume_below", "volume_above"):
+        move = "collapsed far below" if verdict == "volume_below" else "surged far above"
+        return (
+            f"{shown}, but the {cases} themselves {move} their recent level{strength}: the "
+            "detector flags the volume, whatever the value"
+        )
     if verdict == "unusual":
         return f"{shown} is unusual in the harmless direction (expected {band})"
     if verdict == "not_judged":

@@ -179,6 +179,7 @@ FLAG_MARKERS = {
     "beyond_threshold": {"color": ALERT, "size": 10, "symbol": "diamond"},
     "outside_range": {"color": ALERT, "size": 11, "symbol": "x"},
     "shift": {"color": ALERT, "size": 10, "symbol": "circle-open", "line": {"width": 2}},
+    "volume": {"color": ALERT, "size": 11, "symbol": "triangle-down"},
 }
 
 
@@ -238,6 +239,7 @@ _MARK_NOTES = {
         "○ part of a sustained shift the detector flagged, the day alone not outside its "
         "expected range (or without one)"
     ),
+    "volume": "▼ the day's cases collapsed or surged far outside their recent level",
 }
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from alerts.rules.completeness import Completeness, load_completeness
 from dashboard.data.cache import per_store_version
-from metrics.metric_store import MetricStore
+from metrics.metric_store import MetricStore, detection_test
 
 logger = logging.getLogger(__name__)
 
@@ -81,27 +81,36 @@ def series(path: str, metric: str, slice_key: str, start: date, end: date):
 
 @per_store_version
 def detections(path: str, metric: str, slice_key: str, start: date, end: date):
-    return frame(
-        path,
-        "SELECT date, value, expected, lower, upper, score, is_anomaly, direction, is_alert "
-        "FROM detections WHERE metric_id = ? AND slice = ? AND date BETWEEN ? AND ? "
-        "ORDER BY date",
-        [metric, slice_key, start, end],
-    )
+    try:
+        with MetricStore(path).read() as con:
+            return con.execute(
+                "SELECT date, value, expected, lower, upper, score, is_anomaly, direction, "
+                f"is_alert, {detection_test(con)} AS test FROM detections "
+                "WHERE metric_id = ? AND slice = ? AND date BETWEEN ? AND ? ORDER BY date",
+                [metric, slice_key, start, end],
+            ).df()
+    except duckdb.CatalogException as exc:
+        logger.info("store %s: %s", path, exc)
+        return pd.DataFrame()
 
 
 @per_store_version
 def platform_series(path: str, start: date, end: date) -> pd.DataFrame:
     """Every metric's whole-platform series with its detection verdict, for the overview."""
-    return frame(
-        path,
-        "SELECT s.metric_id, s.slice, s.date, s.value, s.numerator, s.denominator, d.expected, "
-        "d.lower, d.upper, d.score, d.is_anomaly, d.is_alert, d.direction "
-        "FROM series s LEFT JOIN detections d "
-        "ON d.metric_id = s.metric_id AND d.slice = s.slice AND d.date = s.date "
-        "WHERE s.slice = 'all' AND s.date BETWEEN ? AND ? ORDER BY s.metric_id, s.date",
-        [start, end],
-    )
+    try:
+        with MetricStore(path).read() as con:
+            return con.execute(
+                "SELECT s.metric_id, s.slice, s.date, s.value, s.numerator, s.denominator, "
+                "d.expected, d.lower, d.upper, d.score, d.is_anomaly, d.is_alert, d.direction, "
+                f"{detection_test(con, 'd.')} AS test "
+                "FROM series s LEFT JOIN detections d "
+                "ON d.metric_id = s.metric_id AND d.slice = s.slice AND d.date = s.date "
+                "WHERE s.slice = 'all' AND s.date BETWEEN ? AND ? ORDER BY s.metric_id, s.date",
+                [start, end],
+            ).df()
+    except duckdb.CatalogException as exc:
+        logger.info("store %s: %s", path, exc)
+        return pd.DataFrame()
 
 
 @per_store_version

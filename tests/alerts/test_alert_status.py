@@ -212,3 +212,23 @@ def test_lifecycle_words(state, severity, since, before, resolved, word) -> None
         assert result.label == "Escalated · critical"
     if word == "resolved":
         assert result.label == "Resolved"  # no severity on a resolved alert
+
+
+def test_a_volume_collapse_is_named_as_such_not_as_a_sustained_fall() -> None:
+    # The demo's outage day: 6 of 11 removals proactive, inside the band 11 cases make wide;
+    # the detector flagged the collapse of removals (test "volume").
+    day = {
+        "value": 0.545, "expected": 0.978, "lower": 0.419, "upper": 1.0, "score": -11.7,
+        "is_anomaly": True, "is_alert": True, "direction": "down", "test": "volume",
+    }  # fmt: skip
+    verdict = detector_verdict(day, "share", "removal")
+    assert verdict.verdict == "volume_below" and verdict.counts
+    assert verdict.reason == (
+        "54.5%, but the removals themselves collapsed far below their recent level (score "
+        "11.7): the detector flags the volume, whatever the value"
+    )
+    no_threshold = threshold_status({"value": 0.545, "level": None}, "share", "removal")
+    assert day_flag(no_threshold, verdict) == "volume"
+    # A store written before detections named their test: the old reading, a sustained fall.
+    old = detector_verdict({**day, "test": None}, "share", "removal")
+    assert old.verdict == "shift_below"

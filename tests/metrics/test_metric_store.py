@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from metrics.metric_store import MetricStore, get_meta, parse_slice, slice_key
+from metrics.metric_store import MetricStore, detection_test, get_meta, parse_slice, slice_key
 
 
 def _digest(path: Path) -> str:
@@ -61,3 +62,27 @@ def test_slice_keys_round_trip(key: str) -> None:
 def test_malformed_slices_are_refused(key: str) -> None:
     with pytest.raises(ValueError):
         parse_slice(key)
+
+
+def test_a_store_written_before_detections_named_their_test_reads_and_upgrades(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE detections (metric_id VARCHAR, slice VARCHAR, date DATE, value DOUBLE, "
+        "expected DOUBLE, lower DOUBLE, upper DOUBLE, score DOUBLE, is_anomaly BOOLEAN, "
+        "direction VARCHAR, is_alert BOOLEAN)"
+    )
+    con.execute("INSERT INTO detections VALUES ('m', 'all', DATE '2026-01-01', 1, 1, 0, 2, 0.5, "
+                "false, NULL, false)")  # fmt: skip
+    con.close()
+    store = MetricStore(str(path))
+    with store.read() as reader:
+        sql = f"SELECT {detection_test(reader)} AS test FROM detections"
+        assert reader.execute(sql).fetchall() == [(None,)]
+    with store.write():  # any write adds the column
+        pass
+    with store.read() as reader:
+        assert detection_test(reader, "d.") == "d.test"
+        assert reader.execute("SELECT test FROM detections").fetchall() == [(None,)]
