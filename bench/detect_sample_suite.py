@@ -46,10 +46,16 @@ import numpy as np
 import pandas as pd
 
 from alerts.detection.scoring import SeriesSpec
-from bench.detect_scoring import SLACK_DAYS, Window, events_of
+from bench.detect_scoring import (
+    SLACK_DAYS,
+    Window,
+    events_of,
+    true_event_mask,
+)
+from bench.detect_scoring import label_window as kind_window
 
 # A level shift is labelled over its first days: an early warning is for its onset.
-SHIFT_LABEL_DAYS = 7
+SHAPES = ("shift", "ramp", "spike")  # incidents.json shapes
 # The acceptance check: each incident caught within its oracle bound + BOUND_SLACK_DAYS, and
 # the median delay within the oracle's median + MEDIAN_SLACK_DAYS.
 BOUND_SLACK_DAYS = 2
@@ -100,16 +106,15 @@ class SampleSuite:
 
 def label_window(entry: dict[str, Any]) -> Window:
     """The label window of an incidents.json entry, from its shape (see the docstring)."""
-    series_id = f"{entry['metric']}/{entry['slice']}"
-    start, end = pd.Timestamp(entry["start"]), pd.Timestamp(entry["end"])
-    shape = entry["shape"]
-    if shape == "shift":
-        end = min(end, start + pd.Timedelta(days=SHIFT_LABEL_DAYS - 1))
-    elif shape == "ramp":
-        end = min(end, pd.Timestamp(entry["ramp_end"]))
-    elif shape != "spike":
-        raise ValueError(f"{entry['id']}: unknown shape {shape!r}")
-    return Window(series_id, start, end)
+    if entry["shape"] not in SHAPES:
+        raise ValueError(f"{entry['id']}: unknown shape {entry['shape']!r}")
+    return kind_window(
+        f"{entry['metric']}/{entry['slice']}",
+        entry["shape"],
+        pd.Timestamp(entry["start"]),
+        pd.Timestamp(entry["end"]),
+        pd.Timestamp(entry["ramp_end"]) if entry.get("ramp_end") else None,
+    )
 
 
 def read_ground_truth(path: str | Path) -> tuple[list[Labelled], list[Cause]]:
@@ -219,20 +224,13 @@ def flags_for_scoring(out: pd.DataFrame, suite: SampleSuite) -> pd.DataFrame:
     return out.loc[keep, ["series_id", "date"]]
 
 
-def _true(ev: Any, windows: Sequence[Window]) -> bool:
-    """The event overlaps a label window it may explain, widened by SLACK_DAYS after it."""
-    pad = pd.Timedelta(days=SLACK_DAYS)
-    return any(
-        related(ev.series_id, w.series_id) and ev.start <= w.end + pad and ev.end >= w.start
-        for w in windows
-    )
-
-
 def festival_false_events(flags: pd.DataFrame, suite: SampleSuite) -> int:
     """False events (explained by no label) that start on a sample festival day."""
+    events = events_of(flags)
+    true = true_event_mask(events, suite.windows, related)
     return sum(
-        not _true(ev, suite.windows) and ev.start in suite.festival_days
-        for ev in events_of(flags).itertuples()
+        not is_true and ev.start in suite.festival_days
+        for ev, is_true in zip(events.itertuples(), true, strict=True)
     )
 
 
@@ -258,8 +256,10 @@ def explained_mask(flags: pd.DataFrame, suite: SampleSuite) -> pd.Series:
     if flags.empty:
         return explained
     days = pd.to_datetime(flags["date"])
-    for ev in events_of(flags).itertuples():
-        if _true(ev, suite.windows):
+    events = events_of(flags)
+    true = true_event_mask(events, suite.windows, related)
+    for ev, is_true in zip(events.itertuples(), true, strict=True):
+        if is_true:
             continue
         if any(moves(c, ev.series_id, ev.start, ev.end) for c in suite.causes):
             explained |= (

@@ -119,7 +119,7 @@ class Scores:
     lower: FloatArray
     upper: FloatArray
     score: FloatArray
-    is_anomaly: FloatArray
+    is_anomaly: BoolArray
     sign: FloatArray  # +1 up, -1 down, 0 none
     test: IntArray  # which test decided an anomalous day: TEST_* (TEST_NONE otherwise)
 
@@ -393,9 +393,13 @@ def score_matrix(
     test = np.where(ep.held, TEST_SHIFT, test)
     test = np.where(ep.is_anomaly, test, TEST_NONE)
     # The denominator collapsing or exploding is a signal of its own (volume.collapse).
-    vol = volume_anomalies(work.volume, on_event, p.threshold, p.volume)
-    by_volume = vol.is_anomaly & ~ep.is_anomaly if kind in VOLUME_KINDS else np.zeros_like(test)
-    is_anomaly = ep.is_anomaly | by_volume.astype(bool)
+    # Counts have no denominator: the count is its own volume, judged by the tests above.
+    by_volume = np.zeros(test.shape, dtype=bool)
+    volume_score = np.full(test.shape, np.nan)
+    if kind in VOLUME_KINDS:
+        vol = volume_anomalies(work.volume, on_event, p.threshold, p.volume)
+        by_volume, volume_score = vol.is_anomaly & ~ep.is_anomaly, vol.score
+    is_anomaly = ep.is_anomaly | by_volume
     test = np.where(by_volume, TEST_VOLUME, test).astype(np.int8)
     half = p.threshold * sd
     widen = allow * unit
@@ -413,8 +417,8 @@ def score_matrix(
         expected=np.where(ep.held, held_expected, expected),
         lower=from_working_scale(kind, lower_y, denominator, scale),
         upper=from_working_scale(kind, upper_y, denominator, scale),
-        score=np.where(by_volume, vol.score, ep.score),
+        score=np.where(by_volume, volume_score, ep.score),
         is_anomaly=is_anomaly,
-        sign=np.where(by_volume, np.sign(vol.score), ep.sign).astype(np.int8),
+        sign=np.where(by_volume, np.sign(volume_score), ep.sign).astype(np.int8),
         test=test,
     )

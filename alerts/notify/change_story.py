@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from alerts.state.alert_store import has_table
+from metrics.metric_store import detection_test
 from metrics.presentation import format_day, plural
 
 LOOKBACK_DAYS = 120  # a run longer than this reads "since" its first day within it
@@ -36,8 +37,7 @@ def change_runs(
     """The run of anomalous days ending on each (metric, slice, day) that is anomalous."""
     if not keys or not has_table(con, "detections"):
         return {}
-    columns = {r[0] for r in con.execute("DESCRIBE detections").fetchall()}
-    test = "d.test" if "test" in columns else "NULL"
+    test = detection_test(con, "d.")
     out = {}
     for metric_id, slice_key, day in keys:
         frame = con.execute(

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from alerts.rules.observations import ANOMALY_RULE
 from alerts.state import alert_store
 from alerts.state.alert_status import ledger_lifecycle
 from alerts.state.silences import silence_end
@@ -41,31 +40,16 @@ def _trend_link(ctx: PageContext, metric_id: str, slice_key: str) -> str:
 
 def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
     firing = firing.reset_index(drop=True)
-    facts = alert_access.breach_facts(ctx.store, breach_requests(firing))
-    table = firing_rows(firing, facts, ctx.definition)
+    requests = breach_requests(firing)
+    facts = alert_access.breach_facts(ctx.store, requests)
+    # The detector's alerts say which test fired and since when, as the digest card does.
+    stories = alert_access.change_stories(ctx.store, requests)
+    table = firing_rows(firing, facts, ctx.definition, stories)
     links = [
         _trend_link(ctx, m, s) for m, s in zip(firing["metric_id"], firing["slice"], strict=True)
     ]
     table.insert(2, "Trend", links)
-    # The detector's alerts say which test fired and since when, as the digest card does.
-    stories = alert_access.change_stories(ctx.store, breach_requests(firing))
-    table.insert(
-        list(table.columns).index("Last breach") + 1,
-        "Change",
-        [
-            stories.get(key, "") if rule == ANOMALY_RULE and key is not None else ""
-            for key, rule in zip(_breach_keys(firing), firing["rule_id"], strict=True)
-        ],
-    )
     return table
-
-
-def _breach_keys(firing: pd.DataFrame) -> list[tuple[str, str, date] | None]:
-    """(metric, slice, last breached day) per row, in row order (None: never breached)."""
-    return [
-        (m, s, pd.Timestamp(b).date()) if pd.notna(b) else None
-        for m, s, b in zip(firing["metric_id"], firing["slice"], firing["last_breach"], strict=True)
-    ]
 
 
 # The table is Markdown (its links open in place), so the column help is a caption below it.

@@ -9,6 +9,7 @@ from datetime import date
 
 import pandas as pd
 
+from alerts.rules.observations import ANOMALY_RULE
 from alerts.state.alert_status import breach_sentence, ledger_lifecycle
 from metrics.presentation import describe_slice, format_day, format_value
 
@@ -37,10 +38,15 @@ def breach_requests(firing: pd.DataFrame) -> list[tuple[str, str, date]]:
 
 
 def firing_rows(
-    firing: pd.DataFrame, facts: Facts, definition: Callable[[str], object | None]
+    firing: pd.DataFrame,
+    facts: Facts,
+    definition: Callable[[str], object | None],
+    stories: Mapping[tuple[str, str, date], str] | None = None,
 ) -> pd.DataFrame:
     """`firing` as read by `alert_store.firing_alerts`; `facts` from `status_data.day_facts`
-    of `breach_requests(firing)`; `definition(metric_id)` -> catalogue entry or None."""
+    of `breach_requests(firing)`; `definition(metric_id)` -> catalogue entry or None;
+    `stories` (optional: a "Change" column) which test fired on each detector alert's last
+    breached day and since when (`alerts.notify.change_story`), keyed like `facts`."""
     rows = []
     for rec in firing.reset_index(drop=True).to_dict("records"):
         entry = definition(rec["metric_id"])
@@ -57,9 +63,17 @@ def firing_rows(
                 "State": state.label,
                 "Today": f"{format_value(kind, rec.get('observed'))} on {format_day(as_of)}",
                 "Last breach": breach_sentence(rec["rule_id"], last, found, kind, noun),
+                **({"Change": _story(stories, rec, last)} if stories is not None else {}),
                 "Firing since": format_day(_day(rec.get("firing_since"))),
                 "Acknowledged by": rec.get("acknowledged_by") or "",
                 "Rule": rule_name(rec["rule_id"], rec["metric_id"]),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _story(stories: Mapping[tuple[str, str, date], str], rec: dict, last: date | None) -> str:
+    """The detector alert's test and run ("Shift since ..."); threshold alerts have none."""
+    if rec["rule_id"] != ANOMALY_RULE or last is None:
+        return ""
+    return stories.get((rec["metric_id"], rec["slice"], last), "")

@@ -7,6 +7,7 @@ yet (an older or partial store) reads as empty.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -23,11 +24,16 @@ logger = logging.getLogger(__name__)
 _GRID_SLICE = r"market=([^,]+),category_l1=([^,]+)"
 
 
-def frame(path: str, sql: str, params: list[object] | None = None) -> pd.DataFrame:
-    """Runs one query on a fresh read-only connection; a missing table gives an empty frame."""
+def frame(
+    path: str,
+    sql: str | Callable[[duckdb.DuckDBPyConnection], str],
+    params: list[object] | None = None,
+) -> pd.DataFrame:
+    """Runs one query on a fresh read-only connection; a missing table gives an empty frame.
+    `sql` may be built from the connection (for columns an older store lacks)."""
     try:
         with MetricStore(path).read() as con:
-            return con.execute(sql, params or []).df()
+            return con.execute(sql(con) if callable(sql) else sql, params or []).df()
     except duckdb.CatalogException as exc:
         logger.info("store %s: %s", path, exc)
         return pd.DataFrame()
@@ -81,36 +87,32 @@ def series(path: str, metric: str, slice_key: str, start: date, end: date):
 
 @per_store_version
 def detections(path: str, metric: str, slice_key: str, start: date, end: date):
-    try:
-        with MetricStore(path).read() as con:
-            return con.execute(
-                "SELECT date, value, expected, lower, upper, score, is_anomaly, direction, "
-                f"is_alert, {detection_test(con)} AS test FROM detections "
-                "WHERE metric_id = ? AND slice = ? AND date BETWEEN ? AND ? ORDER BY date",
-                [metric, slice_key, start, end],
-            ).df()
-    except duckdb.CatalogException as exc:
-        logger.info("store %s: %s", path, exc)
-        return pd.DataFrame()
+    return frame(
+        path,
+        lambda con: (
+            "SELECT date, value, expected, lower, upper, score, is_anomaly, direction, "
+            f"is_alert, {detection_test(con)} AS test FROM detections "
+            "WHERE metric_id = ? AND slice = ? AND date BETWEEN ? AND ? ORDER BY date"
+        ),
+        [metric, slice_key, start, end],
+    )
 
 
 @per_store_version
 def platform_series(path: str, start: date, end: date) -> pd.DataFrame:
     """Every metric's whole-platform series with its detection verdict, for the overview."""
-    try:
-        with MetricStore(path).read() as con:
-            return con.execute(
-                "SELECT s.metric_id, s.slice, s.date, s.value, s.numerator, s.denominator, "
-                "d.expected, d.lower, d.upper, d.score, d.is_anomaly, d.is_alert, d.direction, "
-                f"{detection_test(con, 'd.')} AS test "
-                "FROM series s LEFT JOIN detections d "
-                "ON d.metric_id = s.metric_id AND d.slice = s.slice AND d.date = s.date "
-                "WHERE s.slice = 'all' AND s.date BETWEEN ? AND ? ORDER BY s.metric_id, s.date",
-                [start, end],
-            ).df()
-    except duckdb.CatalogException as exc:
-        logger.info("store %s: %s", path, exc)
-        return pd.DataFrame()
+    return frame(
+        path,
+        lambda con: (
+            "SELECT s.metric_id, s.slice, s.date, s.value, s.numerator, s.denominator, "
+            "d.expected, d.lower, d.upper, d.score, d.is_anomaly, d.is_alert, d.direction, "
+            f"{detection_test(con, 'd.')} AS test "
+            "FROM series s LEFT JOIN detections d "
+            "ON d.metric_id = s.metric_id AND d.slice = s.slice AND d.date = s.date "
+            "WHERE s.slice = 'all' AND s.date BETWEEN ? AND ? ORDER BY s.metric_id, s.date"
+        ),
+        [start, end],
+    )
 
 
 @per_store_version

@@ -29,8 +29,7 @@ import numpy as np
 import pandas as pd
 
 from alerts.detection.arrays import BoolArray, FloatArray
-
-MAD_TO_SD = 1.4826
+from alerts.detection.baselines import MAD_TO_SD
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,6 @@ class VolumeParams:
 class VolumeVerdict:
     score: FloatArray  # log-scale z of the day's volume against its level (NaN: not checked)
     is_anomaly: BoolArray
-    expected: FloatArray  # the level the day's volume was held to (cases)
 
 
 def volume_anomalies(
@@ -80,6 +78,4 @@ def volume_anomalies(
         busy = np.exp(level) >= p.min_level
         checked = ~np.isnan(resid) & ~neutral[:, None] & busy
         is_anomaly = checked & far & (np.abs(score) >= threshold)
-    return VolumeVerdict(
-        score=np.where(checked, score, np.nan), is_anomaly=is_anomaly, expected=np.exp(level)
-    )
+    return VolumeVerdict(score=np.where(checked, score, np.nan), is_anomaly=is_anomaly)
