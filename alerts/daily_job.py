@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 
 import duckdb
 
@@ -30,9 +31,11 @@ from alerts.notify.email_render import build_message
 from alerts.notify.outbox import log_silenced, queue_digest, queued, record_delivery, write_eml
 from alerts.notify.smtp_delivery import deliver
 from alerts.rules.rulebook import RuleBook, load_rules
+from alerts.run_log import run_id_in_logs
 from alerts.state.alert_store import ensure_schema, has_table
 from alerts.state.evaluation import evaluate, persist
 from alerts.state.silences import active_silences
+from alerts.stop_request import finish_before_stopping
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.errors import ConfigError, DeliveryQueuedError
 from metrics.metric_store import MetricStore
@@ -88,13 +91,42 @@ def run_daily(
         missing = config.missing_for_delivery()
         if missing:
             raise ConfigError("email delivery needs " + ", ".join(missing) + " (or --dry-run)")
-    if compute:
-        _compute(config, store)
-    if detect:
-        detect_with_settings(store, config.detection)
-    catalogue = catalogue or load_catalogue()
-    if rulebook is None:
-        rulebook = load_rules(config.rules_file)
+    with run_id_in_logs(report.run_id):
+        if compute:
+            _compute(config, store)
+        if detect:
+            detect_with_settings(store, config.detection)
+        # Evaluating, queueing and sending take seconds: a stop request lets them finish,
+        # so that no digest is queued and left unsent, nor sent twice.
+        with finish_before_stopping():
+            if rulebook is None:
+                rulebook = load_rules(config.rules_file)
+            messages = _evaluate_and_queue(
+                config, store, report, catalogue or load_catalogue(), rulebook, contributors,
+                trigger, scheduled_for, now,
+            )  # fmt: skip
+            if dry_run:
+                folder = config.outbox_dir or os.path.join(os.path.dirname(store.path), "outbox")
+                report.outbox_dir = os.path.join(folder, run_date.isoformat())
+                report.eml_paths = write_eml(report.outbox_dir, messages)
+                return report
+            return _deliver(config, store, report)
+
+
+def _evaluate_and_queue(
+    config: Settings,
+    store: MetricStore,
+    report: RunReport,
+    catalogue: Catalogue,
+    rulebook: RuleBook,
+    contributors: ContributorsFn | None,
+    trigger: str,
+    scheduled_for: datetime | None,
+    now: datetime,
+) -> list[EmailMessage]:
+    """Step 3, in one store write: evaluate, log, render and queue the digests (a dry run
+    queues nothing); returns the rendered messages."""
+    run_date, dry_run = report.run_date, report.dry_run
     messages = []
     with store.write() as con:
         ensure_schema(con)
@@ -128,12 +160,7 @@ def run_daily(
         report.silenced,
         plural(report.digests, "digest"),
     )
-    if dry_run:
-        folder = config.outbox_dir or os.path.join(os.path.dirname(store.path), "outbox")
-        report.outbox_dir = os.path.join(folder, run_date.isoformat())
-        report.eml_paths = write_eml(report.outbox_dir, messages)
-        return report
-    return _deliver(config, store, report)
+    return messages
 
 
 @contextlib.contextmanager

@@ -3,7 +3,9 @@
 One scheduler per store (an fcntl lock on `<store>.scheduler.lock`; a second one exits 2).
 The last scheduled run is remembered in the store (`scheduler_runs`): on start, if a slot
 passed since then (downtime), the job runs once at once to catch up; the job itself catches
-up every missed day. A failed run is logged and the scheduler goes on.
+up every missed day. A failed run is logged and the scheduler goes on. SIGTERM or SIGINT
+stop it within seconds (`alerts.stop_request`): the lock is released on the way out, so a new
+scheduler can start at once.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import errno
 import fcntl
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 
 from alerts.daily_job import last_scheduled_run, run_daily
+from alerts.stop_request import StopRequest, StopRequested
 from metrics.errors import ConfigError, DeliveryQueuedError, UserError
 from metrics.metric_store import MetricStore
 from metrics.settings import Settings
@@ -93,35 +95,50 @@ def run_scheduler(
     *,
     job: Job = _default_job,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] | None = None,
     max_runs: int | None = None,
+    stop: StopRequest | None = None,
 ) -> int:
-    """Runs until interrupted (or `max_runs` runs, for tests); returns the number of runs."""
+    """Runs until stopped by SIGTERM/SIGINT (or `max_runs` runs, for tests); returns the
+    number of runs started. `sleep` defaults to a wait that a stop request cuts short."""
     if not config.store:
         raise ConfigError("no metric store: pass --store PATH or set GOVKPI_STORE")
     cron, zone = config.schedule.cron, config.schedule_zone
+    stop = stop or StopRequest()
+    wait = sleep or stop.wait
     runs = 0
-    with scheduler_lock(config.store):
+    with scheduler_lock(config.store), stop.installed():
         last = last_scheduled_run(MetricStore(config.store))
         missed = missed_slot(cron, zone, last, clock())
-        if missed is not None:
+        if missed is not None and not stop.requested:
             log.info("catching up the run due %s", missed.isoformat())
-            _run_once(job, config, missed, "catch-up")
+            _run_once(job, config, missed, "catch-up", stop)
             runs += 1
-        while max_runs is None or runs < max_runs:
+        while (max_runs is None or runs < max_runs) and not stop.requested:
             due = next_slot(cron, zone, clock())
             log.info("next run %s", due.isoformat())
-            while (remaining := (due - clock()).total_seconds()) > 0:
-                sleep(min(remaining, POLL_SECONDS))
-            _run_once(job, config, due, "cron")
+            while not stop.requested and (remaining := (due - clock()).total_seconds()) > 0:
+                wait(min(remaining, POLL_SECONDS))
+            if stop.requested:
+                break
+            _run_once(job, config, due, "cron", stop)
             runs += 1
+    if stop.requested:
+        log.info("scheduler stopped (%s); lock released", stop.signal_name)
     return runs
 
 
-def _run_once(job: Job, config: Settings, slot: datetime, trigger: str) -> None:
+def _run_once(job: Job, config: Settings, slot: datetime, trigger: str, stop: StopRequest) -> None:
     run_date = run_date_for(slot, config)
     try:
-        job(config, run_date, trigger, slot)
+        with stop.running():
+            job(config, run_date, trigger, slot)
+    except StopRequested:
+        log.warning(
+            "run for %s abandoned; the store is as it was before it, and the next scheduler "
+            "to start catches it up",
+            run_date,
+        )
     except DeliveryQueuedError as exc:
         log.warning("run for %s: %s", run_date, exc)
     except UserError as exc:

@@ -1,8 +1,8 @@
 """`govkpi alerts ...`: the daily job, the scheduler, and silences/acknowledgements by hand.
 
     govkpi alerts run [--config FILE] [--date DATE] [--dry-run] [--data DIR] [--store PATH]
-                      [--outbox-dir DIR] [--no-compute] [--no-detect]
-    govkpi alerts schedule [--config FILE] [--store PATH]
+                      [--outbox-dir DIR] [--no-compute] [--no-detect] [--log-format text|json]
+    govkpi alerts schedule [--config FILE] [--store PATH] [--log-format text|json]
     govkpi alerts silence [--metric GLOB] [--slice GLOB] --until TIME --reason TEXT --author NAME
                           (at least one of --metric/--slice; `*` typed on purpose matches all)
     govkpi alerts unsilence ID --author NAME
@@ -15,6 +15,7 @@ Exit codes: 0 done; 2 bad configuration or arguments; 3 delivery failed and is q
 from __future__ import annotations
 
 import argparse
+import logging
 import shlex
 from collections.abc import Callable
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from govkpi.commands.common import add_config_arg, add_store_arg, command_settings
+from govkpi.log_format import LOG_FORMATS, use_log_format
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
 from metrics.presentation import (
@@ -32,6 +34,8 @@ from metrics.presentation import (
     plural,
 )
 from metrics.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,10 +60,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--no-compute", action="store_true", help="skip computing the metrics")
     run.add_argument("--no-detect", action="store_true", help="skip the anomaly detector")
+    _log_format_arg(run)
     run.set_defaults(handler=run_command)
 
-    schedule = sub.add_parser("schedule", help="run the daily job on the configured cron")
+    schedule = sub.add_parser(
+        "schedule",
+        help="run the daily job on the configured cron",
+        description="Run the daily job on the configured cron ([schedule] cron and timezone), "
+        "one scheduler per store. SIGTERM or SIGINT (Ctrl-C) stops it within seconds with exit "
+        "code 0: idle, at once; during a run, compute and detection are abandoned (the store "
+        "stays as it was and the next start catches the run up), while mail being sent is "
+        "sent and recorded first. The lock is released, so a new scheduler can start at once.",
+    )
     _common(schedule)
+    _log_format_arg(schedule)
     schedule.set_defaults(handler=schedule_command)
 
     silence = sub.add_parser(
@@ -115,6 +129,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
     add_store_arg(parser)
 
 
+def _log_format_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="text (default), or json: one object a line on stderr with time (UTC), level, "
+        "logger, message and the run's id, for log collectors",
+    )
+
+
 def _config(args: argparse.Namespace) -> Settings:
     flags = {
         "store": args.store,
@@ -141,6 +165,7 @@ def parse_day(text: str) -> date:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    use_log_format(args.log_format)
     config = _config(args)
     from alerts.daily_job import run_daily  # heavy (charts); only when the job runs
 
@@ -168,8 +193,13 @@ def run_command(args: argparse.Namespace) -> int:
 def schedule_command(args: argparse.Namespace) -> int:
     from alerts.scheduler import run_scheduler
 
+    use_log_format(args.log_format)
     config = _config(args)
-    print(f"scheduling `{config.schedule.cron}` in {config.schedule_zone.key}; Ctrl-C stops")
+    log.info(
+        "scheduling `%s` in %s; SIGTERM or Ctrl-C stops it",
+        config.schedule.cron,
+        config.schedule_zone.key,
+    )
     run_scheduler(config)
     return 0
 
