@@ -29,6 +29,7 @@ pages = {
     "indicator": page("indicator.py", "Indicator trend", ":material/show_chart:", "indicator"),
     "drilldown": page("drilldown.py", "Drill-down", ":material/zoom_in:", "drilldown"),
     "alerts": page("alerts.py", "Alerts", ":material/notifications_active:", "alerts"),
+    "risk": page("risk.py", "Risk matrix", ":material/grid_on:", "risk"),
     "data": page("data.py", "Data freshness", ":material/database:", "data"),
     "catalogue": page("catalogue.py", "Catalogue", ":material/menu_book:", "catalogue"),
 }

@@ -20,6 +20,7 @@ from govkpi.commands import (
     detect,
     export,
     metrics_list,
+    risk,
     sample,
     validate,
 )
@@ -35,6 +36,7 @@ COMMANDS = [
     export,
     detect,
     alerts,
+    risk,
     dashboard,
     demo,
     config,

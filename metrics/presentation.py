@@ -198,9 +198,11 @@ def format_period(start: date, end: date) -> str:
 
 
 def format_time(moment: datetime, zone: ZoneInfo) -> str:
-    """`06 Dec 2026 07:00 CET (Europe/Madrid)`: the reporting zone is always named."""
+    """`06 Dec 2026 07:00 CET (Europe/Madrid)`: the reporting zone is always named (once:
+    `06 Dec 2026 07:00 UTC`, not `UTC (UTC)`)."""
     local = moment.astimezone(zone)
-    return f"{local:%d %b %Y %H:%M} {local.tzname()} ({zone.key})"
+    named = "" if local.tzname() == zone.key else f" ({zone.key})"
+    return f"{local:%d %b %Y %H:%M} {local.tzname()}{named}"
 
 
 def view_params(

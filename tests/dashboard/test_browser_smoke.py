@@ -49,6 +49,7 @@ PAGES = {
     f"indicator?{LINK}": "Indicator trend",
     f"drilldown?{LINK}&day={REPORT_DAY}": "Drill-down",
     "alerts": "Alerts",
+    f"risk?day={REPORT_DAY}": "Risk matrix",
     "data": "Data freshness and quality",
     "catalogue": "Indicator catalogue",
 }

@@ -98,7 +98,7 @@ def test_overview_shows_headline_cards_status_and_firing(store: MetricStore) -> 
     assert values["hours (median; p90 beside it)"].endswith(" h")
     assert any(v.endswith("%") for v in values.values())
     text = all_text(at)
-    assert "Data as of **30 Mar 2026 06:00 UTC (UTC)**" in text
+    assert "Data as of **30 Mar 2026 06:00 UTC**" in text
     assert "**UTC** (the reporting time zone)" in text
     assert "Sunday 29 March 2026" in text and "Mon 30 Mar" in text  # judged day, incomplete day
     assert ":red-badge[Critical]" in text  # proactive_rate is below its critical threshold
@@ -402,7 +402,7 @@ def test_data_page_shows_freshness_rows_and_validation(store: MetricStore) -> No
     assert any("2026-03-30" in w for w in texts(at, "warning"))  # the incomplete day
     # The store's write time reads like every other time: in the reporting zone, named.
     captions = texts(at, "caption")
-    written = re.compile(r"store written \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC \(UTC\)")
+    written = re.compile(r"store written \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC\)")
     assert any(written.search(c) for c in captions), captions
     exports = at.dataframe[0].value
     assert set(exports["Export"]) == {"listings", "complaints"}
