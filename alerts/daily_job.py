@@ -58,6 +58,7 @@ class RunReport:
     queued_now: int = 0
     sent: int = 0
     still_queued: int = 0
+    failed: int = 0  # given up this run (refused for good, or out of attempts)
     eml_paths: list[str] = field(default_factory=list)
     outbox_dir: str | None = None
 
@@ -172,21 +173,33 @@ def delivery_lock(store: MetricStore) -> Iterator[None]:
 
 
 def _deliver(config: Settings, store: MetricStore, report: RunReport) -> RunReport:
+    """Sends what is queued; exit code 3 (DeliveryQueuedError) only while something stays
+    queued for a later run. A message given up (refused for good, or out of attempts) is
+    logged and named by `govkpi alerts status`; it does not fail every later run."""
     with delivery_lock(store):
         with store.read() as con:
             pending = queued(con)
         result = deliver(pending, config.smtp, config.smtp_password, config.mail.from_ or "")
-        report.sent = len(result.sent)
-        report.still_queued = len(result.failed)
         with store.write() as con:
             ensure_schema(con)
-            record_delivery(con, result.sent, result.failed, datetime.now(UTC))
-            status = "queued" if result.failed else "ok"
-            _update_run(con, report, status, next(iter(result.failed.values()), None))
-    if result.failed:
-        first = next(iter(result.failed.values()))
+            given_up = record_delivery(con, result, datetime.now(UTC), config.smtp.max_attempts)
+            still = [m for m in result.failed if m not in given_up]
+            report.sent = len(result.sent)
+            report.still_queued = len(still)
+            report.failed = len(given_up)
+            errors = [*result.failed.values(), *result.refused.values()]
+            status = "queued" if still else "failed" if given_up else "ok"
+            _update_run(con, report, status, errors[0] if errors else None)
+    for message_id in given_up:
+        error = result.refused.get(message_id) or result.failed.get(message_id, "")
+        log.error(
+            "gave up message %s (%s); `govkpi alerts outbox` lists it, --retry sends it again",
+            message_id,
+            error,
+        )
+    if still:
         raise DeliveryQueuedError(
-            f"{plural(len(result.failed), 'message')} not delivered ({first}); "
+            f"{plural(len(still), 'message')} not delivered ({result.failed[still[0]]}); "
             "they stay queued and the next run sends them"
         )
     return report

@@ -3,15 +3,20 @@ statistics, fake threshold rules and contributors, a real SMTP server on loopbac
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pandas as pd
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -139,7 +144,8 @@ def make_config(store_path: str, **extra: object) -> Settings:
         "dashboard_url": "https://govkpi.example.com/app",
         "mail": {"from": "govkpi@example.com", "to": ["lead@example.com"]},
         "lifecycle": {"pending_days": 1, "keep_firing_days": 1, "reminder_days": 3},
-        "smtp": {"host": "127.0.0.1", "port": 1, "starttls": False},
+        # Retries within a run wait 10 ms, not seconds.
+        "smtp": {"host": "127.0.0.1", "port": 1, "starttls": False, "retry_wait_seconds": 0.01},
     }
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(raw.get(key), dict):
@@ -218,3 +224,20 @@ def serve_smtp() -> Iterator[Server]:
 def read(store: MetricStore, sql: str, params: list | None = None) -> pd.DataFrame:
     with store.read() as con:
         return con.execute(sql, params or []).df()
+
+
+def self_signed_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context for 127.0.0.1 from a fresh self-signed certificate, and the
+    certificate (for the client's smtp.ca_file). Skips the test without openssl."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    return server_tls, cert

@@ -13,10 +13,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from email import policy
 from email.message import EmailMessage
+from typing import Protocol
 
 import duckdb
 
 from alerts.notify.due_items import Item
+from metrics.errors import UserError
+
+
+class DeliveryOutcome(Protocol):
+    """What a delivery did with each message (`alerts.notify.smtp_delivery.DeliveryResult`)."""
+
+    sent: list[str]
+    failed: dict[str, str]
+    refused: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -109,11 +119,13 @@ def queued(con: duckdb.DuckDBPyConnection) -> list[Queued]:
 
 def record_delivery(
     con: duckdb.DuckDBPyConnection,
-    sent: list[str],
-    failed: dict[str, str],
+    result: DeliveryOutcome,
     now: datetime,
-) -> None:
-    for message_id in sent:
+    max_attempts: int,
+) -> list[str]:
+    """Records a delivery: sent; failed transiently (still queued, unless that was the
+    `max_attempts`-th attempt); refused for good (5xx). Returns the ids given up this time."""
+    for message_id in result.sent:
         con.execute(
             "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
             "last_error = NULL WHERE message_id = ?",
@@ -123,11 +135,29 @@ def record_delivery(
             "UPDATE notifications SET status = 'sent', sent_at = ? WHERE message_id = ?",
             [now, message_id],
         )
-    for message_id, error in failed.items():
-        con.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE message_id = ?",
-            [error[:500], message_id],
-        )
+    given_up = []
+    for message_id, error in [*result.failed.items(), *result.refused.items()]:
+        row = con.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+            "status = CASE WHEN ? OR attempts + 1 >= ? THEN 'failed' ELSE status END "
+            "WHERE message_id = ? RETURNING status",
+            [error[:500], message_id in result.refused, max_attempts, message_id],
+        ).fetchall()
+        if row and row[0][0] == "failed":
+            given_up.append(message_id)
+            con.execute(
+                "UPDATE notifications SET status = 'failed' WHERE message_id = ?", [message_id]
+            )
+    return given_up
+
+
+def failed_messages(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int, str]]:
+    """Messages given up: (message id, recipient, subject, attempts, last error)."""
+    rows = con.execute(
+        "SELECT message_id, recipient, coalesce(subject, ''), attempts, coalesce(last_error, '') "
+        "FROM outbox WHERE status = 'failed' ORDER BY created_at, message_id"
+    ).fetchall()
+    return [(str(m), str(r), str(s), int(a), str(e)) for m, r, s, a, e in rows]
 
 
 def write_eml(folder: str, messages: list[EmailMessage]) -> list[str]:
@@ -143,3 +173,55 @@ def write_eml(folder: str, messages: list[EmailMessage]) -> list[str]:
             fh.write(message_bytes(msg))
         paths.append(path)
     return paths
+
+
+def outbox_listing(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Queued and failed messages, oldest first, for `govkpi alerts outbox`."""
+    frame = con.execute(
+        "SELECT message_id, status, recipient, run_date, attempts, coalesce(subject, '') AS "
+        "subject, coalesce(last_error, '') AS last_error FROM outbox "
+        "WHERE status IN ('queued', 'failed') ORDER BY created_at, message_id"
+    ).df()
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def find_message(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    """The one outbox message whose id is or contains `text` (ids are long); else UserError."""
+    rows = con.execute(
+        "SELECT message_id FROM outbox WHERE message_id = ? OR contains(message_id, ?)",
+        [text, text],
+    ).fetchall()
+    exact = [r[0] for r in rows if r[0] == text]
+    if exact:
+        return str(exact[0])
+    if len(rows) != 1:
+        found = "no message" if not rows else f"{len(rows)} messages"
+        raise UserError(f"{found} in the outbox match {text!r}; `govkpi alerts outbox` lists them")
+    return str(rows[0][0])
+
+
+def requeue(con: duckdb.DuckDBPyConnection, message_id: str, author: str, now: datetime) -> None:
+    """A failed (or queued) message goes back to the queue with its attempts reset."""
+    changed = con.execute(
+        "UPDATE outbox SET status = 'queued', attempts = 0, last_error = ? "
+        "WHERE message_id = ? AND status IN ('queued', 'failed') RETURNING message_id",
+        [f"queued again by {author} at {now.isoformat(timespec='seconds')}", message_id],
+    ).fetchall()
+    if not changed:
+        raise UserError(f"message {message_id} was sent or dropped; only queued or failed ones")
+    con.execute(
+        "UPDATE notifications SET status = 'queued' WHERE message_id = ? AND status = 'failed'",
+        [message_id],
+    )
+
+
+def drop(con: duckdb.DuckDBPyConnection, message_id: str, author: str, now: datetime) -> None:
+    """A queued or failed message is never sent; the row stays, marked, for the record."""
+    changed = con.execute(
+        "UPDATE outbox SET status = 'dropped', last_error = ? "
+        "WHERE message_id = ? AND status IN ('queued', 'failed') RETURNING message_id",
+        [f"dropped by {author} at {now.isoformat(timespec='seconds')}", message_id],
+    ).fetchall()
+    if not changed:
+        raise UserError(f"message {message_id} was sent or dropped; only queued or failed ones")
+    con.execute("UPDATE notifications SET status = 'dropped' WHERE message_id = ?", [message_id])

@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS acknowledgements (
 CREATE TABLE IF NOT EXISTS outbox (
     message_id VARCHAR PRIMARY KEY, recipient VARCHAR NOT NULL, run_date DATE NOT NULL,
     content_key VARCHAR NOT NULL, subject VARCHAR, message BLOB NOT NULL,
-    status VARCHAR NOT NULL,         -- queued | sent
+    status VARCHAR NOT NULL,         -- queued | sent | failed (given up) | dropped
     attempts INTEGER NOT NULL DEFAULT 0, last_error VARCHAR,
     created_at TIMESTAMPTZ NOT NULL, sent_at TIMESTAMPTZ
 );

@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from govkpi.commands import outbox
 from govkpi.commands.common import add_config_arg, add_store_arg, command_settings
 from govkpi.log_format import LOG_FORMATS, use_log_format
 from metrics.errors import UserError
@@ -119,9 +120,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ack.add_argument("--note", default="", help="what is being done about it")
     ack.set_defaults(handler=ack_command)
 
-    status = sub.add_parser("status", help="list firing alerts and active silences")
+    status = sub.add_parser(
+        "status", help="list firing alerts, active silences and messages given up"
+    )
     _common(status)
     status.set_defaults(handler=status_command)
+
+    outbox.register_under(sub)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -321,4 +326,21 @@ def status_command(args: argparse.Namespace) -> int:
             f"  {rec['silence_id']}: {what} until {format_time(until.to_pydatetime(), config.zone)}"
             f", by {rec['author']}: {rec['reason']}"
         )
+    _print_failed_mail(store)
     return 0
+
+
+def _print_failed_mail(store: MetricStore) -> None:
+    """Messages given up: the recipient and the message, so someone can act on them."""
+    from alerts.notify.outbox import failed_messages
+    from alerts.state.alert_store import has_table
+
+    with store.read() as con:
+        failed = failed_messages(con) if has_table(con, "outbox") else []
+    if not failed:
+        return
+    print(f"{plural(len(failed), 'message')} given up (`govkpi alerts outbox --retry ID` sends "
+          "one again)")  # fmt: skip
+    for message_id, recipient, subject, attempts, error in failed:
+        print(f"  to {recipient}: {subject} ({message_id}, {plural(attempts, 'attempt')})")
+        print(f"    {error}")

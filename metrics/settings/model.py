@@ -13,7 +13,15 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -65,9 +73,27 @@ class SmtpSettings(_Section):
     port: int = Field(587, ge=1, le=65535)
     user: str | None = None
     starttls: bool = True
+    # TLS from the first byte (SMTPS, usually port 465) instead of STARTTLS.
+    implicit_tls: bool = False
     # Extra CA bundle for a relay with a private certificate.
     ca_file: str | None = None
     timeout_seconds: float = Field(30.0, gt=0)
+    # Within a run, a transient failure (connection refused, a 4xx reply) is tried this many
+    # times in all, waiting retry_wait_seconds, then twice that, ... between tries.
+    retries: int = Field(3, ge=1, le=10)
+    retry_wait_seconds: float = Field(2.0, ge=0, le=300)
+    # Across runs: a message that failed this many attempts is given up (status failed).
+    max_attempts: int = Field(5, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> SmtpSettings:
+        if self.user and not (self.starttls or self.implicit_tls):
+            raise ValueError(
+                "smtp.user is set but the connection has no TLS: set smtp.starttls = true "
+                "(port 587) or smtp.implicit_tls = true (port 465); govkpi does not send a "
+                "password in clear text"
+            )
+        return self
 
 
 class MailSettings(_Section):

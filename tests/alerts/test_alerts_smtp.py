@@ -4,9 +4,6 @@ when the server is down, crash-safe re-sends, and the password kept out of every
 from __future__ import annotations
 
 import logging
-import shutil
-import ssl
-import subprocess
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -29,6 +26,7 @@ from tests.alerts_support import (
     make_config,
     read,
     run,
+    self_signed_tls,
     start_server,
 )
 
@@ -110,17 +108,7 @@ def test_digest_content_text_html_inline_chart_link_and_escaping(store, smtp_ser
 
 
 def test_starttls_and_login(store, tmp_path: Path, caplog, capsys) -> None:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a self-signed certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-         "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_tls.load_cert_chain(cert, key)
+    server_tls, cert = self_signed_tls(tmp_path)
     mailbox, port = Mailbox(), free_port()
     controller = start_server(
         port, mailbox, tls_context=server_tls, require_starttls=True, auth_required=True,
@@ -165,17 +153,20 @@ def test_starttls_and_login(store, tmp_path: Path, caplog, capsys) -> None:
         assert secret not in eml.read_bytes()
 
 
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_wrong_password_keeps_messages_queued_and_hides_the_password(store, caplog) -> None:
+def test_wrong_password_keeps_messages_queued_and_hides_the_password(
+    store, tmp_path: Path, caplog
+) -> None:
+    server_tls, cert = self_signed_tls(tmp_path)
     mailbox, port = Mailbox(), free_port()
     controller = start_server(
-        port, mailbox, auth_required=True, auth_require_tls=False,
-        authenticator=authenticator("govkpi", "the-right-one"),
+        port, mailbox, tls_context=server_tls, require_starttls=True, auth_required=True,
+        auth_require_tls=True, authenticator=authenticator("govkpi", "the-right-one"),
     )  # fmt: skip
     caplog.set_level(logging.DEBUG)
     try:
         firing_store(store)
-        config = make_config(store.path, smtp={"port": port, "user": "govkpi"})
+        config = make_config(store.path, smtp={
+            "port": port, "user": "govkpi", "starttls": True, "ca_file": str(cert)})  # fmt: skip
         config = config.model_copy(update={"smtp_password": load_settings(
             None, env={"GOVKPI_SMTP_PASSWORD": PASSWORD}).smtp_password})  # fmt: skip
         run(config, day(30))

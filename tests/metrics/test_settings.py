@@ -82,6 +82,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         "GOVKPI_STORE": "/tmp/other.duckdb",
         "GOVKPI_SMTP_PORT": "2525",
         "GOVKPI_SMTP_STARTTLS": "false",
+        "GOVKPI_SMTP__IMPLICIT_TLS": "true",  # a login needs TLS, one way or the other
         "GOVKPI_MAIL_TO": "a@example.com, b@example.com",
         "GOVKPI_TIMEZONE": "America/Sao_Paulo",
         "GOVKPI_SMTP_PASSWORD": "hunter2-secret",
@@ -89,6 +90,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     config = load_settings(write(tmp_path, EXAMPLE), env=env)
     assert config.store == "/tmp/other.duckdb"
     assert config.smtp.port == 2525 and config.smtp.starttls is False
+    assert config.smtp.implicit_tls is True
     assert config.mail.to == ["a@example.com", "b@example.com"]
     assert config.timezone == "America/Sao_Paulo"
     assert config.smtp_password is not None
