@@ -20,6 +20,7 @@ from govkpi.commands import (
     detect,
     export,
     metrics_list,
+    report,
     sample,
     validate,
 )
@@ -34,6 +35,7 @@ COMMANDS = [
     metrics_list,
     export,
     detect,
+    report,
     alerts,
     dashboard,
     demo,
