@@ -25,12 +25,13 @@ from metrics.transparency.report_csv import NOT_AVAILABLE
 TEMPLATE = "dsa_report.html"
 NO_CASES = "no cases"
 # How a breakdown value reads where the code alone would not.
-VALUE_TEXT = {
+VALUE_TEXT: dict[tuple[str, str], str] = {
     ("automation", "none"): "not automated",
     ("automated_detection", "yes"): "yes (proactive model)",
     ("automated_detection", "no"): "no (proactive review)",
-    UNKNOWN: "unknown (not in the export)",
+    ("market", UNKNOWN): "unknown (listing not in the listings export)",
 }
+UNKNOWN_TEXT = "unknown (no value in the export)"
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,8 @@ def _label(dimension: str, value: str) -> tuple[str, str]:
     """(what people read, the code when it differs) of one breakdown value."""
     if dimension == "dsa_category":
         return category_label(value), "" if value == UNMAPPED else value
-    if value == UNKNOWN:
-        return VALUE_TEXT[UNKNOWN], ""
-    text = VALUE_TEXT.get((dimension, value), value.replace("_", " "))
-    return text, ""
+    fallback = UNKNOWN_TEXT if value == UNKNOWN else value.replace("_", " ")
+    return VALUE_TEXT.get((dimension, value), fallback), ""
 
 
 def _line(row: ReportRow, indicator: Indicator) -> Line:

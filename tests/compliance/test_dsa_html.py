@@ -81,6 +81,7 @@ def test_the_page_names_the_period_the_zone_and_every_section(tmp_path: Path) ->
     assert "Median (hours) Cases (notices decided) All 6.0 h 5" in text
     assert "Count (orders) All 4" in text
     assert "no cases" in text  # a median over no case is not "not available"
+    assert "unknown (listing not in the listings export) 1" in text  # C6, kept
     assert "not available" not in text.replace("“not available” means", "")
 
 
@@ -110,7 +111,11 @@ def test_absent_data_reads_not_available_and_is_listed(tmp_path: Path) -> None:
 def test_an_unmapped_reason_is_shown_as_such(tmp_path: Path) -> None:
     path = tmp_path / "mine.toml"
     path.write_text('[reasons]\nother = "STATEMENT_CATEGORY_VIOLENCE"\n')
-    text = Page(render(write_dsa_exports(tmp_path / "data"), str(path))).text
+    page = Page(render(write_dsa_exports(tmp_path / "data"), str(path)))
+    text = page.text
+    # The six reasons the file leaves out are marked as such in the mapping table.
+    marked = [attrs for tag, attrs in page.tags if tag == "tr" and attrs.get("class") == "unmapped"]
+    assert len(marked) == 6
     assert f"Mapping: {path}." in text
     assert (
         "counterfeit Not mapped to a DSA category not in the mapping: counted as "
