@@ -1,6 +1,11 @@
-"""Export contract v1 (DESIGN.md) as data: tables, columns, types, nullability, enums, keys.
+"""Export contract (DESIGN.md) as data: tables, columns, types, nullability, enums, keys.
 
 Validation, the sample generator and the engine all read this one definition.
+
+v1.1 adds optional columns that the DSA transparency report (Implementing Regulation (EU)
+2024/2835) asks for: how automated a decision was and whether it rested on the law or on the
+terms of service. An export without them is still valid (a v1 export is a v1.1 export); when
+present their values are checked like any other enum.
 """
 
 from __future__ import annotations
@@ -28,6 +33,13 @@ DETECTION_CHANNELS = (
 COMPLAINT_CHANNELS = ("consumer", "rights_holder", "trusted_flagger", "authority")
 COMPLAINT_OUTCOMES = ("upheld", "rejected", "withdrawn")
 APPEAL_OUTCOMES = ("upheld", "overturned")
+# v1.1: was the decision (removal, complaint decision) taken fully, partly or not at all by
+# automated means (the DSA template's "automated decision" question).
+AUTOMATION_LEVELS = ("fully", "partially", "none")
+# v1.1: the ground of a restrictive decision: the content was illegal, or it broke the
+# platform's terms of service (contractual ground).
+DECISION_GROUNDS = ("illegal_content", "terms_of_service")
+CONTRACT_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,8 @@ class Column:
     nullable: bool
     enum: tuple[str, ...] | None = None
     unique: bool = False
+    # An optional column may be absent from an export; when present it is checked as usual.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,9 @@ LISTINGS = Table(
         Column("removal_reason", "string", True, REMOVAL_REASONS),
         Column("detection_channel", "string", True, DETECTION_CHANNELS),
         Column("first_sale_at", "timestamp", True),
+        # v1.1, optional: set on removed listings.
+        Column("automation", "string", True, AUTOMATION_LEVELS, optional=True),
+        Column("decision_ground", "string", True, DECISION_GROUNDS, optional=True),
     ),
     ordered=(("created_at", "published_at"), ("created_at", "removed_at")),
 )
@@ -90,6 +107,9 @@ COMPLAINTS = Table(
         Column("decided_at", "timestamp", True),
         Column("outcome", "string", True, COMPLAINT_OUTCOMES),
         Column("complainant_informed_at", "timestamp", True),
+        # v1.1, optional: automation set on decided complaints, the ground on upheld ones.
+        Column("automation", "string", True, AUTOMATION_LEVELS, optional=True),
+        Column("decision_ground", "string", True, DECISION_GROUNDS, optional=True),
     ),
     ordered=(("received_at", "decided_at"),),
 )

@@ -10,6 +10,7 @@ listing was corrected rather than removed.
 
 from __future__ import annotations
 
+from sample_data import dsa_fields
 from sample_data.catalog import CATEGORIES, DECISION_HOURS, MARKETS, OVERTURN_BY_CHANNEL, TIERS
 from sample_data.listings_sql import BACKLOG_HOURS, BACKLOG_SIGMA
 from sample_data.sqlrand import SqlRandom, choice, lookup, nested_choice
@@ -154,7 +155,9 @@ def complaints_table_sql(r: SqlRandom) -> str:
     """
 
 
-COMPLAINTS_OUTPUT_SQL = """
+def complaints_output_sql(r: SqlRandom) -> str:
+    """The contract's complaints columns from `cpl`, in receipt order."""
+    return f"""
     SELECT
         'C' || lpad(CAST(rn AS VARCHAR), 10, '0') AS complaint_id,
         'L' || lpad(CAST(idx AS VARCHAR), 10, '0') AS listing_id,
@@ -163,10 +166,11 @@ COMPLAINTS_OUTPUT_SQL = """
         $reason_names[issue + 1] AS issue_type,
         make_timestamp(dec) AS decided_at,
         $complaint_outcome_names[outcome + 1] AS outcome,
-        make_timestamp(inf) AS complainant_informed_at
+        make_timestamp(inf) AS complainant_informed_at,
+        {dsa_fields.complaint_columns(r)}
     FROM cpl
     ORDER BY rn
-"""
+    """
 
 
 def appeals_table_sql(r: SqlRandom) -> str:

@@ -1,4 +1,4 @@
-"""Writes a realistic, seeded set of exports (contract v1) with planted incidents.
+"""Writes a realistic, seeded set of exports (contract v1.1) with planted incidents.
 
     from sample_data.generator import generate_sample
     summary = generate_sample("demo_data", listings=300_000, days=400, seed=7)
@@ -29,8 +29,10 @@ import pandas as pd
 
 from metrics.contract import (
     APPEAL_OUTCOMES,
+    AUTOMATION_LEVELS,
     COMPLAINT_CHANNELS,
     COMPLAINT_OUTCOMES,
+    DECISION_GROUNDS,
     DETECTION_CHANNELS,
     REMOVAL_REASONS,
     SELLER_TIERS,
@@ -186,6 +188,8 @@ def _parameters(daily: pd.DataFrame, end: dt.date, days: int, n_sellers: int) ->
         "complaint_channel_names": list(COMPLAINT_CHANNELS),
         "complaint_outcome_names": list(COMPLAINT_OUTCOMES),
         "appeal_outcome_names": list(APPEAL_OUTCOMES),
+        "automation_names": list(AUTOMATION_LEVELS),
+        "ground_names": list(DECISION_GROUNDS),
     }
 
 
@@ -230,7 +234,7 @@ def _listings(
             "NULLIF(ov_reason, -1) AS ov_reason, ov_ppro, ov_react_h, ov_dup FROM extras_df)"
         )
         _run(con, "INSERT INTO lc " + listings_sql.lifecycle_sql(rnd, extras), params)
-        return _write(con, listings_sql.listings_output_sql(), params, tmp / "listings.parquet")
+        return _write(con, listings_sql.listings_output_sql(rnd), params, tmp / "listings.parquet")
 
     return _timed("listings", work)
 
@@ -248,7 +252,7 @@ def _complaints(
         _run(con, events_sql.complaints_table_sql(rnd), params)
         con.execute("DROP TABLE cand")
         path = tmp / "complaints.parquet"
-        return _write(con, events_sql.COMPLAINTS_OUTPUT_SQL, params, path)
+        return _write(con, events_sql.complaints_output_sql(rnd), params, path)
 
     return _timed("complaints", work)
 

@@ -10,6 +10,7 @@ falls after the end is simply still live. Parameters ($name) come from the gener
 
 from __future__ import annotations
 
+from sample_data import dsa_fields
 from sample_data.catalog import (
     CATEGORIES,
     DECISION_HOURS,
@@ -279,9 +280,9 @@ def l2_names() -> tuple[list[str], list[int]]:
     return names, offsets
 
 
-def listings_output_sql() -> str:
+def listings_output_sql(r: SqlRandom) -> str:
     """The contract's listings columns from `lc`, in listing order."""
-    return """
+    return f"""
     SELECT
         'L' || lpad(CAST(idx AS VARCHAR), 10, '0') AS listing_id,
         'S' || lpad(CAST((seller_key * 2654435761) % 1000000000 AS VARCHAR), 9, '0')
@@ -297,6 +298,7 @@ def listings_output_sql() -> str:
         make_timestamp(removed_us) AS removed_at,
         $reason_names[reason_f + 1] AS removal_reason,
         $channel_names[channel_f + 1] AS detection_channel,
-        make_timestamp(sale_us) AS first_sale_at
+        make_timestamp(sale_us) AS first_sale_at,
+        {dsa_fields.listing_columns(r)}
     FROM lc
     """

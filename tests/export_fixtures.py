@@ -7,7 +7,8 @@
 Each row you pass is a dict of overrides merged onto a valid default row for its position
 (`listing(i)`, `complaint(i)`, ...), so a test names only what it breaks. A table argument of
 None leaves that export out. Timestamps may be given as "YYYY-MM-DD HH:MM[:SS]" strings.
-Column types follow the contract unless `types` overrides them; `drop` removes columns;
+Column types follow the contract unless `types` overrides them; optional (v1.1) contract
+columns are written only when a row sets them; `drop` removes columns;
 `layout` writes a table as a single file ("file", the default), a folder of two files
 ("folder") or a hive-partitioned folder ("hive:<column>").
 """
@@ -128,7 +129,11 @@ def arrow_table(
     """The rows as an Arrow table typed by the contract; extra keys become extra columns."""
     full = rows_for(table, rows)
     contract = TABLES_BY_NAME[table]
-    names = list(dict.fromkeys([c.name for c in contract.columns] + [k for r in full for k in r]))
+    # The contract's optional (v1.1) columns are written only when a row sets them, so the
+    # default exports are plain v1 exports.
+    given = [k for r in full for k in r]
+    columns = [c.name for c in contract.columns if not c.optional or c.name in given]
+    names = list(dict.fromkeys(columns + given))
     arrays, fields = [], []
     for name in names:
         if name in drop:

@@ -1,6 +1,6 @@
 """`govkpi sample --out DIR`: writes realistic, seeded exports with planted incidents.
 
-The four Parquet exports follow the export contract (v1); incidents.json is the ground truth
+The four Parquet exports follow the export contract (v1.1); incidents.json is the ground truth
 of every planted incident: its labelled effects, each with its shape, and every metric and
 slice it moves (format: sample_data/ground_truth.py). Progress goes to the log (stderr); the
 summary to stdout unless -q.
@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sample",
         help="write realistic sample exports with planted incidents",
         description=(
-            "Write listings, complaints, appeals and traffic exports (Parquet, contract v1) "
+            "Write listings, complaints, appeals and traffic exports (Parquet, contract v1.1) "
             "for an invented international marketplace, plus incidents.json: the ground truth "
             "of the incidents planted in them. The same options always give the same files."
         ),

@@ -22,8 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="check the exports against the export contract",
         description=(
-            "Check every export in a data folder against the export contract (v1) and report "
-            "all problems at once, one line each on stderr. Exit code 0 when valid, 2 when not."
+            "Check every export in a data folder against the export contract (v1.1: v1 plus "
+            "optional columns that may be absent) and report all problems at once, one line "
+            "each on stderr. Exit code 0 when valid, 2 when not."
         ),
     )
     add_config_arg(parser)

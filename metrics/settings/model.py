@@ -202,6 +202,8 @@ class Settings(BaseSettings):
     dashboard_url: str | None = None
     outbox_dir: str | None = None
     rules_file: str | None = None
+    # A TOML mapping of reasons to DSA statement categories that replaces the packaged one.
+    dsa_mapping: str | None = None
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)

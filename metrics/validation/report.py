@@ -1,4 +1,4 @@
-"""Validates a data folder of exports against the export contract (DESIGN.md, v1).
+"""Validates a data folder of exports against the export contract (DESIGN.md, v1.1).
 
 Every problem is reported, not just the first: one `Finding` per defect class and column, each a
 single line naming the table, the column and an example row. Errors make the exports invalid;
@@ -192,6 +192,8 @@ def _check_table(
     findings: list[Finding] = []
     for column in table.columns:
         actual = types.get(column.name)
+        if actual is None and column.optional:
+            continue  # a v1.1 column a v1 export may leave out
         if actual is None:
             problem = f"required column missing from {source.pattern}"
             findings.append(_error(table, column.name, problem))
