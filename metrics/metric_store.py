@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -21,7 +23,11 @@ import duckdb
 
 from metrics.errors import UserError
 
+log = logging.getLogger(__name__)
+
 SCHEMA_VERSION = "1"
+# Working copies of releases before copies carried their store's name.
+LEGACY_COPY_PREFIX = ".govkpi-store-"
 
 # Dimension order is part of the contract: slices are written in this order.
 DIMENSIONS = ("market", "category_l1", "seller_tier", "channel", "issue_type")
@@ -102,6 +108,31 @@ class MetricStore:
     def lock_path(self) -> str:
         return self.path + ".lock"
 
+    @property
+    def copy_prefix(self) -> str:
+        """The name every working copy of this store starts with (hidden, beside it)."""
+        return f".{os.path.basename(self.path)}.copy-"
+
+    def _remove_leftover_copies(self, directory: str) -> None:
+        """Working copies left by a writer that was killed. Called under the write lock, so
+        none of this store's copies can be in use; other stores' copies have other names.
+        Copies named by releases before the store's name was in them (`.govkpi-store-`)
+        cannot be told apart, so only those a day old go."""
+        stale_before = time.time() - 86_400
+        for name in os.listdir(directory):
+            path = os.path.join(directory, name)
+            ours = name.startswith(self.copy_prefix)
+            legacy = name.startswith(LEGACY_COPY_PREFIX)
+            if not (ours or legacy) or not name.endswith((".duckdb", ".duckdb.wal")):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                if legacy and os.path.getmtime(path) > stale_before:
+                    continue
+                size = os.path.getsize(path)
+                os.unlink(path)
+                log.info("removed %s (%d MB), left by a write that did not finish", path,
+                         size // 1_000_000)  # fmt: skip
+
     def exists(self) -> bool:
         return os.path.isfile(self.path)
 
@@ -127,7 +158,8 @@ class MetricStore:
         os.makedirs(directory, exist_ok=True)
         with open(self.lock_path, "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            fd, tmp = tempfile.mkstemp(prefix=".govkpi-store-", suffix=".duckdb", dir=directory)
+            self._remove_leftover_copies(directory)
+            fd, tmp = tempfile.mkstemp(prefix=self.copy_prefix, suffix=".duckdb", dir=directory)
             os.close(fd)
             os.unlink(tmp)
             try:

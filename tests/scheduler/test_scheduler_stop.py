@@ -139,7 +139,7 @@ def test_a_run_in_progress_is_abandoned_and_the_store_left_as_it_was(tmp_path: P
     runs = run_scheduler(config, job=job, clock=FakeClock().now, sleep=lambda s: None)
     assert runs == 1 and reached == []
     assert _sha1(store.path) == before
-    leftovers = [p for p in os.listdir(tmp_path) if p.startswith(".govkpi-store-")]
+    leftovers = [p for p in os.listdir(tmp_path) if p.startswith(store.copy_prefix)]
     assert leftovers == []
     with scheduler_lock(store.path):  # released
         pass
