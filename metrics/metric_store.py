@@ -25,7 +25,6 @@ from metrics.errors import UserError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
 # Working copies of releases before copies carried their store's name.
 LEGACY_COPY_PREFIX = ".govkpi-store-"
 
@@ -65,6 +64,60 @@ CREATE TABLE IF NOT EXISTS validation (
     severity VARCHAR, "table" VARCHAR, "column" VARCHAR, message VARCHAR
 );
 """
+
+
+# The store's schema, step by step. Each step brings a store from the version before it to
+# its own; a write applies the steps a store lacks, in order, in the copy it swaps in, and
+# records the version (meta schema_version). Steps must be safe on a store that already has
+# what they add (stores of version 1 written after the test column came have it).
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "series, detections, export stats and validation", SCHEMA),
+    (
+        2,
+        "detections name the test that decided",
+        "ALTER TABLE detections ADD COLUMN IF NOT EXISTS test VARCHAR",
+    ),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def stored_schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version a store records (0: an empty file or one without meta)."""
+    known = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchall()
+    if not known[0][0]:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    try:
+        return int(row[0][0]) if row else 0
+    except ValueError:
+        return 0
+
+
+def check_schema_version(con: duckdb.DuckDBPyConnection, path: str) -> int:
+    """The store's version; a store written by a newer govkpi is refused, never rewritten."""
+    version = stored_schema_version(con)
+    if version > SCHEMA_VERSION:
+        raise UserError(
+            f"the metric store {path} has schema version {version}, written by a newer "
+            f"govkpi; this one knows versions up to {SCHEMA_VERSION}: upgrade govkpi"
+        )
+    return version
+
+
+def migrate(con: duckdb.DuckDBPyConnection, path: str) -> list[int]:
+    """Applies the steps the store lacks, in order; returns the versions applied."""
+    version = check_schema_version(con, path)
+    applied = []
+    for step, what, sql in MIGRATIONS:
+        if step > version:
+            con.execute(sql)
+            set_meta(con, "schema_version", str(step))  # step 1 made meta
+            applied.append(step)
+            if version:  # a new store is not "migrated"
+                log.info("store %s: schema %d -> %d (%s)", path, step - 1, step, what)
+    return applied
 
 
 def slice_key(dims: Mapping[str, str | None]) -> str:
@@ -147,6 +200,7 @@ class MetricStore:
             raise UserError(f"metric store {self.path} does not exist; run `govkpi compute`")
         con = duckdb.connect(self.path, read_only=True)
         try:
+            check_schema_version(con, self.path)
             yield con
         finally:
             con.close()
@@ -167,11 +221,8 @@ class MetricStore:
                     shutil.copyfile(self.path, tmp)
                 con = duckdb.connect(tmp)
                 try:
-                    con.execute(SCHEMA)
-                    # Stores written before detections named their test (schema 1 lacked it).
-                    con.execute("ALTER TABLE detections ADD COLUMN IF NOT EXISTS test VARCHAR")
+                    migrate(con, self.path)
                     yield con
-                    set_meta(con, "schema_version", SCHEMA_VERSION)
                     set_meta(con, "store_version", uuid.uuid4().hex)
                     set_meta(con, "written_at", datetime.now(UTC).isoformat(timespec="seconds"))
                     con.execute("CHECKPOINT")
