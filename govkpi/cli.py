@@ -21,6 +21,7 @@ from govkpi.commands import (
     export,
     metrics_list,
     sample,
+    sla,
     validate,
 )
 from metrics.errors import DeliveryQueuedError, UserError
@@ -35,6 +36,7 @@ COMMANDS = [
     export,
     detect,
     alerts,
+    sla,
     dashboard,
     demo,
     config,
