@@ -29,6 +29,7 @@ pages = {
     "indicator": page("indicator.py", "Indicator trend", ":material/show_chart:", "indicator"),
     "drilldown": page("drilldown.py", "Drill-down", ":material/zoom_in:", "drilldown"),
     "alerts": page("alerts.py", "Alerts", ":material/notifications_active:", "alerts"),
+    "compliance": page("compliance.py", "Compliance", ":material/gavel:", "compliance"),
     "data": page("data.py", "Data freshness", ":material/database:", "data"),
     "catalogue": page("catalogue.py", "Catalogue", ":material/menu_book:", "catalogue"),
 }

@@ -13,6 +13,7 @@ import math
 import os
 import tempfile
 from datetime import UTC
+from typing import TYPE_CHECKING
 
 from govkpi.commands.common import (
     add_config_arg,
@@ -23,6 +24,9 @@ from govkpi.commands.common import (
 )
 from metrics.errors import UserError
 from metrics.presentation import format_day, format_time
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_HOURS = 24  # kept equal to metrics.deadlines.time_left.DEFAULT_HOURS (a test checks)
 
@@ -130,19 +134,19 @@ def run_at_risk(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_whole(table: object, output: str) -> None:
+def _write_whole(table: pd.DataFrame, output: str) -> None:
     """Writes next to the target and renames: a reader never sees half a file, and a failure
     leaves an existing file as it was."""
-    import pandas as pd
+    from metrics.deadlines.time_left import at_risk_csv
 
-    assert isinstance(table, pd.DataFrame)
     fd, tmp = tempfile.mkstemp(prefix=".govkpi-at-risk-", dir=os.path.dirname(output))
     os.close(fd)
     try:
         if output.endswith(".parquet"):
             table.to_parquet(tmp, index=False)
         else:
-            table.to_csv(tmp, index=False, encoding="utf-8")
+            with open(tmp, "wb") as fh:
+                fh.write(at_risk_csv(table))
         os.replace(tmp, output)
     finally:
         if os.path.exists(tmp):

@@ -108,3 +108,9 @@ def at_risk_table(cases: pd.DataFrame, tz: str) -> pd.DataFrame:
         columns=list(AT_RISK_COLUMNS),
     )
     return out.reset_index(drop=True)
+
+
+def at_risk_csv(table: pd.DataFrame) -> bytes:
+    """The at-risk table as the CLI writes it and the dashboard downloads it: UTF-8 CSV with a
+    header row, no index."""
+    return table.to_csv(index=False).encode("utf-8")

@@ -433,7 +433,7 @@ def test_catalogue_shows_every_definition_sql_and_thresholds(store: MetricStore)
 
 def test_missing_store_says_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOVKPI_STORE", str(tmp_path / "absent.duckdb"))
-    for page in ("overview", "indicator", "drilldown", "alerts", "data", "catalogue"):
+    for page in ("overview", "indicator", "drilldown", "alerts", "compliance", "data", "catalogue"):
         at = open_page(page, LINK)
         assert "There is no metric store" in " ".join(texts(at, "info"))
         assert any("govkpi demo" in c for c in texts(at, "code"))
