@@ -12,6 +12,7 @@ Clocks read at the end of Sun 03-29 (Mon 03-30 00:00 UTC); hours left worked out
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,11 +67,18 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
                          complaints=COMPLAINTS)  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def built(exports: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return build_store(tmp_path_factory.mktemp("store") / "store.duckdb", data_dir=exports).path
+
+
 @pytest.fixture
-def store(exports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
-    built = build_store(tmp_path / "store.duckdb", data_dir=exports)
-    monkeypatch.setenv("GOVKPI_STORE", built.path)
-    return built
+def store(built: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
+    """A private copy of the module's store, named by GOVKPI_STORE."""
+    path = tmp_path / "store.duckdb"
+    shutil.copyfile(built, path)
+    monkeypatch.setenv("GOVKPI_STORE", str(path))
+    return MetricStore(path)
 
 
 def shown(at, table: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
