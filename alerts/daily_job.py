@@ -2,11 +2,13 @@
 
 1. compute the metric series incrementally (metrics.engine.compute_store);
 2. run the detector with the [detection] settings (alerts.detect_step), as `govkpi detect`;
-3. in one store write: step the lifecycle to the as-of day, log every evaluation, work out the
+3. read the SLA clocks of the complaints still open at the end of the as-of day from the
+   exports (the digest's "At risk in the next 24 h" section; `alerts.notify.at_risk_section`);
+4. in one store write: step the lifecycle to the as-of day, log every evaluation, work out the
    due notifications, render one digest per recipient and queue it with its items logged;
-4. outside the write: send everything queued (this run's and earlier runs'), then record
+5. outside the write: send everything queued (this run's and earlier runs'), then record
    what went out. Anything left queued raises DeliveryQueuedError (exit code 3).
-A dry run does 1-3 but writes the digests as .eml files instead of queueing them; the
+A dry run does 1-4 but writes the digests as .eml files instead of queueing them; the
 notification log is untouched, so a later real run still sends them.
 """
 
@@ -25,6 +27,7 @@ from email.message import EmailMessage
 import duckdb
 
 from alerts.detect_step import detect_with_settings
+from alerts.notify.at_risk_section import AtRiskSection, read_sections
 from alerts.notify.digest import ContributorsFn, build_digests
 from alerts.notify.due_items import due_items
 from alerts.notify.email_render import build_message
@@ -38,7 +41,7 @@ from alerts.state.silences import active_silences
 from alerts.stop_request import finish_before_stopping
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.errors import ConfigError, DeliveryQueuedError
-from metrics.metric_store import MetricStore
+from metrics.metric_store import MetricStore, get_meta
 from metrics.presentation import plural
 from metrics.settings import Settings
 
@@ -55,6 +58,8 @@ class RunReport:
     items: int = 0
     silenced: int = 0
     digests: int = 0
+    # Open complaints due within the next 24 h in the routed markets (the at-risk section).
+    at_risk: int = 0
     queued_now: int = 0
     sent: int = 0
     still_queued: int = 0
@@ -97,13 +102,18 @@ def run_daily(
             _compute(config, store)
         if detect:
             detect_with_settings(store, config.detection)
+        catalogue = catalogue or load_catalogue()
+        sections = read_sections(config, _data_folder(config, store), run_date, catalogue)
+        report.at_risk = sum(
+            {m.market: m.due for s in sections.values() for m in s.markets}.values()
+        )
         # Evaluating, queueing and sending take seconds: a stop request lets them finish,
         # so that no digest is queued and left unsent, nor sent twice.
         with finish_before_stopping():
             if rulebook is None:
                 rulebook = load_rules(config.rules_file)
             messages = _evaluate_and_queue(
-                config, store, report, catalogue or load_catalogue(), rulebook, contributors,
+                config, store, report, catalogue, rulebook, contributors, sections,
                 trigger, scheduled_for, now,
             )  # fmt: skip
             if dry_run:
@@ -121,6 +131,7 @@ def _evaluate_and_queue(
     catalogue: Catalogue,
     rulebook: RuleBook,
     contributors: ContributorsFn | None,
+    sections: dict[str, AtRiskSection],
     trigger: str,
     scheduled_for: datetime | None,
     now: datetime,
@@ -139,7 +150,7 @@ def _evaluate_and_queue(
         report.items = len(items)
         report.silenced = sum(1 for i in items if i.silence is not None)
         digests = build_digests(
-            con, evaluation, items, config, catalogue, rulebook, contributors, now
+            con, evaluation, items, config, catalogue, rulebook, contributors, now, sections
         )
         report.digests = len(digests)
         for digest in digests:
@@ -153,12 +164,13 @@ def _evaluate_and_queue(
             log_silenced(con, items, run_date, now)
         _record_run(con, report, trigger, scheduled_for, now, "dry-run" if dry_run else "evaluated")
     log.info(
-        "%s: %s, %d firing, %s due (%d silenced), %s",
+        "%s: %s, %d firing, %s due (%d silenced), %s due within 24 h, %s",
         run_date,
         plural(report.evaluated, "evaluation"),
         report.firing,
         plural(report.items, "notification"),
         report.silenced,
+        plural(report.at_risk, "complaint"),
         plural(report.digests, "digest"),
     )
     return messages
@@ -203,6 +215,17 @@ def _deliver(config: Settings, store: MetricStore, report: RunReport) -> RunRepo
             "they stay queued and the next run sends them"
         )
     return report
+
+
+def _data_folder(config: Settings, store: MetricStore) -> str | None:
+    """The exports the SLA clocks are read from: the settings' data folder, else the one the
+    store was computed from."""
+    if config.data:
+        return config.data
+    if not store.exists():
+        return None
+    with store.read() as con:
+        return get_meta(con, "data_dir")
 
 
 def _compute(config: Settings, store: MetricStore) -> None:

@@ -182,6 +182,7 @@ def pages(last: str, metric: str, slice_: str) -> list[tuple[str, str, dict[str,
         ("drilldown", "drilldown",
          {"metric": "proactive_rate", "slice": "all", "day": day.isoformat()}),
         ("alerts", "alerts", {}),
+        ("compliance", "compliance", {"day": day.isoformat()}),
         ("data", "data", {}),
         ("catalogue", "catalogue", {}),
     ]  # fmt: skip

@@ -30,6 +30,7 @@ pages = {
     "drilldown": page("drilldown.py", "Drill-down", ":material/zoom_in:", "drilldown"),
     "alerts": page("alerts.py", "Alerts", ":material/notifications_active:", "alerts"),
     "risk": page("risk.py", "Risk matrix", ":material/grid_on:", "risk"),
+    "compliance": page("compliance.py", "Compliance", ":material/gavel:", "compliance"),
     "data": page("data.py", "Data freshness", ":material/database:", "data"),
     "catalogue": page("catalogue.py", "Catalogue", ":material/menu_book:", "catalogue"),
 }

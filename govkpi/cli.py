@@ -20,11 +20,10 @@ from govkpi.commands import (
     detect,
     export,
     metrics_list,
-    report,
-    risk,
     sample,
     validate,
 )
+from govkpi.commands.compliance import report, risk, sla
 from metrics.errors import DeliveryQueuedError, UserError
 from metrics.package_version import govkpi_version
 
@@ -39,6 +38,7 @@ COMMANDS = [
     report,
     alerts,
     risk,
+    sla,
     dashboard,
     demo,
     config,

@@ -44,6 +44,13 @@ def _local_midnight_to_utc(day_sql: str, tz: str) -> str:
     return f"CAST(timezone(getvariable('reporting_tz'), CAST({day_sql} AS TIMESTAMP)) AS TIMESTAMP)"
 
 
+def use_reporting_zone(con: duckdb.DuckDBPyConnection, tz: str) -> None:
+    """Sets what the day SQL of this module reads: UTC session time (exports are UTC) and the
+    reporting zone."""
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET VARIABLE reporting_tz = ?", [tz])
+
+
 def prepare_facts(
     con: duckdb.DuckDBPyConnection,
     data: str,
@@ -59,8 +66,7 @@ def prepare_facts(
     filtered scan, not a full rebuild.
     """
     sla = sla or SlaPolicy()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET VARIABLE reporting_tz = ?", [tz])
+    use_reporting_zone(con, tz)
     tables = register_views(con, data)
     window = _window(con, tables, tz)
     start = max(since, window.first_day) if since else window.first_day
@@ -208,11 +214,45 @@ def _complaint_facts(
             "SELECT market FROM live_base UNION SELECT market FROM listing_dims"
         ).fetchall()
     ]
-    offsets = (sla.authority_working_days, sla.product_safety_working_days)
     # Deadlines of old complaints decided late in the window need their receipt day's calendar.
     oldest = con.execute("SELECT CAST(min(received_at) AS DATE) FROM complaints_in_window")
     first = min(window.first_day, oldest.fetchall()[0][0] or window.first_day) - timedelta(days=1)
-    calendar = working_day_calendar(sorted(markets), first, window.last_day, offsets)
+    build_complaint_facts(
+        con,
+        tz,
+        sla,
+        complaints="complaints_in_window",
+        listings="listing_dims",
+        target="complaint_facts",
+        markets=markets,
+        first=first,
+        last=window.last_day,
+    )
+
+
+def build_complaint_facts(
+    con: duckdb.DuckDBPyConnection,
+    tz: str,
+    sla: SlaPolicy,
+    *,
+    complaints: str,
+    listings: str,
+    target: str,
+    markets: list[str],
+    first: date,
+    last: date,
+) -> None:
+    """Creates the table `target`: the complaints of the relation `complaints` whose listing
+    is in `listings` (listing_id, market, category_l1, seller_tier), with their days in the
+    reporting zone, hours to decision and SLA deadline (`sla_deadline`, `deadline_day`, and
+    `sla_clock` naming the clock that set it).
+
+    The one definition of an SLA deadline: complaint_facts (sla_compliance, overdue_backlog)
+    and the at-risk list of open cases (`metrics.deadlines`) are both built here. `first` ..
+    `last` are the receipt days the working-day calendar covers.
+    """
+    offsets = (sla.authority_working_days, sla.product_safety_working_days)
+    calendar = working_day_calendar(sorted(markets), first, last, offsets)
     con.register("sla_calendar_df", calendar)
     con.execute("CREATE OR REPLACE TABLE sla_calendar AS SELECT * FROM sla_calendar_df")
     con.unregister("sla_calendar_df")
@@ -232,7 +272,7 @@ def _complaint_facts(
 
     con.execute(
         f"""
-        CREATE OR REPLACE TABLE complaint_facts AS
+        CREATE OR REPLACE TABLE {target} AS
         WITH base AS (
             SELECT
                 c.complaint_id, c.listing_id, l.market, l.category_l1, l.seller_tier,
@@ -242,8 +282,8 @@ def _complaint_facts(
                 CAST(c.complainant_informed_at AS TIMESTAMP) AS complainant_informed_at,
                 {received_day} AS received_day,
                 {_day("c.decided_at", tz)} AS decided_day
-            FROM complaints_in_window AS c
-            JOIN listing_dims AS l ON l.listing_id = c.listing_id
+            FROM {complaints} AS c
+            JOIN {listings} AS l ON l.listing_id = c.listing_id
         ),
         deadlines AS (
             SELECT
@@ -252,8 +292,14 @@ def _complaint_facts(
                     WHEN b.channel = 'authority' THEN {working_deadline(auth)}
                     WHEN b.issue_type = 'product_safety' THEN {working_deadline(safety)}
                     ELSE b.received_at
-                        + to_hours(CAST(COALESCE(h.sla_hours, ?) AS BIGINT))
+                        + to_hours(CAST(COALESCE(h.sla_hours, $default_hours) AS BIGINT))
                 END AS sla_deadline,
+                -- The same branches, named (the at-risk list shows which clock runs).
+                CASE
+                    WHEN b.channel = 'authority' THEN $authority_clock
+                    WHEN b.issue_type = 'product_safety' THEN $safety_clock
+                    ELSE CAST(COALESCE(h.sla_hours, $default_hours) AS VARCHAR) || ' h'
+                END AS sla_clock,
                 epoch(b.decided_at - b.received_at) / 3600.0 AS decision_hours
             FROM base AS b
             LEFT JOIN sla_calendar AS cal ON cal.market = b.market AND cal.day = b.received_day
@@ -261,22 +307,28 @@ def _complaint_facts(
         )
         SELECT *, {_day("sla_deadline", tz)} AS deadline_day FROM deadlines
         """,
-        [sla.default_hours],
+        {
+            "default_hours": sla.default_hours,
+            "authority_clock": f"{auth} working days",
+            "safety_clock": f"{safety} working days",
+        },
     )
 
 
 def _recent_events(
     con: duckdb.DuckDBPyConnection, since: date | None, *, has_appeals: bool
 ) -> None:
-    """Complaints and appeals that can change the days computed, and the market, category
-    and tier of their listings (one semi-join scan of listings, not one per table)."""
+    """Complaints and appeals that can change the days computed, and the market, category,
+    tier and detection channel of their listings (one semi-join scan of listings, not one per
+    table)."""
     if since is None:
         con.execute("CREATE OR REPLACE VIEW complaints_in_window AS SELECT * FROM complaints")
         if has_appeals:
             con.execute("CREATE OR REPLACE VIEW appeals_in_window AS SELECT * FROM appeals")
         con.execute(
             "CREATE OR REPLACE VIEW listing_dims AS "
-            "SELECT listing_id, market, category_l1, seller_tier FROM listings"
+            "SELECT listing_id, market, category_l1, seller_tier, detection_channel "
+            "FROM listings"
         )
         return
     edge = since - timedelta(days=1)
@@ -297,8 +349,8 @@ def _recent_events(
         ids += " UNION ALL SELECT listing_id FROM appeals_in_window"
     con.execute(
         "CREATE OR REPLACE TABLE listing_dims AS "
-        "SELECT listing_id, market, category_l1, seller_tier FROM listings "
-        f"WHERE listing_id IN ({ids})"
+        "SELECT listing_id, market, category_l1, seller_tier, detection_channel "
+        f"FROM listings WHERE listing_id IN ({ids})"
     )
 
 
@@ -308,6 +360,8 @@ def _appeal_facts(con: duckdb.DuckDBPyConnection, tz: str) -> None:
         CREATE OR REPLACE TABLE appeal_facts AS
         SELECT
             a.appeal_id, a.listing_id, l.market, l.category_l1, l.seller_tier, a.outcome,
+            -- How the appealed removal was first found: the accuracy indicators split by it.
+            l.detection_channel,
             CAST(a.filed_at AS TIMESTAMP) AS filed_at,
             CAST(a.decided_at AS TIMESTAMP) AS decided_at,
             {_day("a.filed_at", tz)} AS filed_day,

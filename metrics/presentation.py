@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -203,6 +203,42 @@ def format_time(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     named = "" if local.tzname() == zone.key else f" ({zone.key})"
     return f"{local:%d %b %Y %H:%M} {local.tzname()}{named}"
+
+
+def format_clock_time(moment: datetime, zone: ZoneInfo, *, year: bool = True) -> str:
+    """A deadline or receipt as the reporting zone's clock shows it, its abbreviation named:
+    `Tue 13 Oct 2026 23:59 CEST` (`Tue 13 Oct 23:59 CEST` without the year, for deadlines a
+    day away). A naive moment is UTC (how exports store timestamps)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    local = aware.astimezone(zone)
+    day = f"{local:%a %d %b %Y}" if year else f"{local:%a %d %b}"
+    return f"{day} {local:%H:%M} {local.tzname()}"
+
+
+def format_hours_left(hours: object) -> str:
+    """Time left on an SLA clock: `10.0 h left`, `overdue by 14.0 h`; from two days on in
+    days (`3.5 days left`, `overdue by 12.3 days`); `n/a` without one."""
+    if is_missing(hours):
+        return MISSING
+    h = float(hours)  # type: ignore[arg-type]
+    amount = f"{abs(h):,.1f} h" if abs(h) < 48 else f"{abs(h) / 24:,.1f} days"
+    return f"overdue by {amount}" if h < 0 else f"{amount} left"
+
+
+def compliance_path(day: date, market: str | None = None) -> str:
+    """The dashboard's Compliance page on a day (and market), relative to the app."""
+    params = {"day": day.isoformat()}
+    if market:
+        params["market"] = market
+    return f"compliance?{view_query(params)}"
+
+
+def compliance_link(base: str | None, day: date, market: str | None = None) -> str:
+    """The absolute link an email carries to the Compliance page; empty without a dashboard
+    URL (a relative link in an email leads nowhere)."""
+    if not base:
+        return ""
+    return f"{base.rstrip('/')}/{compliance_path(day, market)}"
 
 
 def view_params(

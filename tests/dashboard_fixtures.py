@@ -27,7 +27,13 @@ CATEGORIES = ("toys", "cosmetics", "electronics")
 TIERS = ("new", "standard", "top")
 CHANNELS = ("consumer", "rights_holder")
 ISSUES = ("counterfeit", "product_safety")
-SKIPPED = ("appeal_overturn_rate", "appeal_rate")
+SKIPPED = (
+    "appeal_overturn_rate",
+    "appeal_overturn_rate_automated",
+    "appeal_overturn_rate_review",
+    "appeal_overturn_rate_notice",
+    "appeal_rate",
+)
 INCIDENT = ("proactive_rate", "market=ES")
 
 BASE_VALUE = {
@@ -37,6 +43,7 @@ BASE_VALUE = {
     "repeat_offender_rate": 0.18,
     "missing_qualification_rate": 0.031,
     "sla_compliance": 0.965,
+    "safety_pledge_compliance": 0.98,
     "substantiation_rate": 0.62,
     "closed_loop_rate": 0.91,
     "complaint_rate": 6.4,

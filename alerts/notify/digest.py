@@ -14,11 +14,13 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from alerts.notify.at_risk_section import AtRiskSection
 from alerts.notify.card_lines import RuleLine, alert_lifecycle, build_line, rule_label
 from alerts.notify.change_story import ChangeRun, change_runs, story
 from alerts.notify.chart_data import chart_window
 from alerts.notify.digest_details import ContributorsFn, add_details
 from alerts.notify.due_items import Item
+from alerts.notify.outbox import mailed_on
 from alerts.notify.routing import recipients
 from alerts.rules.observations import ANOMALY_RULE, market_of
 from alerts.rules.rulebook import RuleBook
@@ -128,6 +130,8 @@ class Digest:
     items: list[Item]
     content_key: str
     dashboard_url: str | None
+    # Open complaints due within the next 24 h in this recipient's markets (None: nothing).
+    at_risk: AtRiskSection | None = None
 
     @property
     def state_counts(self) -> dict[str, int]:
@@ -159,11 +163,48 @@ def build_digests(
     rulebook: RuleBook | None,
     contributors: ContributorsFn | None,
     now: datetime,
+    at_risk: dict[str, AtRiskSection] | None = None,
 ) -> list[Digest]:
-    """One digest per recipient with due (unsilenced) items."""
+    """One digest per recipient with due (unsilenced) items, carrying their at-risk section;
+    and one per recipient with only an at-risk section, unless they already have a digest
+    for the day (re-runs and later runs of a day do not send the same clocks twice)."""
     items = [i for i in items if i.silence is None]
-    if not items:
-        return []
+    sections = {person.lower(): (person, s) for person, s in (at_risk or {}).items()}
+    digests = _alert_digests(con, evaluation, items, config, catalogue, rulebook, contributors,
+                             now, sections) if items else []  # fmt: skip
+    told = {d.recipient.lower() for d in digests}
+    for key, (person, section) in sorted(sections.items()):
+        if key in told or mailed_on(con, person, evaluation.as_of):
+            continue
+        content = hashlib.sha256(f"at-risk|{evaluation.as_of}".encode()).hexdigest()
+        digests.append(
+            Digest(
+                recipient=person,
+                run_date=evaluation.as_of,
+                generated=format_time(now, config.zone),
+                groups=[],
+                counts={e: 0 for e in (*EVENT_ORDER, "critical")},
+                still_firing=[],
+                items=[],
+                content_key=content[:24],
+                dashboard_url=config.dashboard_url,
+                at_risk=section,
+            )
+        )
+    return digests
+
+
+def _alert_digests(
+    con: duckdb.DuckDBPyConnection,
+    evaluation: Evaluation,
+    items: list[Item],
+    config: Settings,
+    catalogue: Catalogue,
+    rulebook: RuleBook | None,
+    contributors: ContributorsFn | None,
+    now: datetime,
+    sections: dict[str, tuple[str, AtRiskSection]],
+) -> list[Digest]:
     as_of = evaluation.as_of
     series = {(i.key[0], i.key[1]) for i in items}
     views = {s: _series_view(s, evaluation, catalogue, config) for s in sorted(series)}
@@ -209,6 +250,7 @@ def build_digests(
                 items=mine,
                 content_key=key[:24],
                 dashboard_url=config.dashboard_url,
+                at_risk=sections.get(person.lower(), (person, None))[1],
             )
         )
     detailed = _choose_detailed(digests, config.digest.max_charts)

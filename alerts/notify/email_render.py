@@ -19,7 +19,7 @@ from typing import cast
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from alerts.notify.digest import Digest
-from metrics.presentation import SLICE_SEPARATOR, format_day, plural
+from metrics.presentation import SLICE_SEPARATOR, format_day, plural, sentence
 from metrics.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -55,6 +55,17 @@ SUMMARY_COLOURS = {
 }
 
 
+# The at-risk badge: amber, as a deadline that has not been missed yet.
+AT_RISK_COLOURS = ("#fef3c7", "#92400e")
+
+
+def at_risk_text(digest: Digest) -> str | None:
+    """`5 complaints due within 24 h`, or None when nothing in the digest is at risk."""
+    if digest.at_risk is None or not digest.at_risk.due:
+        return None
+    return f"{plural(digest.at_risk.due, 'complaint')} due within {digest.at_risk.window}"
+
+
 def summary(digest: Digest) -> list[dict[str, str]]:
     parts = []
     for word, count in digest.state_counts.items():
@@ -63,10 +74,15 @@ def summary(digest: Digest) -> list[dict[str, str]]:
     critical = digest.counts.get("critical", 0)
     if critical:
         parts.append({"text": f"{critical} critical", "bg": "#b91c1c", "fg": "#ffffff"})
+    at_risk = at_risk_text(digest)
+    if at_risk:
+        bg, fg = AT_RISK_COLOURS
+        parts.append({"text": at_risk, "bg": bg, "fg": fg})
     return parts
 
 
 def subject_for(digest: Digest, prefix: str) -> str:
+    # Alert states, then the at-risk count; the critical count leads.
     words = [p["text"] for p in summary(digest) if not p["text"].endswith("critical")]
     critical = digest.counts.get("critical", 0)
     head = f"{critical} critical, " if critical else ""
@@ -85,6 +101,7 @@ def render_bodies(digest: Digest, config: Settings, subject: str) -> tuple[str, 
         "keep_firing_days": config.lifecycle.keep_firing_days,
         "day": format_day,
         "plural": plural,
+        "sentence": sentence,
         "sep": SLICE_SEPARATOR,  # indicator · slice, as the HTML, dashboard and status
     }
     text = env.get_template("digest.txt").render(context)

@@ -71,6 +71,15 @@ def queue_digest(
     return True
 
 
+def mailed_on(con: duckdb.DuckDBPyConnection, recipient: str, run_date: date) -> bool:
+    """Whether a digest for this day is already queued or sent to this recipient."""
+    found = con.execute(
+        "SELECT count(*) FROM outbox WHERE lower(recipient) = lower(?) AND run_date = ?",
+        [recipient, run_date],
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def log_silenced(
     con: duckdb.DuckDBPyConnection, items: list[Item], run_date: date, now: datetime
 ) -> None:

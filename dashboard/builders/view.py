@@ -15,7 +15,9 @@ from datetime import date
 from metrics.metric_store import parse_slice
 from metrics.presentation import describe_slice, view_params
 
-PAGES = ("overview", "indicator", "drilldown", "alerts", "data", "catalogue")
+PAGES = (
+    "overview", "indicator", "drilldown", "alerts", "risk", "compliance", "data", "catalogue",
+)  # fmt: skip
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Longer values are not a slice or a date anyone typed; cut before echoing them back.
 _ECHO_LIMIT = 80

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from metrics.deadlines.time_left import end_of_day_utc as day_end_utc
 from metrics.presentation import format_time
 
 REQUIRED_EXPORTS = ("listings", "complaints")
@@ -69,9 +70,9 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def end_of_day_utc(day: date, tz: str) -> datetime:
-    """The first instant after `day` in `tz`, as naive UTC (how exports store timestamps)."""
-    local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=_zone(tz))
-    return local.astimezone(UTC).replace(tzinfo=None)
+    """The first instant after `day` in `tz`, as naive UTC (how exports store timestamps);
+    an unknown zone in the store's meta reads as UTC."""
+    return day_end_utc(day, _zone(tz).key)
 
 
 def _meta_days(text: str) -> list[date]:

@@ -32,7 +32,7 @@ COMPLAINT_COLUMNS = (
 )
 APPEAL_COLUMNS = (
     "a.appeal_id, a.listing_id, a.filed_at, a.decided_at, a.outcome, l.market, "
-    "l.category_l1, l.seller_tier"
+    "l.category_l1, l.seller_tier, l.detection_channel"
 )
 REMOVED = "l.removed_at >= ? AND l.removed_at < ?"
 
@@ -46,6 +46,19 @@ class RowSource:
     description: str
     extra_params: tuple[object, ...] = ()
     lag_days: int = 0  # rows of an earlier day (closed_loop_rate looks 7 days back)
+
+
+def _appeals_decided(description: str, *channels: str) -> RowSource:
+    """Appeals decided on the day about removals first found through one of `channels`."""
+    marks = ", ".join("?" for _ in channels)
+    return RowSource(
+        "appeals",
+        APPEAL_COLUMNS,
+        f"a.decided_at >= ? AND a.decided_at < ? AND l.detection_channel IN ({marks})",
+        "a.decided_at, a.appeal_id",
+        description,
+        channels,
+    )
 
 
 def _complaints(where: str, description: str, *params: object, lag: int = 0) -> RowSource:
@@ -134,6 +147,26 @@ ROW_SOURCES: dict[str, RowSource] = {
         "a.decided_at >= ? AND a.decided_at < ?",
         "a.decided_at, a.appeal_id",
         "appeals decided on the day",
+    ),
+    "appeal_overturn_rate_automated": _appeals_decided(
+        "appeals decided on the day against removals the automated model found",
+        "proactive_model",
+    ),
+    "appeal_overturn_rate_review": _appeals_decided(
+        "appeals decided on the day against removals our reviewers found", "proactive_review"
+    ),
+    "appeal_overturn_rate_notice": _appeals_decided(
+        "appeals decided on the day against removals that followed a notice",
+        "consumer",
+        "rights_holder",
+        "trusted_flagger",
+        "authority",
+    ),
+    "safety_pledge_compliance": _complaints(
+        RECEIVED + " AND c.channel = ? AND c.issue_type = ?",
+        "authority product-safety notices received on the day (due 2 working days later)",
+        "authority",
+        "product_safety",
     ),
     "appeal_rate": RowSource(
         "appeals",

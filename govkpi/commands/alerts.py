@@ -182,10 +182,13 @@ def run_command(args: argparse.Namespace) -> int:
         detect=not args.no_detect,
     )
     if not args.quiet:
+        at_risk = (
+            f", {plural(report.at_risk, 'complaint')} due within 24 h" if report.at_risk else ""
+        )
         print(
             f"alerts as of {report.run_date}: {report.firing} firing, "
-            f"{plural(report.items, 'notification')} due ({report.silenced} silenced), "
-            f"{plural(report.digests, 'digest')}"
+            f"{plural(report.items, 'notification')} due ({report.silenced} silenced)"
+            f"{at_risk}, {plural(report.digests, 'digest')}"
         )
         if report.dry_run:
             written = plural(len(report.eml_paths), "message")

@@ -27,8 +27,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"-- {metric.description}")
         print(metric.sql)
         return 0
-    print(f"{'id':28} {'kind':9} {'better':7} {'headline':8} {'area':18} unit")
+    width = max(len(m.id) for m in catalogue)
+    print(f"{'id':{width}} {'kind':9} {'better':7} {'headline':8} {'area':18} unit")
     for m in sorted(catalogue, key=lambda m: (not m.headline, m.id)):
         headline = "yes" if m.headline else ""
-        print(f"{m.id:28} {m.kind:9} {m.better or '-':7} {headline:8} {m.owner_area:18} {m.unit}")
+        print(
+            f"{m.id:{width}} {m.kind:9} {m.better or '-':7} {headline:8} {m.owner_area:18} {m.unit}"
+        )
     return 0

@@ -39,7 +39,7 @@ def test_demo_generates_computes_detects_and_writes_the_digest(
     with duckdb.connect(str(workdir / "store.duckdb"), read_only=True) as con:
         series = con.execute("SELECT count(DISTINCT metric_id) FROM series").fetchall()[0][0]
         scored = con.execute("SELECT count(*) FROM detections").fetchall()[0][0]
-    assert series == 19 and scored > 0
+    assert series == 23 and scored > 0  # 19 indicators of DESIGN.md, 4 of issue 14
     emls = sorted((workdir / "outbox").rglob("*.eml"))
     assert emls, out
     message = email.message_from_bytes(emls[0].read_bytes(), policy=policy.default)

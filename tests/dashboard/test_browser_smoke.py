@@ -50,6 +50,7 @@ PAGES = {
     f"drilldown?{LINK}&day={REPORT_DAY}": "Drill-down",
     "alerts": "Alerts",
     f"risk?day={REPORT_DAY}": "Risk matrix",
+    f"compliance?day={REPORT_DAY}": "Compliance",
     "data": "Data freshness and quality",
     "catalogue": "Indicator catalogue",
 }
@@ -171,6 +172,8 @@ def test_every_page_renders_in_chromium(base_url: str) -> None:
             assert word not in text, f"{path or '/'}: {word!r} on the page"
     assert "Page not found" not in texts["overview"]
     assert "market ES" in texts[f"indicator?{LINK}"]  # the deep link's slice is shown
+    # The fixture's one open complaint (consumer, received 01:05 on the day): 72 h from then.
+    assert "Over 48 h left (complaints)" in texts[f"compliance?day={REPORT_DAY}"]
 
 
 EVIL = "slice=market%3D%5BSign%20in%5D(http%3A%2F%2Fevil.example%2F)"

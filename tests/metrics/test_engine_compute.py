@@ -243,10 +243,13 @@ def test_absent_optional_exports_skip_their_indicators(
 ) -> None:
     summary, series = default_compute
     assert set(summary.skipped) == {"appeal_rate", "appeal_overturn_rate",
+                                    "appeal_overturn_rate_automated", "appeal_overturn_rate_review",
+                                    "appeal_overturn_rate_notice",
                                     "complaints_per_10k_orders"}  # fmt: skip
     assert "appeals" in summary.skipped["appeal_rate"]
+    assert "appeals" in summary.skipped["appeal_overturn_rate_automated"]
     assert "traffic" in summary.skipped["complaints_per_10k_orders"]
-    assert len(summary.metrics) == 16
+    assert len(summary.metrics) == 17  # 23 indicators, 6 of them need an absent export
     assert not set(summary.metrics) & set(summary.skipped)
     assert set(series["metric_id"]) == set(summary.metrics)
     # The others are computed as usual.

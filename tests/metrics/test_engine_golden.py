@@ -331,7 +331,7 @@ def test_time_to_decision_median_and_p90_per_slice(main_series: pd.DataFrame) ->
 def test_every_indicator_has_a_dense_daily_whole_platform_series(
     main_series: pd.DataFrame,
 ) -> None:
-    # 19 indicators x 12 days (06-01 .. 06-12) in the `all` slice, one row each.
+    # Every indicator (23) x 12 days (06-01 .. 06-12) in the `all` slice, one row each.
     whole = main_series[main_series["slice"] == "all"]
     assert sorted(whole["metric_id"].unique()) == sorted(m.id for m in load_catalogue())
     counts = whole.groupby("metric_id").size()

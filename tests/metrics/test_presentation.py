@@ -172,3 +172,34 @@ def test_count_of_slices() -> None:
     assert count_of(7, "market") == "7 markets" and count_of(1, "category_l1") == "1 category"
     assert count_of(3, "category_l1") == "3 categories"
     assert count_of(2, "seller_tier") == "2 seller tiers"
+
+
+def test_sla_clock_texts() -> None:
+    from metrics.presentation import (
+        compliance_link,
+        format_clock_time,
+        format_hours_left,
+    )
+
+    madrid = ZoneInfo("Europe/Madrid")
+    # Naive moments are UTC, as the exports store them; summer and winter time named.
+    assert format_clock_time(datetime(2026, 10, 13, 21, 59, 59), madrid) == (
+        "Tue 13 Oct 2026 23:59 CEST"
+    )
+    assert format_clock_time(datetime(2026, 11, 3, 9, 0, tzinfo=UTC), madrid, year=False) == (
+        "Tue 03 Nov 10:00 CET"
+    )
+    assert format_hours_left(23.99) == "24.0 h left" and format_hours_left(0.0) == "0.0 h left"
+    assert format_hours_left(-14) == "overdue by 14.0 h"
+    assert format_hours_left(60) == "2.5 days left" and format_hours_left(-300) == (
+        "overdue by 12.5 days"
+    )
+    assert format_hours_left(None) == "n/a"
+    day = date(2026, 10, 12)
+    assert compliance_link("https://x.example/app/", day, "ES") == (
+        "https://x.example/app/compliance?day=2026-10-12&market=ES"
+    )
+    assert compliance_link("https://x.example", day, "[x](http://e/)").endswith(
+        "market=%5Bx%5D%28http%3A%2F%2Fe%2F%29"
+    )
+    assert compliance_link(None, day) == ""

@@ -1,0 +1,1 @@
+"""SLA clocks of open complaints: how much time is left before each deadline."""
