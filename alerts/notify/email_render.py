@@ -18,7 +18,7 @@ from typing import cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from alerts.notify.digest import Digest
+from alerts.notify.digest import SEVERITY_ORDER, Digest
 from metrics.presentation import SLICE_SEPARATOR, format_day, plural, sentence
 from metrics.settings import Settings
 
@@ -82,11 +82,31 @@ def summary(digest: Digest) -> list[dict[str, str]]:
 
 
 def subject_for(digest: Digest, prefix: str) -> str:
+    """The most severe alert by name, value and slice, then the counts: a subject line that
+    says what is wrong before the email is opened, e.g. `[govkpi] 2026-09-06: CRITICAL
+    Proactive detection share 38.5 % (whole platform); 1 critical, 2 new`."""
     # Alert states, then the at-risk count; the critical count leads.
     words = [p["text"] for p in summary(digest) if not p["text"].endswith("critical")]
     critical = digest.counts.get("critical", 0)
-    head = f"{critical} critical, " if critical else ""
-    return f"{prefix} {digest.run_date.isoformat()}: {head}{', '.join(words)}".strip()
+    counts = (f"{critical} critical, " if critical else "") + ", ".join(words)
+    lead = headline(digest)
+    text = f"{lead}; {counts}" if lead else counts
+    return f"{prefix} {digest.run_date.isoformat()}: {text}".strip()
+
+
+def headline(digest: Digest) -> str | None:
+    """`CRITICAL <indicator> <today's value> (<slice>)` of the most severe card still
+    breaching (the first of them, in the digest's order); None when nothing is."""
+    cards = [c for g in digest.groups for c in g.cards if c.severity is not None]
+    if not cards:
+        return None
+    lead = min(cards, key=lambda c: SEVERITY_ORDER[c.severity])
+    series = lead.series
+    # Shares and durations carry their unit (`38.5%`, `18.5 h`); rates and counts say it.
+    value = series.today
+    if series.kind in ("rate", "count") and series.unit:
+        value = f"{value} {series.unit}"
+    return f"{str(lead.severity).upper()} {series.label} {value} ({series.slice_label})"
 
 
 def render_bodies(digest: Digest, config: Settings, subject: str) -> tuple[str, str]:

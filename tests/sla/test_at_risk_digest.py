@@ -76,7 +76,10 @@ def test_each_owner_gets_their_markets_at_risk_with_or_without_alerts(
     # ES owns the firing alert (threshold and detector: 2 new): one digest with the alert
     # card and the ES clocks.
     es = mail["es-desk@example.com"]
-    assert es["Subject"] == ("[govkpi] 2026-10-12: 1 critical, 2 new, 4 complaints due within 24 h")
+    assert es["Subject"] == (
+        "[govkpi] 2026-10-12: CRITICAL Complaint rate 35.0 complaints per 10k live listings "
+        "(market ES); 1 critical, 2 new, 4 complaints due within 24 h"
+    )
     text = text_of(es)
     assert "== At risk in the next 24 h ==" in text and "Complaint rate" in text
     assert "* Market ES: 4 complaints due within 24 h (by channel: authority 1 · rights " \
@@ -95,7 +98,8 @@ def test_each_owner_gets_their_markets_at_risk_with_or_without_alerts(
     html = html_of(es)
     assert "At risk in the next 24 h" in html and "1 already overdue" in html
     assert link.replace("&", "&amp;") in html and "10.0 h left" in html
-    assert html.index("At risk in the next 24 h") < html.index("Complaint rate")
+    body = html[html.index("<body") :]  # the subject in <title> names the indicator first
+    assert body.index("At risk in the next 24 h") < body.index("Complaint rate")
 
     # FR has no alert: a digest of its clocks alone, the Monday a French working day.
     fr = mail["fr-desk@example.com"]
