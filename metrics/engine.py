@@ -133,20 +133,26 @@ def compute_store(
         )
         frames, done, skipped = [], [], {}
         stored = _stored_slices(store) if start > window.first_day else {}
+        computable = []
         for metric in sorted(catalogue, key=lambda m: m.id):
             missing = [t for t in metric.requires if t not in window.tables]
             if missing:
                 skipped[metric.id] = f"needs the {', '.join(missing)} export"
                 log.warning("skipping %s: it needs the %s export", metric.id, missing[0])
-                continue
-            t0 = time.perf_counter()
-            raw = backend.aggregate(metric, start, window.last_day)
-            series = build_series(raw, metric, start, window.last_day, stored.get(metric.id))
+            else:
+                computable.append(metric)
+        t0 = time.perf_counter()
+        aggregates = backend.aggregate(computable, start, window.last_day)
+        log.info("  aggregated %d indicators in %.1fs", len(computable), time.perf_counter() - t0)
+        for metric in computable:
+            series = build_series(
+                aggregates[metric.id], metric, start, window.last_day, stored.get(metric.id)
+            )
             if metric.aggregation == "running_sum" and start > window.first_day:
                 series = add_running_base(series, _stored_base(store, metric.id, start))
             frames.append(series)
             done.append(metric.id)
-            log.info("  %-28s %7d rows  %5.1fs", metric.id, len(series), time.perf_counter() - t0)
+            log.info("  %-28s %7d rows", metric.id, len(series))
         result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         daily_counts = backend.daily_counts(window, start)
         files = backend.export_files(data)

@@ -27,7 +27,9 @@ def open_backend(
 
         return DuckDBBackend(memory_limit)
     if engine == "spark":
-        raise ConfigError("engine spark: not available yet")
+        from metrics.engines.spark_backend import SparkBackend
+
+        return SparkBackend(spark or SparkSettings(), memory_limit)
     raise ConfigError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
 
 

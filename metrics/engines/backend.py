@@ -4,12 +4,13 @@
 that does not depend on the engine (the catalogue, slices and dense days, running totals,
 the store write) to itself. A backend validates and reads the exports, prepares the fact
 relations once and shares them across indicators, and returns each indicator's aggregates
-at the grain of its GROUPING SETS as a small pandas frame.
+at the grain of its GROUPING SETS as a small pandas frame (all indicators in one call, so an
+engine can batch them into few jobs).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -58,9 +59,11 @@ class ComputeBackend(Protocol):
         """Reads the exports and builds the fact relations and sql/shared once."""
         ...
 
-    def aggregate(self, metric: MetricDefinition, first: date, last: date) -> pd.DataFrame:
-        """One row per day and slice of the metric's GROUPING SETS over [first, last]:
-        `day`, its dimensions, `grouping_id` (GROUPING() bits over its dimensions),
+    def aggregate(
+        self, metrics: Sequence[MetricDefinition], first: date, last: date
+    ) -> dict[str, pd.DataFrame]:
+        """Each metric's rows per day and slice of its GROUPING SETS over [first, last], by
+        id: `day`, its dimensions, `grouping_id` (GROUPING() bits over its dimensions),
         `numerator`, `denominator`, `p90` and, for median indicators, `median`."""
         ...
 
