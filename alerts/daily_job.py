@@ -91,7 +91,7 @@ def run_daily(
     if compute:
         _compute(config, store)
     if detect:
-        detect_with_settings(store, config.detection)
+        detect_with_settings(store, config.detection, engine=config.engine, spark=config.spark)
     catalogue = catalogue or load_catalogue()
     if rulebook is None:
         rulebook = load_rules(config.rules_file)
@@ -168,11 +168,11 @@ def _deliver(config: Settings, store: MetricStore, report: RunReport) -> RunRepo
 def _compute(config: Settings, store: MetricStore) -> None:
     if not config.data:
         raise ConfigError("no data folder: pass --data DIR or set GOVKPI_DATA")
-    from metrics.engine import compute_store
+    from metrics.engine import compute_with_settings
 
     # The engine works out the incremental start itself (from what the store holds).
     log.info("computing metrics from %s", config.data)
-    compute_store(config.data, store, tz=config.timezone)
+    compute_with_settings(config.data, store, config)
 
 
 def _record_run(

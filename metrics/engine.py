@@ -25,7 +25,7 @@ from metrics.facts import DataWindow
 from metrics.metric_store import MetricStore, get_meta, set_meta
 from metrics.package_version import govkpi_version
 from metrics.series_builder import add_running_base, build_series
-from metrics.settings import SparkSettings
+from metrics.settings import Settings, SparkSettings
 from metrics.sla import SlaPolicy
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,28 @@ def compute_store(
     log.info("stored %d series rows in %s (%.1fs)", len(result), store.path, seconds)
     return ComputeSummary(
         window.first_day, window.last_day, start, done, skipped, len(result), seconds
+    )
+
+
+def compute_with_settings(
+    data: str,
+    store: MetricStore,
+    settings: Settings,
+    since: date | None = None,
+    *,
+    full: bool = False,
+) -> ComputeSummary:
+    """compute_store with the settings' reporting zone, engine, memory limit and [spark]
+    section: the command, the daily job and the demo compute alike."""
+    return compute_store(
+        data,
+        store,
+        since,
+        tz=settings.timezone,
+        full=full,
+        engine=settings.engine,
+        memory_limit=settings.memory_limit,
+        spark=settings.spark,
     )
 
 
