@@ -93,7 +93,12 @@ def read_source(spark: SparkSession, source: SparkSource) -> DataFrame:
     if source.catalogue_table is not None:
         frame = spark.table(source.catalogue_table)
     else:
-        frame = spark.read.option("mergeSchema", "true").parquet(*source.paths)
+        reader = spark.read
+        if len(source.paths) > 1 or source.files and len(source.files) > 1:
+            # Files of one export may differ in columns (DuckDB reads them by name too);
+            # merging costs a job, so only when there are several.
+            reader = reader.option("mergeSchema", "true")
+        frame = reader.parquet(*source.paths)
     wanted = [c.name for c in TABLES_BY_NAME[source.table].columns if c.name in frame.columns]
     return frame.select(*wanted) if wanted else frame
 

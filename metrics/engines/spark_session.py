@@ -8,7 +8,7 @@ whose path the error names. Sessions are UTC: reporting-zone days are computed e
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import logging
 import os
 import re
@@ -61,7 +61,9 @@ def start_session(settings: SparkSettings, memory_limit: str | None = None) -> S
     """A session on `settings.remote` (Spark Connect) or `settings.master`; reuses the
     active session of this process when there is one."""
     _require_module("pyspark", "engine spark needs pyspark: pip install 'govkpi[spark]'")
+    # pyspark's own notes about pandas 3, not ours to act on: kept off the command's stderr.
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
@@ -74,8 +76,10 @@ def start_session(settings: SparkSettings, memory_limit: str | None = None) -> S
 
 
 def _require_module(name: str, message: str) -> None:
-    if importlib.util.find_spec(name) is None:
-        raise UserError(message)
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        raise UserError(message) from None
 
 
 def _configure(spark: SparkSession, conf: dict[str, str]) -> None:
