@@ -128,7 +128,7 @@ def compute_store(
             start,
             window.last_day,
             (window.last_day - start).days + 1,
-            data,
+            data or "catalogue tables",
             backend.name,
         )
         frames, done, skipped = [], [], {}
@@ -209,7 +209,8 @@ def _write(
         con.register("new_series", result)
         con.execute("INSERT INTO series BY NAME SELECT * FROM new_series")
         con.unregister("new_series")
-    set_meta(con, "data_dir", os.path.abspath(data) if "://" not in data else data)
+    # Empty when Spark read catalogue tables only: no folder the dashboard could read rows from.
+    set_meta(con, "data_dir", os.path.abspath(data) if data and "://" not in data else data)
     set_meta(con, "first_day", window.first_day.isoformat())
     set_meta(con, "last_day", window.last_day.isoformat())
     set_meta(con, "data_as_of", window.as_of.isoformat(sep=" ", timespec="seconds"))

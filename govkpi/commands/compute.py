@@ -70,7 +70,11 @@ def run(args: argparse.Namespace) -> int:
             "engine": args.engine,
         },
     )
-    data = require(settings.data, "--data", "data", "GOVKPI_DATA")
+    tables = settings.spark.tables if settings.engine == "spark" else {}
+    if settings.data or not {"listings", "complaints"} <= set(tables):
+        data = require(settings.data, "--data", "data", "GOVKPI_DATA")
+    else:
+        data = ""  # every required export is a catalogue table ([spark.tables])
     store = MetricStore(require(settings.store, "--store", "store", "GOVKPI_STORE"))
     # The settings' zone, as the daily job uses it: a different zone would recompute every day.
     summary = compute_with_settings(

@@ -121,7 +121,9 @@ def raise_if_invalid(report: ValidationReport) -> ValidationReport:
 
 def _absent(data: str, table: Table) -> Finding:
     where = f"no {table.name}.parquet or {table.name}/ in {data}"
-    if not is_remote(data) and not os.path.isdir(data):
+    if not data:  # Spark reading catalogue tables only
+        where = "no data folder, and no catalogue table for it in [spark.tables]"
+    elif not is_remote(data) and not os.path.isdir(data):
         where += " (no such folder)"
     if table.required:
         return Finding("error", table.name, None, f"{table.name}: required export missing: {where}")

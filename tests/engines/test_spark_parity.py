@@ -25,7 +25,7 @@ from sample_data.generator import generate_sample
 from tests.engine_support import check, point, read_series, subset
 from tests.engines.conftest import TEST_SPARK
 from tests.engines.parity import Parity, compare_stores
-from tests.export_fixtures import write_exports
+from tests.export_fixtures import DEFAULT, write_exports
 from tests.metrics import test_engine_compute as compute_cases
 from tests.metrics import test_engine_golden as golden
 
@@ -138,3 +138,49 @@ def test_sample_full_and_incremental_in_a_reporting_zone(
     assert_parity(duck_inc, spark_inc)
     with spark_inc.read() as con:
         assert get_meta(con, "last_day") == last.isoformat()
+
+
+def test_exports_from_catalogue_tables_and_a_prefix_spark_reads(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`[spark.tables]` reads an export from the catalogue instead of files, and --data may be
+    a prefix only Spark reads (`file://` here, as `s3a://` or `hdfs://` on a cluster): the
+    series are the files' series. (A temporary view stands in for the lake's table: the engine
+    reads both through spark.table.) With every required export a table, --data is optional."""
+    for var in ("GOVKPI_CONFIG", "GOVKPI_DATA", "GOVKPI_ENGINE", "GOVKPI_TIMEZONE"):
+        monkeypatch.delenv(var, raising=False)
+    data = write_exports(tmp_path / "data", appeals=DEFAULT)
+    for table in ("listings", "complaints"):
+        spark.read.parquet(str(data / f"{table}.parquet")).createOrReplaceTempView(f"lake_{table}")
+    duck = MetricStore(tmp_path / "duckdb.duckdb")
+    compute_store(str(data), duck, full=True)
+    on_spark = MetricStore(tmp_path / "spark.duckdb")
+    config = tmp_path / "govkpi.toml"
+    config.write_text(
+        f'store = "{on_spark.path}"\nengine = "spark"\n[spark.tables]\nlistings = "lake_listings"\n'
+    )
+    assert main(["-q", "compute", "--config", str(config), "--data", f"file://{data}"]) == 0
+    parity = compare_stores(duck, on_spark)
+    # Where the exports were read differs (export_files, the data folder, where the absent
+    # traffic export was looked for): the series and the daily counts are equal.
+    problems = [p.split(" differs")[0] for p in parity.problems]
+    assert problems == ["export_files", "validation", "meta"], parity.problems
+    with on_spark.read() as con:
+        files = con.execute('SELECT "table", path FROM export_files ORDER BY 1').fetchall()
+        assert get_meta(con, "data_dir") == f"file://{data}"
+    assert files == [
+        ("appeals", f"file://{data}/appeals.parquet"),
+        ("complaints", f"file://{data}/complaints.parquet"),
+        ("listings", "table lake_listings"),
+    ]
+
+    # Both required exports as tables: no data folder at all.
+    tables_only = MetricStore(tmp_path / "tables.duckdb")
+    config.write_text(
+        f'store = "{tables_only.path}"\nengine = "spark"\n[spark.tables]\n'
+        'listings = "lake_listings"\ncomplaints = "lake_complaints"\n'
+    )
+    assert main(["-q", "compute", "--config", str(config)]) == 0
+    with tables_only.read() as con:
+        assert get_meta(con, "data_dir") == ""
+        assert "appeal_rate: needs the appeals export" in str(get_meta(con, "skipped_metrics"))
