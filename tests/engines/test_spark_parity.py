@@ -84,17 +84,14 @@ SCENARIOS = {
     # Repeat offenders within and beyond 90 days (a window function over seller days).
     "repeat": (golden.REPEAT_LISTINGS, golden.REPEAT_COMPLAINTS, "UTC",
                ("repeat_offender_rate",)),
-    # Events moved across midnight by a reporting zone; deadlines in the zone's calendar.
-    "seoul": (compute_cases.TZ_LISTINGS, compute_cases.TZ_COMPLAINTS, "Asia/Seoul",
-              compute_cases.TZ_METRICS),
-    # A working-day deadline ending at local midnight across the DST change.
+    # A reporting zone: days and a working-day deadline ending at local midnight across the
+    # DST change. (The sample below is computed in a zone too.)
     "dst": (compute_cases.DST_LISTINGS, compute_cases.DST_COMPLAINTS, "Europe/Madrid",
             compute_cases.DST_METRICS),
 }  # fmt: skip
 EXPECTED = {
     "sla": [(m, s, d, v, n, den) for m, s, d, v, n, den in golden.SLA_CASES],
     "repeat": [("repeat_offender_rate", *case) for case in golden.REPEAT_CASES],
-    "seoul": [(m, "all", *case) for m, *case in compute_cases.TZ_CASES["Asia/Seoul"]],
     "dst": compute_cases.DST_CASES,
 }
 
@@ -174,13 +171,21 @@ def test_exports_from_catalogue_tables_and_a_prefix_spark_reads(
         ("listings", "table lake_listings"),
     ]
 
-    # Both required exports as tables: no data folder at all.
-    tables_only = MetricStore(tmp_path / "tables.duckdb")
+
+def test_a_missing_catalogue_table_is_one_line_and_no_data_folder_is_needed(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With every required export a catalogue table, --data may be left out; a table that is
+    not there is refused like an unreadable file, on one line."""
+    for var in ("GOVKPI_CONFIG", "GOVKPI_DATA", "GOVKPI_ENGINE"):
+        monkeypatch.delenv(var, raising=False)
+    config = tmp_path / "govkpi.toml"
     config.write_text(
-        f'store = "{tables_only.path}"\nengine = "spark"\n[spark.tables]\n'
-        'listings = "lake_listings"\ncomplaints = "lake_complaints"\n'
+        f'store = "{tmp_path / "store.duckdb"}"\nengine = "spark"\n[spark.tables]\n'
+        'listings = "lake.no_such_listings"\ncomplaints = "lake.no_such_complaints"\n'
     )
-    assert main(["-q", "compute", "--config", str(config)]) == 0
-    with tables_only.read() as con:
-        assert get_meta(con, "data_dir") == ""
-        assert "appeal_rate: needs the appeals export" in str(get_meta(con, "skipped_metrics"))
+    assert main(["-q", "compute", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("govkpi: error: listings: cannot read table lake.no_such_listings: ")
+    assert err.count("\n") == 1 and "(and 1 more problem" in err
+    assert not (tmp_path / "store.duckdb").exists()
