@@ -22,6 +22,14 @@ from metrics.facts import DataWindow
 from metrics.sla import SlaPolicy
 from metrics.validation.report import ValidationReport
 
+# The daily row counts of export_stats: (export, fact relation, day column), for every engine.
+DAILY_COUNTS = (
+    ("listings", "listing_facts", "created_day"),
+    ("complaints", "complaint_facts", "received_day"),
+    ("appeals", "appeal_facts", "filed_day"),
+    ("traffic", "traffic_facts", "day"),
+)
+
 
 @dataclass(frozen=True)
 class ExportFile:

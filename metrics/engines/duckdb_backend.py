@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue import MetricDefinition
-from metrics.engines.backend import ExportFile
+from metrics.engines.backend import DAILY_COUNTS, ExportFile
 from metrics.exports import exports_fingerprint, locate_all, modified_at
 from metrics.facts import DataWindow, prepare_facts, prepare_live_exposure
 from metrics.settings import DEFAULT_MEMORY_LIMIT
@@ -24,14 +24,6 @@ from metrics.sla import SlaPolicy
 from metrics.validation.report import ValidationReport, require_valid
 
 log = logging.getLogger(__name__)
-
-# (table, relation, day column) of the daily export counts.
-DAILY_COUNTS = (
-    ("listings", "listing_facts", "created_day"),
-    ("complaints", "complaint_facts", "received_day"),
-    ("appeals", "appeal_facts", "filed_day"),
-    ("traffic", "traffic_facts", "day"),
-)
 
 
 def _aggregates(metric: MetricDefinition) -> str:

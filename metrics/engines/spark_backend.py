@@ -19,7 +19,7 @@ import pandas as pd
 
 from metrics.catalogue import MetricDefinition
 from metrics.contract import TABLES
-from metrics.engines.backend import ExportFile
+from metrics.engines.backend import DAILY_COUNTS, ExportFile
 from metrics.engines.spark_exports import SparkSource, locate_source, read_source
 from metrics.engines.spark_facts import SparkFacts, prepare_facts
 from metrics.engines.spark_session import start_session
@@ -32,14 +32,6 @@ from metrics.sla import SlaPolicy
 from metrics.validation.report import ValidationReport, raise_if_invalid, validate_with
 
 log = logging.getLogger(__name__)
-
-# (table, fact relation, day column) of the daily export counts, as DuckDB's.
-DAILY_COUNTS = (
-    ("listings", "listing_facts", "created_day"),
-    ("complaints", "complaint_facts", "received_day"),
-    ("appeals", "appeal_facts", "filed_day"),
-    ("traffic", "traffic_facts", "day"),
-)
 
 
 class SparkBackend:
