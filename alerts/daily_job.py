@@ -101,7 +101,7 @@ def run_daily(
         if compute:
             _compute(config, store)
         if detect:
-            detect_with_settings(store, config.detection)
+            detect_with_settings(store, config.detection, engine=config.engine, spark=config.spark)
         catalogue = catalogue or load_catalogue()
         sections = read_sections(config, _data_folder(config, store), run_date, catalogue)
         report.at_risk = sum(
@@ -231,11 +231,11 @@ def _data_folder(config: Settings, store: MetricStore) -> str | None:
 def _compute(config: Settings, store: MetricStore) -> None:
     if not config.data:
         raise ConfigError("no data folder: pass --data DIR or set GOVKPI_DATA")
-    from metrics.engine import compute_store
+    from metrics.engine import compute_with_settings
 
     # The engine works out the incremental start itself (from what the store holds).
     log.info("computing metrics from %s", config.data)
-    compute_store(config.data, store, tz=config.timezone)
+    compute_with_settings(config.data, store, config)
 
 
 def _record_run(

@@ -1,5 +1,7 @@
 """Runs the indicator catalogue over the exports and writes the series into the store.
 
+The engine (DuckDB or Spark, `metrics.engines`) validates, reads and aggregates; what is the
+same for every engine (slices, dense days, running totals, the store write) happens here.
 Validates first and refuses bad exports without touching the store. `since` recomputes only
 the days from it on and keeps earlier stored days; by default an existing store has its last
 14 days recomputed because late decisions change recent days.
@@ -7,7 +9,6 @@ the days from it on and keeps earlier stored days; by default an existing store 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -18,19 +19,18 @@ import duckdb
 import pandas as pd
 
 from metrics.catalogue import Catalogue, load_catalogue
+from metrics.engines import open_backend
 from metrics.export_stats import write_export_stats
-from metrics.exports import is_remote, locate_all
-from metrics.facts import DataWindow, prepare_facts, prepare_live_exposure
+from metrics.facts import DataWindow
 from metrics.metric_store import MetricStore, get_meta, set_meta
 from metrics.package_version import govkpi_version
 from metrics.series_builder import add_running_base, build_series
+from metrics.settings import Settings, SparkSettings
 from metrics.sla import SlaPolicy
-from metrics.validation.report import require_valid
 
 log = logging.getLogger(__name__)
 
 RECOMPUTE_DAYS = 14
-DEFAULT_MEMORY_LIMIT = "4GB"
 
 
 @dataclass(frozen=True)
@@ -57,18 +57,6 @@ def _stored_since(store: MetricStore, catalogue_version: str, tz: str) -> date |
     if not same or last is None:
         return None
     return date.fromisoformat(last) - timedelta(days=RECOMPUTE_DAYS - 1)
-
-
-def exports_fingerprint(data: str) -> str:
-    """Changes when any export file changes (path, size, modification time)."""
-    if is_remote(data):
-        return ""  # object storage: always validate
-    parts = []
-    for name, source in sorted(locate_all(data).items()):
-        for path in source.files:
-            st = os.stat(path)
-            parts.append(f"{name}:{path}:{st.st_size}:{st.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest() if parts else ""
 
 
 def _already_validated(store: MetricStore, fingerprint: str) -> bool:
@@ -118,53 +106,63 @@ def compute_store(
     sla: SlaPolicy | None = None,
     validate: bool = True,
     memory_limit: str | None = None,
+    engine: str = "duckdb",
+    spark: SparkSettings | None = None,
 ) -> ComputeSummary:
+    """`engine` is "duckdb" (with `memory_limit`) or "spark" (with the `spark` settings)."""
     started = time.perf_counter()
     catalogue = catalogue or load_catalogue()
     version = catalogue_version(catalogue)
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    # Leaves headroom under the 6 GB budget: DuckDB spills to disk past this.
-    con.execute("SET memory_limit = ?", [memory_limit or DEFAULT_MEMORY_LIMIT])
+    if since is None and not full:
+        since = _stored_since(store, version, tz)
+    backend = open_backend(engine, memory_limit=memory_limit, spark=spark)
     try:
-        if since is None and not full:
-            since = _stored_since(store, version, tz)
-        fingerprint = exports_fingerprint(data)
+        fingerprint = backend.exports_fingerprint(data)
         report = None
         if validate and not _already_validated(store, fingerprint):
-            report = require_valid(data, con)
-        window = prepare_facts(con, data, tz, sla, since=since)
-        prepare_live_exposure(con, catalogue.shared_sql)
+            report = backend.validate(data)
+        window = backend.prepare(data, tz, sla or SlaPolicy(), since, catalogue.shared_sql)
         start = max(since, window.first_day) if since else window.first_day
         log.info(
-            "computing %s .. %s (%s days) from %s",
+            "computing %s .. %s (%s days) from %s on %s",
             start,
             window.last_day,
             (window.last_day - start).days + 1,
-            data,
+            data or "catalogue tables",
+            backend.name,
         )
         frames, done, skipped = [], [], {}
         stored = _stored_slices(store) if start > window.first_day else {}
+        computable = []
         for metric in sorted(catalogue, key=lambda m: m.id):
             missing = [t for t in metric.requires if t not in window.tables]
             if missing:
                 skipped[metric.id] = f"needs the {', '.join(missing)} export"
                 log.warning("skipping %s: it needs the %s export", metric.id, missing[0])
-                continue
-            t0 = time.perf_counter()
-            series = build_series(con, metric, start, window.last_day, stored.get(metric.id))
+            else:
+                computable.append(metric)
+        t0 = time.perf_counter()
+        aggregates = backend.aggregate(computable, start, window.last_day)
+        log.info("  aggregated %d indicators in %.1fs", len(computable), time.perf_counter() - t0)
+        for metric in computable:
+            series = build_series(
+                aggregates[metric.id], metric, start, window.last_day, stored.get(metric.id)
+            )
             if metric.aggregation == "running_sum" and start > window.first_day:
                 series = add_running_base(series, _stored_base(store, metric.id, start))
             frames.append(series)
             done.append(metric.id)
-            log.info("  %-28s %7d rows  %5.1fs", metric.id, len(series), time.perf_counter() - t0)
+            log.info("  %-28s %7d rows", metric.id, len(series))
         result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        daily_counts = backend.daily_counts(window, start)
+        files = backend.export_files(data)
         with store.write() as target:
-            _write(target, con, result, start, window, data, tz, version, report, skipped)
+            _write(target, result, start, window, data, tz, version, skipped)
+            write_export_stats(target, window, report, start, daily_counts, files)
             if report is not None:
                 set_meta(target, "validated_exports", fingerprint)
     finally:
-        con.close()
+        backend.close()
     seconds = time.perf_counter() - started
     log.info("stored %d series rows in %s (%.1fs)", len(result), store.path, seconds)
     return ComputeSummary(
@@ -172,16 +170,36 @@ def compute_store(
     )
 
 
+def compute_with_settings(
+    data: str,
+    store: MetricStore,
+    settings: Settings,
+    since: date | None = None,
+    *,
+    full: bool = False,
+) -> ComputeSummary:
+    """compute_store with the settings' reporting zone, engine, memory limit and [spark]
+    section: the command, the daily job and the demo compute alike."""
+    return compute_store(
+        data,
+        store,
+        since,
+        tz=settings.timezone,
+        full=full,
+        engine=settings.engine,
+        memory_limit=settings.memory_limit,
+        spark=settings.spark,
+    )
+
+
 def _write(
     con: duckdb.DuckDBPyConnection,
-    source: duckdb.DuckDBPyConnection,
     result: pd.DataFrame,
     start: date,
     window: DataWindow,
     data: str,
     tz: str,
     version: str,
-    report: object,
     skipped: dict[str, str],
 ) -> None:
     con.execute("DELETE FROM series WHERE date >= ?", [start])
@@ -191,8 +209,8 @@ def _write(
         con.register("new_series", result)
         con.execute("INSERT INTO series BY NAME SELECT * FROM new_series")
         con.unregister("new_series")
-    write_export_stats(source, con, data, window, report, start)
-    set_meta(con, "data_dir", os.path.abspath(data) if "://" not in data else data)
+    # Empty when Spark read catalogue tables only: no folder the dashboard could read rows from.
+    set_meta(con, "data_dir", os.path.abspath(data) if data and "://" not in data else data)
     set_meta(con, "first_day", window.first_day.isoformat())
     set_meta(con, "last_day", window.last_day.isoformat())
     set_meta(con, "data_as_of", window.as_of.isoformat(sep=" ", timespec="seconds"))

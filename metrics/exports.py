@@ -11,6 +11,7 @@ S3-compatible store). This is the one module that turns export locations into SQ
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -139,3 +140,15 @@ def register_views(con: duckdb.DuckDBPyConnection, data: str) -> set[str]:
         relation(con, source).create_view(name, replace=True)
         present.add(name)
     return present
+
+
+def exports_fingerprint(data: str) -> str:
+    """Changes when any export file changes (path, size, modification time)."""
+    if is_remote(data):
+        return ""  # object storage: always validate
+    parts = []
+    for name, source in sorted(locate_all(data).items()):
+        for path in source.files:
+            st = os.stat(path)
+            parts.append(f"{name}:{path}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest() if parts else ""

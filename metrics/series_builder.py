@@ -1,8 +1,10 @@
-"""Turns one indicator's SQL into its daily series for every slice.
+"""Turns one indicator's aggregates into its daily series for every slice.
 
 The SQL in sql/ returns rows at the finest grain (day + the indicator's dimensions); the
-slices come from the catalogue's one list of slice sets through GROUPING SETS, never from
-SQL written per slice. Medians and p90 are taken over each slice's own cases.
+engine backend (`metrics.engines`) aggregates them over the catalogue's one list of slice sets
+through GROUPING SETS, never with SQL written per slice, and medians and p90 over each slice's
+own cases. What happens here is the same for every engine: every slice gets every day, rates
+of channel slices take their parent's exposure, running totals accumulate.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, cast
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -22,41 +23,6 @@ SERIES_COLUMNS = [
 ]  # fmt: skip
 
 
-def _aggregates(metric: MetricDefinition) -> str:
-    if metric.aggregation in ("sum", "running_sum"):
-        den = "SUM(denominator)" if metric.kind in ("share", "rate") else "NULL"
-        return f"SUM(numerator) AS numerator, {den} AS denominator, NULL AS p90"
-    if metric.aggregation == "distinct":
-        return (
-            "COUNT(DISTINCT CASE WHEN in_numerator THEN entity END) AS numerator, "
-            "COUNT(DISTINCT entity) AS denominator, NULL AS p90"
-        )
-    # median: the slice's own cases, never an average of finer medians.
-    return (
-        # One list quantile sorts each slice's cases once for both figures.
-        "quantile_cont(hours, [0.5, 0.9]) AS quantiles, COUNT(hours) AS denominator"
-    )
-
-
-def aggregation_sql(metric: MetricDefinition) -> str:
-    dims = list(metric.dimensions)
-    sets = ", ".join("(" + ", ".join(["day", *s]) + ")" for s in metric.slice_sets)
-    grouping = f"GROUPING({', '.join(dims)})"
-    select_dims = ", ".join(dims)
-    return f"""
-        WITH metric_rows AS (
-            {metric.sql}
-        ),
-        typed AS (
-            SELECT * REPLACE (CAST(day AS DATE) AS day) FROM metric_rows
-            WHERE day IS NOT NULL AND CAST(day AS DATE) BETWEEN ? AND ?
-        )
-        SELECT day, {select_dims}, {grouping} AS grouping_id, {_aggregates(metric)}
-        FROM typed
-        GROUP BY GROUPING SETS ({sets})
-    """
-
-
 def _set_of(grouping_id: int, dims: list[str]) -> tuple[str, ...]:
     # GROUPING() sets bit (n-1-i) when dims[i] is NOT grouped.
     n = len(dims)
@@ -64,7 +30,7 @@ def _set_of(grouping_id: int, dims: list[str]) -> tuple[str, ...]:
 
 
 def build_series(
-    con: duckdb.DuckDBPyConnection,
+    raw: pd.DataFrame,
     metric: MetricDefinition,
     first: date,
     last: date,
@@ -72,15 +38,11 @@ def build_series(
 ) -> pd.DataFrame:
     """All slices x all days of [first, last] for one indicator, in store columns.
 
-    `known_slices` (dimension columns of slices already stored) keeps slices that have no
-    case inside a short incremental window, so they get zeros as in a full compute.
+    `raw` is the backend's aggregate (`ComputeBackend.aggregate`). `known_slices` (dimension
+    columns of slices already stored) keeps slices that have no case inside a short
+    incremental window, so they get zeros as in a full compute.
     """
     dims = list(metric.dimensions)
-    raw = con.execute(aggregation_sql(metric), [first, last]).df()
-    if metric.aggregation == "median":
-        quantiles = raw.pop("quantiles")
-        raw["median"] = [q[0] if q is not None else np.nan for q in quantiles]
-        raw["p90"] = [q[1] if q is not None else np.nan for q in quantiles]
     all_days = pd.date_range(first, last, freq="D").date
     known_by_set = _known_by_set(known_slices)
     frames = []

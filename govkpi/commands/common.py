@@ -25,8 +25,20 @@ def add_data_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
         metavar="DIR",
-        help="folder (or s3:// prefix) holding the Parquet exports; default: `data` of the "
-        "settings ($GOVKPI_DATA)",
+        help="folder (or s3:// prefix; with --engine spark also s3a:// or hdfs://) holding "
+        "the Parquet exports; default: `data` of the settings ($GOVKPI_DATA)",
+    )
+
+
+def add_engine_arg(parser: argparse.ArgumentParser) -> None:
+    from metrics.engines import ENGINES
+
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="duckdb (one process) or spark (the [spark] settings: master, remote, conf, "
+        "tables); default: `engine` of the settings ($GOVKPI_ENGINE), else duckdb",
     )
 
 

@@ -7,6 +7,7 @@ import argparse
 from govkpi.commands.common import (
     add_config_arg,
     add_data_arg,
+    add_engine_arg,
     add_store_arg,
     command_settings,
     parse_day,
@@ -26,7 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Validates the exports, then computes every indicator of the catalogue for every "
             "slice and day and writes the series into the store. The store is swapped in "
             "only when everything succeeded. On an existing store only the last "
-            f"{RECOMPUTE_DAYS} days are recomputed (late decisions change recent days)."
+            f"{RECOMPUTE_DAYS} days are recomputed (late decisions change recent days). "
+            "The engine is DuckDB in this process (memory_limit, $GOVKPI_MEMORY_LIMIT, default "
+            "4GB, past which it spills to disk) or Apache Spark (pip install 'govkpi[spark]', "
+            "Java 17): [spark] master ($GOVKPI_SPARK_MASTER, default local[*]) or remote "
+            "(Spark Connect sc://host:15002, $GOVKPI_SPARK_REMOTE), [spark.conf] passed to "
+            "the session, [spark.tables] catalogue tables read instead of export files; "
+            "--data may then also be an s3a:// or hdfs:// prefix. See govkpi.example.toml."
         ),
     )
     add_config_arg(parser)
@@ -40,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--full", action="store_true", help="recompute every day, ignoring the stored series"
     )
+    add_engine_arg(parser)
     parser.add_argument(
         "--timezone",
         metavar="TZ",
@@ -50,17 +58,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from metrics.engine import compute_store
+    from metrics.engine import compute_with_settings
     from metrics.metric_store import MetricStore
 
     settings = command_settings(
-        args, {"data": args.data, "store": args.store, "timezone": args.timezone}
+        args,
+        {
+            "data": args.data,
+            "store": args.store,
+            "timezone": args.timezone,
+            "engine": args.engine,
+        },
     )
-    data = require(settings.data, "--data", "data", "GOVKPI_DATA")
+    tables = settings.spark.tables if settings.engine == "spark" else {}
+    if settings.data or not {"listings", "complaints"} <= set(tables):
+        data = require(settings.data, "--data", "data", "GOVKPI_DATA")
+    else:
+        data = ""  # every required export is a catalogue table ([spark.tables])
     store = MetricStore(require(settings.store, "--store", "store", "GOVKPI_STORE"))
     # The settings' zone, as the daily job uses it: a different zone would recompute every day.
-    summary = compute_store(
-        data, store, parse_day(args.since, "--since"), tz=settings.timezone, full=args.full
+    summary = compute_with_settings(
+        data, store, settings, parse_day(args.since, "--since"), full=args.full
     )
     if not args.quiet:
         print(

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from alerts.detect_step import detect_with_settings
     from govkpi.commands.common import parse_day
     from govkpi.commands.dashboard import check_port_free, serve
-    from metrics.engine import compute_store
+    from metrics.engine import compute_with_settings
     from metrics.metric_store import MetricStore
     from metrics.presentation import plural
     from sample_data.generator import generate_sample
@@ -119,10 +119,12 @@ def run(args: argparse.Namespace) -> int:
             f"{len(summary.incidents)} planted incidents ({data}/incidents.json)"
         )
     say("2/4 computing every indicator, slice and day ...")
-    computed = compute_store(data, store, tz=settings.timezone)
+    computed = compute_with_settings(data, store, settings)
     say(f"    {computed.rows:,} series rows for {computed.since} .. {computed.last_day}")
     say("3/4 scoring every series (anomaly detection) ...")
-    detections = detect_with_settings(store, settings.detection)
+    detections = detect_with_settings(
+        store, settings.detection, engine=settings.engine, spark=settings.spark
+    )
     flagged = int(detections["is_alert"].sum()) if len(detections) else 0
     say(f"    {len(detections):,} points scored, {flagged:,} flagged in the bad direction")
     say("4/4 the daily alert job, digest written to .eml files (dry run) ...")

@@ -16,7 +16,7 @@ import argparse
 import logging
 from typing import TYPE_CHECKING
 
-from govkpi.commands.common import add_config_arg, command_settings
+from govkpi.commands.common import add_config_arg, add_engine_arg, command_settings
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
 from metrics.settings import DEFAULT_THRESHOLD
@@ -85,12 +85,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "packaged one; default: detection.known_events of the settings "
         "($GOVKPI_KNOWN_EVENTS), else the packaged calendar (alerts/detection/known_events.toml)",
     )
+    add_engine_arg(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     # The detector pulls in scipy and statsmodels: imported only when the command runs.
-    from alerts.detect_step import detect_with_settings, detector_params
+    from alerts.detect_step import detect_with_settings, detector_params, require_local_scoring
 
     settings = command_settings(
         args,
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             "detection.threshold": args.threshold,
             "detection.fdr": args.fdr,
             "detection.known_events": args.known_events,
+            "engine": args.engine,
         },
     )
     if args.input or args.output:
@@ -105,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("give either --store or --input/--output, not both")
         if not (args.input and args.output):
             raise UserError("--input and --output go together")
+        require_local_scoring(settings.engine)
         params = detector_params(settings.detection)
         return run_file(args.input, args.output, params, settings.detection.fdr)
     store = args.store or settings.store
@@ -113,7 +116,9 @@ def run(args: argparse.Namespace) -> int:
             "no metric store: pass --store PATH (or set GOVKPI_STORE, or `store` in the config "
             "file) or --input"
         )
-    detect_with_settings(MetricStore(store), settings.detection)
+    detect_with_settings(
+        MetricStore(store), settings.detection, engine=settings.engine, spark=settings.spark
+    )
     return 0
 
 

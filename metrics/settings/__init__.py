@@ -14,6 +14,7 @@ and the command line all read the same values.
 from metrics.settings.loader import MASK, effective_rows, load_settings, settings_environment
 from metrics.settings.model import (
     CONFIG_ENV,
+    DEFAULT_MEMORY_LIMIT,
     DEFAULT_THRESHOLD,
     PASSWORD_ENV,
     PASSWORD_FILE_ENV,
@@ -26,12 +27,14 @@ from metrics.settings.model import (
     ScheduleSettings,
     Settings,
     SmtpSettings,
+    SparkSettings,
     field_keys,
 )
 from metrics.settings.sources import FLAT_ENV
 
 __all__ = [
     "CONFIG_ENV",
+    "DEFAULT_MEMORY_LIMIT",
     "DEFAULT_THRESHOLD",
     "FLAT_ENV",
     "MASK",
@@ -46,6 +49,7 @@ __all__ = [
     "ScheduleSettings",
     "Settings",
     "SmtpSettings",
+    "SparkSettings",
     "effective_rows",
     "field_keys",
     "load_settings",

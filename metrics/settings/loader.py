@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
@@ -31,6 +32,10 @@ from metrics.settings.sources import (
 )
 
 MASK = "********"
+# Spark configuration keys that hold credentials (fs.s3a.secret.key, ...): shown masked.
+SECRET_CONF = re.compile(r"secret|password|token|credential|access\.key", re.IGNORECASE)
+# A Spark Connect URL's parameters may carry a token (`sc://host:15002/;token=...`).
+URL_TOKEN = re.compile(r"(;token=)[^;]*", re.IGNORECASE)
 
 
 def load_settings(
@@ -173,16 +178,26 @@ def effective_rows(settings: Settings) -> list[tuple[str, str, str]]:
     rows = []
     for key in _flat_keys(dumped):
         value = _get(dumped, key)
-        rows.append((".".join(key), _show(value), settings.origin(".".join(key))))
+        origin = settings.origin(".".join(key))
+        rows.append((".".join(key), _show(masked_value(key, value)), origin))
     for name in SECRET_KEYS:
         shown = MASK if getattr(settings, name) is not None else "(not set)"
         rows.append((name, shown, settings.origin(name)))
     return rows
 
 
+def masked_value(key: Key, value: Any) -> Any:
+    """A setting as it may be shown: credentials in Spark's configuration or URL masked."""
+    if key[:2] == ("spark", "conf") and SECRET_CONF.search(".".join(key[2:])):
+        return MASK
+    if key == ("spark", "remote") and isinstance(value, str):
+        return URL_TOKEN.sub(rf"\g<1>{MASK}", value)
+    return value
+
+
 def _flat_keys(data: dict[str, Any], prefix: Key = ()) -> Iterator[Key]:
     for name, value in data.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value:
             yield from _flat_keys(value, (*prefix, name))
         else:
             yield (*prefix, name)

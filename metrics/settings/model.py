@@ -9,7 +9,8 @@ alias: `from` is a Python keyword).
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+import re
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
@@ -34,6 +35,11 @@ ENV_DELIMITER = "__"
 CONFIG_ENV = "GOVKPI_CONFIG"
 PASSWORD_ENV = "GOVKPI_SMTP_PASSWORD"
 PASSWORD_FILE_ENV = "GOVKPI_SMTP_PASSWORD_FILE"
+# What DuckDB may hold in memory before it spills to disk: headroom under a 6 GB machine budget.
+DEFAULT_MEMORY_LIMIT = "4GB"
+# The export tables a Spark catalogue table can stand in for (metrics.contract.TABLES; a test
+# keeps them equal: the settings sit below the contract's users but need no import of it).
+EXPORT_TABLES = ("listings", "complaints", "appeals", "traffic")
 # The detector's default decision limit (alerts.detection.false_alarm_control.DEFAULT_THRESHOLD;
 # a test keeps them equal: metrics may not import alerts).
 DEFAULT_THRESHOLD = 4.0
@@ -185,6 +191,67 @@ class DetectionSettings(_Section):
     known_events: str | None = None
 
 
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+# A catalogue table: `table`, `db.table` or `catalog.db.table`, plain identifiers only.
+_TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
+
+
+def _flat_conf(value: object, prefix: str = "") -> object:
+    """`[spark.conf]` as flat `key -> text`: TOML reads an unquoted `spark.sql.x = 8` as nested
+    tables and as a number; Spark wants the dotted key and a string."""
+    if not isinstance(value, dict):
+        return value
+    flat: dict[str, object] = {}
+    for key, inner in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(inner, dict):
+            nested = _flat_conf(inner, name + ".")
+            assert isinstance(nested, dict)
+            flat.update(nested)
+        elif isinstance(inner, bool):
+            flat[name] = "true" if inner else "false"
+        elif isinstance(inner, int | float):
+            flat[name] = str(inner)
+        else:
+            flat[name] = inner
+    return flat
+
+
+class SparkSettings(_Section):
+    """Where `engine = "spark"` runs: a master (local mode by default) or a Spark Connect
+    server, extra Spark configuration, and catalogue tables that stand in for export files."""
+
+    master: str = Field("local[*]", min_length=1)
+    # Spark Connect (`sc://host:15002`); when set, `master` is not used.
+    remote: str | None = None
+    conf: dict[str, str] = Field(default_factory=dict)
+    # Export table -> catalogue table (`listings = "db.listings"`), read instead of files.
+    tables: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("remote")
+    @classmethod
+    def _remote(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("sc://"):
+            raise ValueError(f"{value!r} is not a Spark Connect URL (sc://host:15002)")
+        return value
+
+    @field_validator("conf", mode="before")
+    @classmethod
+    def _conf(cls, value: object) -> object:
+        return _flat_conf(value)
+
+    @field_validator("tables")
+    @classmethod
+    def _tables(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(EXPORT_TABLES))
+        if unknown:
+            raise ValueError(f"unknown export {unknown[0]!r}; known: {', '.join(EXPORT_TABLES)}")
+        for table, name in value.items():
+            if not _TABLE_NAME.match(name):
+                raise ValueError(f"{table}: {name!r} is not a table name (db.table)")
+        return value
+
+
 class Settings(BaseSettings):
     """Every setting of every command and of the dashboard (see docs/alerts.md#settings)."""
 
@@ -204,6 +271,11 @@ class Settings(BaseSettings):
     rules_file: str | None = None
     # A TOML mapping of reasons to DSA statement categories that replaces the packaged one.
     dsa_mapping: str | None = None
+    # The engine that computes the series (and scores them): one DuckDB process, or Spark.
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    # DuckDB's memory limit (e.g. 4GB, 512MB); past it DuckDB spills to disk.
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    spark: SparkSettings = Field(default_factory=SparkSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
@@ -238,6 +310,13 @@ class Settings(BaseSettings):
     @classmethod
     def _tz(cls, value: str) -> str:
         return _check_zone(value)
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not _MEMORY.match(value.strip()):
+            raise ValueError(f"{value!r} is not a memory size (e.g. 4GB, 512MB)")
+        return value.strip()
 
     @field_validator("dashboard_url")
     @classmethod

@@ -48,6 +48,8 @@ FLAT_ENV: dict[str, Key] = {
     "GOVKPI_SMTP_CA_FILE": ("smtp", "ca_file"),
     "GOVKPI_MAIL_FROM": ("mail", "from"),
     "GOVKPI_MAIL_TO": ("mail", "to"),
+    "GOVKPI_SPARK_MASTER": ("spark", "master"),
+    "GOVKPI_SPARK_REMOTE": ("spark", "remote"),
 }
 # Keys that hold a secret: never in the file, never shown.
 SECRET_KEYS = ("smtp_password",)

@@ -1,14 +1,16 @@
-"""The row-level checks of export validation, built as SQL from the contract.
+"""The row-level checks of export validation, built from the contract.
 
-Every check is a boolean SQL condition that is true on a bad row. `validation.py` counts all of
-them in one aggregate pass per table and fetches an example row only for those that fail.
-Identifiers come only from `metrics.contract`; values (enum lists, patterns) are bound
-parameters.
+Every check is a boolean SQL condition (DuckDB) that is true on a bad row, and the same rule
+as data (`rule`, `operand`) for an engine that builds its own expressions (Spark). `report.py`
+counts all of them in one aggregate pass per table and fetches an example row only for those
+that fail. Identifiers come only from `metrics.contract`; values (enum lists, patterns) are
+bound parameters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from metrics.contract import Column, Table
 
@@ -41,6 +43,12 @@ EXTRA_ORDERED: dict[str, tuple[tuple[str, str], ...]] = {
 MARKET_PATTERN = "[A-Z]{2}"
 
 
+# null: the column is null; present: it is not (rows that show a wrong type); enum: a value
+# outside `params[0]`; pattern: not a full match of `params[0]`; blank: empty after trimming;
+# before: the column is earlier than the column `operand`.
+Rule = Literal["null", "present", "enum", "pattern", "blank", "before"]
+
+
 @dataclass(frozen=True)
 class Check:
     """One defect class on one column; `condition` is true on a bad row."""
@@ -52,6 +60,13 @@ class Check:
     problem: str
     # Columns shown in the example row after the table's key.
     shown: tuple[str, ...]
+    rule: Rule
+    operand: str | None = None
+
+
+def present(name: str) -> Check:
+    """Rows where the column holds a value: the examples of a column of the wrong type."""
+    return Check(name, f"{quote(name)} IS NOT NULL", (), "with a value", (name,), "present")
 
 
 def quote(name: str) -> str:
@@ -98,7 +113,9 @@ def build_checks(table: Table, types: dict[str, str]) -> list[Check]:
         q = quote(name)
         if not column.nullable:
             checks.append(
-                Check(name, f"{q} IS NULL", (), "with null (column is not nullable)", (name,))
+                Check(
+                    name, f"{q} IS NULL", (), "with null (column is not nullable)", (name,), "null"
+                )
             )
         if name not in usable or column.type != "string":
             continue
@@ -110,6 +127,7 @@ def build_checks(table: Table, types: dict[str, str]) -> list[Check]:
                     (list(column.enum),),
                     f"with an unknown value (allowed: {', '.join(column.enum)})",
                     (name,),
+                    "enum",
                 )
             )
         if name == "market":
@@ -120,10 +138,13 @@ def build_checks(table: Table, types: dict[str, str]) -> list[Check]:
                     (MARKET_PATTERN,),
                     "with a value that is not a 2-letter upper-case code (ISO 3166-1 alpha-2)",
                     (name,),
+                    "pattern",
                 )
             )
         if name == "category_l1":
-            checks.append(Check(name, f"trim({q}) = ''", (), "with an empty value", (name,)))
+            checks.append(
+                Check(name, f"trim({q}) = ''", (), "with an empty value", (name,), "blank")
+            )
     for earlier, later in ordered_pairs(table):
         if earlier in usable and later in usable:
             a, b = value_sql(earlier, types[earlier]), value_sql(later, types[later])
@@ -134,6 +155,8 @@ def build_checks(table: Table, types: dict[str, str]) -> list[Check]:
                     (),
                     f"{_verb(later)} before {_verb(earlier)}",
                     (earlier, later),
+                    "before",
+                    earlier,
                 )
             )
     return checks

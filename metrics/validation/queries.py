@@ -40,16 +40,27 @@ def example_row(
     The row's identifying columns (the key, or for traffic its date and dimensions) come
     first, then the columns the check is about.
     """
+    names = example_columns(table, types, shown)
+    select = ", ".join(f"CAST({value_sql(n, types[n])} AS VARCHAR)" for n in names)
+    row = first_row(con, f"SELECT {select} FROM {source} WHERE {condition} LIMIT 1", list(params))
+    if row is None:
+        return ""
+    return example_line(names, row)
+
+
+def example_columns(table: Table, types: dict[str, str], shown: tuple[str, ...]) -> list[str]:
+    """The columns an example row shows: the row's identifying columns (the key, or for
+    traffic its date and dimensions), then the columns the check is about."""
     ident = [table.key] if table.key else [c.name for c in table.columns if c.type != "int64"]
     names = [n for n in dict.fromkeys([*ident, *shown]) if n in types]
     if len(names) < 2:
         # A row whose key is null needs other columns to be found again.
         names += [c.name for c in table.columns if c.name in types and c.name not in names][:3]
-    select = ", ".join(f"CAST({value_sql(n, types[n])} AS VARCHAR)" for n in names)
-    row = first_row(con, f"SELECT {select} FROM {source} WHERE {condition} LIMIT 1", list(params))
-    if row is None:
-        return ""
-    return ", ".join(f"{n}={show(v)}" for n, v in zip(names, row, strict=True))
+    return names
+
+
+def example_line(names: list[str], values: tuple[Any, ...]) -> str:
+    return ", ".join(f"{n}={show(v)}" for n, v in zip(names, values, strict=True))
 
 
 def duplicate_keys(

@@ -14,9 +14,9 @@ import duckdb
 import pytest
 
 from metrics.catalogue import MetricDefinition, default_sql_dir, load_catalogue
+from metrics.engines.duckdb_backend import aggregation_sql
 from metrics.errors import UserError
 from metrics.facts import prepare_facts, prepare_live_exposure
-from metrics.series_builder import aggregation_sql
 from tests.export_fixtures import DEFAULT, write_exports
 
 # "Indicator catalogue (v1)" of DESIGN.md, copied verbatim (DESIGN.md lives outside the repo).
@@ -198,7 +198,7 @@ def test_shipped_catalogue_loads_with_the_shared_exposure() -> None:
     assert set(catalogue.shared_sql) == {"live_exposure"}
 
 
-# The columns each aggregation reads from a metric's SQL (series_builder.py).
+# The columns each aggregation reads from a metric's SQL (engines/duckdb_backend.py).
 def expected_columns(metric: MetricDefinition) -> set[str]:
     base = {"day", *metric.dimensions}
     if metric.aggregation == "distinct":

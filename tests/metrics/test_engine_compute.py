@@ -122,35 +122,41 @@ def test_reporting_time_zone_moves_events_across_midnight(tmp_path: Path, tz: st
         assert get_meta(con, "reporting_tz") == tz
 
 
+# Europe/Madrid leaves summer time on Sun 2026-10-25 (03:00 CEST -> 02:00 CET), so the
+# end of Mon 10-26 local is 10-26 23:00 UTC.
+# C1, C2 ES authority orders received Thu 10-22 -> wd1 Fri 10-23, wd2 Mon 10-26.
+#   C1 decided 10-26 22:30 UTC = 23:30 CET on 10-26: in time, 108.5 h after receipt
+#   C2 decided 10-26 23:30 UTC = 00:30 CET on 10-27: late, 108.5 h after receipt
+# C3 consumer received 10-24 23:30 UTC (10-25 01:30 CEST), decided an hour later
+# (02:30 CEST); due 72 h later, 10-27 23:30 UTC = 10-28 00:30 CET.
+DST_LISTINGS = [lst(1, "2026-10-20 08:00", "2026-10-20 09:00"), lst(2, "2026-10-30 08:00", None)]
+DST_COMPLAINTS = [
+    cmp(1, 1, "authority", "2026-10-22 10:00", "2026-10-26 22:30", "upheld"),
+    cmp(2, 1, "authority", "2026-10-22 11:00", "2026-10-26 23:30", "upheld"),
+    cmp(3, 1, "consumer", "2026-10-24 23:30", "2026-10-25 00:30", "upheld"),
+]
+DST_METRICS = ("sla_compliance", "time_to_decision", "overdue_backlog")
+DST_CASES = [
+    ("time_to_decision", "all", "2026-10-25", 1.0, None, 1),  # C3
+    ("time_to_decision", "all", "2026-10-26", 108.5, None, 1),  # C1
+    ("time_to_decision", "all", "2026-10-27", 108.5, None, 1),  # C2
+    ("sla_compliance", "all", "2026-10-26", 1 / 2, 1, 2),  # C1 of C1 C2
+    ("sla_compliance", "all", "2026-10-27", NULL, 0, 0),
+    ("sla_compliance", "all", "2026-10-28", 1 / 1, 1, 1),  # C3
+    ("overdue_backlog", "all", "2026-10-26", 1, 1, None),  # C2
+    ("overdue_backlog", "all", "2026-10-27", 0, 0, None),
+]
+
+
 def test_working_day_deadline_ends_at_local_midnight_across_the_dst_change(
     tmp_path: Path,
 ) -> None:
-    # Europe/Madrid leaves summer time on Sun 2026-10-25 (03:00 CEST -> 02:00 CET), so the
-    # end of Mon 10-26 local is 10-26 23:00 UTC.
-    # C1, C2 ES authority orders received Thu 10-22 -> wd1 Fri 10-23, wd2 Mon 10-26.
-    #   C1 decided 10-26 22:30 UTC = 23:30 CET on 10-26: in time, 108.5 h after receipt
-    #   C2 decided 10-26 23:30 UTC = 00:30 CET on 10-27: late, 108.5 h after receipt
-    # C3 consumer received 10-24 23:30 UTC (10-25 01:30 CEST), decided an hour later
-    # (02:30 CEST); due 72 h later, 10-27 23:30 UTC = 10-28 00:30 CET.
-    listings = [lst(1, "2026-10-20 08:00", "2026-10-20 09:00"), lst(2, "2026-10-30 08:00", None)]
-    complaints = [
-        cmp(1, 1, "authority", "2026-10-22 10:00", "2026-10-26 22:30", "upheld"),
-        cmp(2, 1, "authority", "2026-10-22 11:00", "2026-10-26 23:30", "upheld"),
-        cmp(3, 1, "consumer", "2026-10-24 23:30", "2026-10-25 00:30", "upheld"),
-    ]
-    data = write_exports(tmp_path / "data", listings=listings, complaints=complaints)
+    data = write_exports(tmp_path / "data", listings=DST_LISTINGS, complaints=DST_COMPLAINTS)
     store = MetricStore(tmp_path / "s.duckdb")
-    catalogue = subset("sla_compliance", "time_to_decision", "overdue_backlog")
-    compute_store(str(data), store, tz="Europe/Madrid", full=True, catalogue=catalogue)
+    compute_store(str(data), store, tz="Europe/Madrid", full=True, catalogue=subset(*DST_METRICS))
     series = read_series(store)
-    check(point(series, "time_to_decision", "all", "2026-10-25"), 1.0, None, 1)  # C3
-    check(point(series, "time_to_decision", "all", "2026-10-26"), 108.5, None, 1)  # C1
-    check(point(series, "time_to_decision", "all", "2026-10-27"), 108.5, None, 1)  # C2
-    check(point(series, "sla_compliance", "all", "2026-10-26"), 1 / 2, 1, 2)  # C1 of C1 C2
-    check(point(series, "sla_compliance", "all", "2026-10-27"), NULL, 0, 0)
-    check(point(series, "sla_compliance", "all", "2026-10-28"), 1 / 1, 1, 1)  # C3
-    check(point(series, "overdue_backlog", "all", "2026-10-26"), 1, 1, None)  # C2
-    check(point(series, "overdue_backlog", "all", "2026-10-27"), 0, 0, None)
+    for metric, slice_, day, value, num, den in DST_CASES:
+        check(point(series, metric, slice_, day), value, num, den)
 
 
 # --------------------------------------------------------------------------------------------

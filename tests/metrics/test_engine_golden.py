@@ -483,12 +483,14 @@ REPEAT_LISTINGS = [
 ]
 
 
+REPEAT_COMPLAINTS = [cmp(1, 1, "consumer", "counterfeit", "2026-01-06 08:00", "2026-01-06 09:00",
+                         "upheld")]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def repeat_series(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     root = tmp_path_factory.mktemp("golden_repeat")
-    complaints = [cmp(1, 1, "consumer", "counterfeit", "2026-01-06 08:00", "2026-01-06 09:00",
-                      "upheld")]  # fmt: skip
-    data = write_exports(root / "data", listings=REPEAT_LISTINGS, complaints=complaints)
+    data = write_exports(root / "data", listings=REPEAT_LISTINGS, complaints=REPEAT_COMPLAINTS)
     return compute(data, root / "s.duckdb", subset("repeat_offender_rate"))
 
 

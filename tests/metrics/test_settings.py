@@ -322,7 +322,9 @@ def test_detection_default_is_the_detectors() -> None:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-OPTIONAL = re.compile(r"^# (?=\[|[a-z_]+ = )", re.MULTILINE)
+OPTIONAL = re.compile(r'^# (?=\[|[a-z_]+ = |"[a-z0-9_.]+" = )', re.MULTILINE)
+# Free-form tables: their keys are the user's (Spark settings, export tables), not the model's.
+MAPS = ("spark.conf", "spark.tables")
 
 
 def test_example_file_validates_and_names_every_setting(tmp_path: Path) -> None:
@@ -334,7 +336,11 @@ def test_example_file_validates_and_names_every_setting(tmp_path: Path) -> None:
     everything = OPTIONAL.sub("", text)
     full = load_settings(write(tmp_path, everything), env={})
     assert full.detection.fdr == 0.05 and full.routing.owners[0].markets == ["ES", "PT"]
-    named = set(_toml_keys(tomllib.loads(everything)))
+    assert full.spark.conf == {"spark.sql.shuffle.partitions": "64"}
+    named = {
+        next((m for m in MAPS if key.startswith(m + ".")), key)
+        for key in _toml_keys(tomllib.loads(everything))
+    }
     assert named == set(field_keys()), named ^ set(field_keys())
     # one comment per key, naming its variable
     for line in everything.splitlines():
@@ -362,3 +368,77 @@ def test_docs_list_every_variable() -> None:
     nested = {"GOVKPI_" + key.replace(".", "__").upper() for key in keys}
     extra = {"GOVKPI_CONFIG", "GOVKPI_SMTP_PASSWORD", "GOVKPI_SMTP_PASSWORD_FILE"}
     assert nested | set(FLAT_ENV) | extra <= documented, (nested | set(FLAT_ENV)) - documented
+
+
+def test_engine_and_spark_settings_from_file_environment_and_flags(tmp_path: Path) -> None:
+    """`[spark.conf]` may spell Spark keys unquoted (TOML nests them) and with numbers or
+    booleans: Spark gets the dotted key and a string."""
+    text = (
+        'engine = "spark"\nmemory_limit = "512MB"\n[spark]\nmaster = "local[2]"\n'
+        "[spark.conf]\nspark.sql.shuffle.partitions = 4\n"
+        '"spark.sql.adaptive.enabled" = false\n'
+        '[spark.tables]\nlistings = "lake.listings"\n'
+    )
+    settings = load_settings(write(tmp_path, text), env={})
+    assert settings.engine == "spark" and settings.memory_limit == "512MB"
+    assert settings.spark.master == "local[2]" and settings.spark.remote is None
+    assert settings.spark.conf == {
+        "spark.sql.shuffle.partitions": "4",
+        "spark.sql.adaptive.enabled": "false",
+    }
+    assert settings.spark.tables == {"listings": "lake.listings"}
+    env = {
+        "GOVKPI_ENGINE": "duckdb",
+        "GOVKPI_SPARK_MASTER": "spark://10.0.0.5:7077",
+        "GOVKPI_SPARK_REMOTE": "sc://connect.example.com:15002",
+        "GOVKPI_SPARK__CONF": '{"spark.executor.memory": "8g"}',
+    }
+    overridden = load_settings(write(tmp_path, text), env=env, flags={"engine": "spark"})
+    assert overridden.engine == "spark" and overridden.origin("engine") == "flag"
+    assert overridden.spark.master == "spark://10.0.0.5:7077"
+    assert overridden.origin("spark.master") == "env (GOVKPI_SPARK_MASTER)"
+    assert overridden.spark.remote == "sc://connect.example.com:15002"
+    # A table merges key by key, as every section does: the variable adds one setting.
+    assert overridden.spark.conf == {**settings.spark.conf, "spark.executor.memory": "8g"}
+    assert Settings().engine == "duckdb" and Settings().memory_limit == "4GB"
+
+
+def test_bad_engine_settings_are_named_together(tmp_path: Path) -> None:
+    text = (
+        'engine = "presto"\nmemory_limit = "lots"\n[spark]\nremote = "http://x:15002"\n'
+        '[spark.tables]\nsellers = "db.sellers"\ncomplaints = "db.c; DROP TABLE x"\n'
+    )
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text), env={})
+    message = str(err.value)
+    for expected in ("engine", "'lots' is not a memory size", "not a Spark Connect URL",
+                     "unknown export 'sellers'"):  # fmt: skip
+        assert expected in message, expected
+    with pytest.raises(ConfigError, match="is not a table name"):
+        load_settings(write(tmp_path, '[spark.tables]\ncomplaints = "db.c; DROP TABLE x"\n'))
+
+
+def test_export_tables_of_the_settings_are_the_contracts() -> None:
+    from metrics.contract import TABLES
+    from metrics.settings.model import EXPORT_TABLES
+
+    assert EXPORT_TABLES == tuple(t.name for t in TABLES)
+
+
+def test_config_show_masks_spark_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from govkpi.cli import main
+
+    config = write(
+        tmp_path,
+        '[spark]\nremote = "sc://connect.example.com:15002/;token=tok-123;user_id=ana"\n'
+        '[spark.conf]\n"spark.hadoop.fs.s3a.secret.key" = "s3-secret-456"\n'
+        '"spark.hadoop.fs.s3a.endpoint" = "http://minio:9000"\n',
+    )
+    monkeypatch.delenv("GOVKPI_CONFIG", raising=False)
+    assert main(["config", "show", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "tok-123" not in out and "s3-secret-456" not in out
+    assert ";token=********;user_id=ana" in out
+    assert "http://minio:9000" in out

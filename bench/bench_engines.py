@@ -1,0 +1,191 @@
+"""Benchmark of the compute engines (issue 13): the same full compute on DuckDB and on Spark
+in local mode on the same cores, side by side.
+
+    .venv/bin/python -m bench.bench_engines --listings 1000000        # a 1M-listing sample
+    .venv/bin/python -m bench.bench_engines                           # the 20M x 400 sample
+    .venv/bin/python -m bench.bench_engines --data DIR                # your own exports
+
+Each engine runs `govkpi compute --full` as its own process, so Spark's figures include
+starting its JVM. Peak memory is that of the whole process tree (the command and, for Spark,
+its JVM), the sum of their resident memory sampled every 0.2 s. Rows per core-second count
+the listings and complaints rows read, per second of wall time and per core given to the
+engine. The DuckDB memory limit (`memory_limit`, GOVKPI_MEMORY_LIMIT) is also the Spark
+driver's heap in local mode. Both stores are compared: same series rows, numerators and
+denominators equal, values within 1e-9 relative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import duckdb
+import numpy as np
+
+from metrics.exports import locate
+
+SAMPLE_EVERY_S = 0.2
+RELATIVE = 1e-9
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak GB of the process tree of one command."""
+    peak = 0
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            done.wait(SAMPLE_EVERY_S)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = proc.wait()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if code != 0:
+        sys.exit(f"failed ({code}): {' '.join(cmd)}")
+    return seconds, peak / 1024**3
+
+
+def govkpi(*args: str) -> list[str]:
+    return [sys.executable, "-m", "govkpi", "-q", *args]
+
+
+def _rows(data: str) -> dict[str, int]:
+    counts = {}
+    with duckdb.connect() as con:
+        for table in ("listings", "complaints"):
+            source = locate(data, table)
+            if source is not None:
+                found = con.execute("SELECT count(*) FROM read_parquet(?)", [list(source.files)])
+                counts[table] = int(found.fetchall()[0][0])
+    return counts
+
+
+def _compare(duckdb_store: str, spark_store: str) -> str:
+    query = (
+        "SELECT metric_id, slice, date, value, numerator, denominator, p90 FROM series "
+        "ORDER BY metric_id, slice, date"
+    )
+    with (
+        duckdb.connect(duckdb_store, read_only=True) as a,
+        duckdb.connect(spark_store, read_only=True) as b,
+    ):
+        left, right = a.execute(query).df(), b.execute(query).df()
+    if len(left) != len(right) or not left[["metric_id", "slice", "date"]].equals(
+        right[["metric_id", "slice", "date"]]
+    ):
+        return f"DIFFERENT series rows: {len(left):,} vs {len(right):,}"
+    exact = all(
+        np.array_equal(left[c].to_numpy(float), right[c].to_numpy(float), equal_nan=True)
+        for c in ("numerator", "denominator")
+    )
+    worst = 0.0
+    for column in ("value", "p90"):
+        x, y = left[column].to_numpy(float), right[column].to_numpy(float)
+        both = ~np.isnan(x) & ~np.isnan(y)
+        scale = np.maximum(np.abs(x[both]), np.abs(y[both]))
+        diff = np.abs(x[both] - y[both])
+        worst = max(worst, float(np.max(diff / np.where(scale > 0, scale, 1), initial=0.0)))
+    same = exact and worst <= RELATIVE
+    return (
+        f"{'same' if same else 'DIFFERENT'} series: {len(left):,} rows, numerators and "
+        f"denominators {'equal' if exact else 'DIFFER'}, max relative difference {worst:.1e}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", help="exports to compute (default: generate the sample)")
+    parser.add_argument("--listings", type=int, default=20_000_000, help="sample size")
+    parser.add_argument("--days", type=int, default=400, help="sample days")
+    parser.add_argument("--workdir", default="bench_out", help="where sample and stores go")
+    parser.add_argument("--cores", type=int, default=2, help="Spark's local[N] (DuckDB: all)")
+    parser.add_argument("--memory-limit", default="4GB", help="DuckDB's limit, Spark's heap")
+    parser.add_argument(
+        "--spark-conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra Spark settings (default: spark.sql.shuffle.partitions=8, no UI)",
+    )
+    args = parser.parse_args()
+
+    os.makedirs(args.workdir, exist_ok=True)
+    data = args.data or os.path.join(args.workdir, f"sample_{args.listings}_{args.days}")
+    if not args.data and locate(data, "listings") is None:
+        print(f"generating sample into {data} ...", flush=True)
+        sample = [
+            "sample",
+            "--out",
+            data,
+            "--listings",
+            str(args.listings),
+            "--days",
+            str(args.days),
+        ]
+        subprocess.run(govkpi(*sample), check=True)
+    rows = _rows(data)
+    conf = {"spark.sql.shuffle.partitions": "8", "spark.ui.enabled": "false"}
+    conf.update(dict(kv.split("=", 1) for kv in args.spark_conf))
+    base = {k: v for k, v in os.environ.items() if not k.startswith("GOVKPI_")}
+    env = {
+        **base,
+        "GOVKPI_MEMORY_LIMIT": args.memory_limit,
+        "GOVKPI_SPARK_MASTER": f"local[{args.cores}]",
+        "GOVKPI_SPARK__CONF": json.dumps(conf),
+    }
+    cores = {"duckdb": os.cpu_count() or 1, "spark": args.cores}
+    results = {}
+    for engine in ("duckdb", "spark"):
+        store = os.path.join(args.workdir, f"bench_{engine}.duckdb")
+        if os.path.exists(store):
+            os.unlink(store)
+        print(f"computing on {engine} ...", flush=True)
+        compute = ["compute", "--data", data, "--store", store, "--full", "--engine", engine]
+        results[engine] = (*run_measured(govkpi(*compute), env), store)
+
+    total = sum(rows.values())
+    print()
+    print(f"exports: {', '.join(f'{t} {n:,}' for t, n in rows.items())} ({data})")
+    print(f"memory_limit {args.memory_limit}; Spark local[{args.cores}], conf {conf}")
+    print(f"{'engine':8} {'cores':>5} {'seconds':>8} {'peak GB':>8} {'rows/core-s':>12}")
+    for engine, (seconds, gb, _) in results.items():
+        per_core = total / seconds / cores[engine]
+        print(f"{engine:8} {cores[engine]:5d} {seconds:8.1f} {gb:8.2f} {per_core:12,.0f}")
+    (duck_s, duck_gb, duck_store), (spark_s, spark_gb, spark_store) = results.values()
+    ratio = f"{spark_s / duck_s:.1f}x the time, {spark_gb / duck_gb:.1f}x the memory"
+    print(f"ratio spark / duckdb: {ratio}")
+    print(_compare(duck_store, spark_store))
+
+
+if __name__ == "__main__":
+    main()
