@@ -125,7 +125,11 @@ def prepare_facts(
     dims = listing_facts.select("listing_id", "market", "category_l1", "seller_tier")
     _complaint_facts(spark, facts, typed["complaints"], dims, tz, sla, window, oldest_complaint)
     if "appeals" in typed:
-        appeals = typed["appeals"].join(dims, "listing_id")
+        # How the appealed removal was first found: the accuracy indicators split by it.
+        appeals = typed["appeals"].join(
+            dims.join(listing_facts.select("listing_id", "detection_channel"), "listing_id"),
+            "listing_id",
+        )
         facts.register(
             "appeal_facts",
             appeals.select(
@@ -135,6 +139,7 @@ def prepare_facts(
                 "category_l1",
                 "seller_tier",
                 "outcome",
+                "detection_channel",
                 "filed_at",
                 "decided_at",
                 "filed_day",
