@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +59,15 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
+def row_keys(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """What a scored row repeats of its input row: series_id, day (a date) and value."""
+    return {
+        "series_id": rows["series_id"].to_numpy(),
+        "date": pd.to_datetime(rows["date"]).dt.normalize().dt.date.to_numpy(),
+        "value": _column(rows, "value"),
+    }
+
+
 def _score_block(
     rows: pd.DataFrame, ids: list[str], specs: Mapping[str, SeriesSpec], params: DetectorParams
 ) -> pd.DataFrame:
@@ -91,9 +100,7 @@ def _score_block(
     better = np.array([specs[i].better for i in ids], dtype=object)[col]
     return pd.DataFrame(
         {
-            "series_id": rows["series_id"].to_numpy(),
-            "date": dates.dt.date.to_numpy(),
-            "value": _column(rows, "value"),
+            **row_keys(rows),
             "expected": s.expected[t, col],
             "lower": s.lower[t, col],
             "upper": s.upper[t, col],
@@ -114,6 +121,41 @@ def _score_block(
     )
 
 
+def check_specs(frame: pd.DataFrame, specs: Mapping[str, SeriesSpec]) -> None:
+    """Raises ValueError unless every series of `frame` has a spec of a known kind."""
+    missing = sorted(set(frame["series_id"].unique()) - set(specs))
+    if missing:
+        raise ValueError(f"no kind given for series {missing[:3]}")
+    for sid, spec in specs.items():
+        if spec.kind not in KINDS:
+            raise ValueError(f"series {sid}: unknown kind {spec.kind!r}")
+
+
+def series_blocks(series_ids: Iterable[str], specs: Mapping[str, SeriesSpec]) -> list[list[str]]:
+    """The series scored together as one matrix: by kind, sorted, in blocks of at most BLOCK.
+
+    A series' scores can differ in the last bits (not in verdicts) with the block it is
+    scored in, so an engine that scores blocks elsewhere uses these same blocks.
+    """
+    by_kind: dict[str, list[str]] = {}
+    for sid in sorted(set(series_ids)):
+        by_kind.setdefault(specs[sid].kind, []).append(sid)
+    return [
+        list(chunk)
+        for ids in by_kind.values()
+        for chunk in np.array_split(np.array(ids, dtype=object), -(-len(ids) // BLOCK))
+    ]
+
+
+def screen_fdr(out: pd.DataFrame, fdr: float | None) -> pd.DataFrame:
+    """Keeps only the anomalies that are BH discoveries among each day's tests (if fdr)."""
+    if fdr is not None:
+        out["is_anomaly"] = fdr_screen(out["date"], out["score"], out["is_anomaly"], fdr)
+        out["is_alert"] &= out["is_anomaly"]
+        out.loc[~out["is_anomaly"], "direction"] = None
+    return out
+
+
 def score_frame(
     frame: pd.DataFrame,
     specs: Mapping[str, SeriesSpec],
@@ -123,40 +165,26 @@ def score_frame(
     """Scores every series of a long frame (series_id, date, value, numerator, denominator)."""
     params = params or DetectorParams()
     frame = frame.reset_index(drop=True)
-    missing = sorted(set(frame["series_id"].unique()) - set(specs))
-    if missing:
-        raise ValueError(f"no kind given for series {missing[:3]}")
-    for sid, spec in specs.items():
-        if spec.kind not in KINDS:
-            raise ValueError(f"series {sid}: unknown kind {spec.kind!r}")
+    check_specs(frame, specs)
     started = time.perf_counter()
     total = frame["series_id"].nunique()
     done = 0
     parts = []
-    by_kind: dict[str, list[str]] = {}
-    for sid in sorted(frame["series_id"].unique()):
-        by_kind.setdefault(specs[sid].kind, []).append(sid)
-    for kind, ids in by_kind.items():
-        for chunk in np.array_split(np.array(ids, dtype=object), -(-len(ids) // BLOCK)):
-            block: list[str] = list(chunk)
-            rows = frame[frame["series_id"].isin(block)]
-            parts.append(_score_block(rows, block, specs, params))
-            done += len(block)
-            log.info(
-                "scored %d/%d series (%s) in %.1f s",
-                done,
-                total,
-                kind,
-                time.perf_counter() - started,
-            )
+    for block in series_blocks(frame["series_id"], specs):
+        rows = frame[frame["series_id"].isin(block)]
+        parts.append(_score_block(rows, block, specs, params))
+        done += len(block)
+        log.info(
+            "scored %d/%d series (%s) in %.1f s",
+            done,
+            total,
+            specs[block[0]].kind,
+            time.perf_counter() - started,
+        )
     if not parts:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
     out = pd.concat(parts).loc[frame.index]
-    if fdr is not None:
-        out["is_anomaly"] = fdr_screen(out["date"], out["score"], out["is_anomaly"], fdr)
-        out["is_alert"] &= out["is_anomaly"]
-        out.loc[~out["is_anomaly"], "direction"] = None
-    return out.reset_index(drop=True)
+    return screen_fdr(out, fdr).reset_index(drop=True)
 
 
 def score_series(
