@@ -19,12 +19,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
-from alerts.detection.detectors import TEST_NAMES, TEST_VOLUME, DetectorParams, score_matrix
+from alerts.detection.detectors import (
+    TEST_NAMES,
+    TEST_VOLUME,
+    DetectorParams,
+    Scores,
+    score_matrix,
+)
 from alerts.detection.false_alarm_control import fdr_screen, is_bad_direction
 from alerts.detection.scales import KINDS
 
@@ -44,6 +50,8 @@ OUTPUT_COLUMNS = [
     "test",
 ]
 BLOCK = 1000  # series per matrix: bounds memory and paces the progress log
+# The detector's numbers for each input row, from which its detection row is made.
+ROW_SCORES = tuple(f.name for f in fields(Scores))
 
 
 @dataclass(frozen=True)
@@ -59,18 +67,10 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def row_keys(rows: pd.DataFrame) -> dict[str, np.ndarray]:
-    """What a scored row repeats of its input row: series_id, day (a date) and value."""
-    return {
-        "series_id": rows["series_id"].to_numpy(),
-        "date": pd.to_datetime(rows["date"]).dt.normalize().dt.date.to_numpy(),
-        "value": _column(rows, "value"),
-    }
-
-
-def _score_block(
+def score_rows(
     rows: pd.DataFrame, ids: list[str], specs: Mapping[str, SeriesSpec], params: DetectorParams
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
+    """The detector's numbers (`Scores`' fields) for each of `rows`: one block of series."""
     kind = specs[ids[0]].kind
     dates = pd.to_datetime(rows["date"]).dt.normalize()
     start = dates.min()
@@ -96,16 +96,29 @@ def _score_block(
         p90,
         params,
     )
-    sign = s.sign[t, col]
+    return {name: getattr(s, name)[t, col] for name in ROW_SCORES}
+
+
+def detection_rows(
+    rows: pd.DataFrame,
+    ids: list[str],
+    scores: Mapping[str, np.ndarray],
+    specs: Mapping[str, SeriesSpec],
+) -> pd.DataFrame:
+    """One block's detections (`OUTPUT_COLUMNS`, indexed like `rows`) from `score_rows`."""
+    col = pd.Categorical(rows["series_id"], categories=ids).codes
+    sign, test = scores["sign"], scores["test"]
     better = np.array([specs[i].better for i in ids], dtype=object)[col]
     return pd.DataFrame(
         {
-            **row_keys(rows),
-            "expected": s.expected[t, col],
-            "lower": s.lower[t, col],
-            "upper": s.upper[t, col],
-            "score": s.score[t, col],
-            "is_anomaly": s.is_anomaly[t, col],
+            "series_id": rows["series_id"].to_numpy(),
+            "date": pd.to_datetime(rows["date"]).dt.normalize().dt.date.to_numpy(),
+            "value": _column(rows, "value"),
+            "expected": scores["expected"],
+            "lower": scores["lower"],
+            "upper": scores["upper"],
+            "score": scores["score"],
+            "is_anomaly": scores["is_anomaly"],
             # numpy's stubs do not take None as a value; here it makes an object array.
             "direction": np.where(
                 sign > 0,
@@ -113,9 +126,9 @@ def _score_block(
                 np.where(sign < 0, "down", None),  # type: ignore[call-overload]
             ),
             # A collapse or explosion of volume alerts whichever way the indicator is better.
-            "is_alert": s.is_anomaly[t, col]
-            & (is_bad_direction(sign, better) | (s.test[t, col] == TEST_VOLUME)),
-            "test": pd.Series(s.test[t, col]).map(TEST_NAMES).to_numpy(dtype=object),
+            "is_alert": scores["is_anomaly"]
+            & (is_bad_direction(sign, better) | (test == TEST_VOLUME)),
+            "test": pd.Series(test).map(TEST_NAMES).to_numpy(dtype=object),
         },
         index=rows.index,
     )
@@ -172,7 +185,7 @@ def score_frame(
     parts = []
     for block in series_blocks(frame["series_id"], specs):
         rows = frame[frame["series_id"].isin(block)]
-        parts.append(_score_block(rows, block, specs, params))
+        parts.append(detection_rows(rows, block, score_rows(rows, block, specs, params), specs))
         done += len(block)
         log.info(
             "scored %d/%d series (%s) in %.1f s",
@@ -181,6 +194,11 @@ def score_frame(
             specs[block[0]].kind,
             time.perf_counter() - started,
         )
+    return assemble(frame, parts, fdr)
+
+
+def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], fdr: float | None) -> pd.DataFrame:
+    """`score_frame`'s result from its blocks' detections: in `frame`'s order, then screened."""
     if not parts:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
     out = pd.concat(parts).loc[frame.index]
