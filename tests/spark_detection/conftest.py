@@ -51,6 +51,7 @@ def spark() -> Iterator[SparkSession]:
             SparkSession.builder.master("local[2]")
             .appName("govkpi-tests")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .getOrCreate()
         )

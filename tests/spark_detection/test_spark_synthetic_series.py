@@ -76,3 +76,13 @@ def test_each_series_keeps_its_own_verdicts(spark, monkeypatch, caplog, block) -
         ("proactive_rate", True),
     ]
     assert set(_days(volume, "proactive_rate", "all", "is_alert")) == {OUTAGE}
+
+
+def test_no_known_series_gives_the_local_empty_detections(spark) -> None:
+    series = _series()
+    retired = series[series["metric_id"] == "retired_metric"].reset_index(drop=True)
+    for rows in (retired, retired.iloc[:0]):
+        local = score_store_series(rows, catalogue_specs())
+        on_spark = score_store_series_spark(spark, rows, catalogue_specs())
+        pd.testing.assert_frame_equal(on_spark, local, check_exact=True)
+        assert on_spark.empty
