@@ -17,7 +17,9 @@ import pandas as pd
 import pytest
 
 from alerts.detection import scoring
+from alerts.detection.detectors import DetectorParams
 from alerts.detection.engines.spark_scoring import score_store_series_spark
+from alerts.detection.known_events import NO_EVENTS
 from alerts.detection.store_scoring import catalogue_specs, score_store_series
 from tests.detection.test_detection_phenomena import build
 
@@ -86,3 +88,13 @@ def test_no_known_series_gives_the_local_empty_detections(spark) -> None:
         on_spark = score_store_series_spark(spark, rows, catalogue_specs())
         pd.testing.assert_frame_equal(on_spark, local, check_exact=True)
         assert on_spark.empty
+
+
+def test_the_detector_settings_travel_to_the_executors(spark) -> None:
+    # A lower limit and no known-events calendar: more anomalies, the same on both engines.
+    params = DetectorParams(threshold=2.5, known_events=NO_EVENTS)
+    series, specs = _series(), catalogue_specs()
+    local = score_store_series(series, specs, params)
+    on_spark = score_store_series_spark(spark, series, specs, params)
+    pd.testing.assert_frame_equal(on_spark, local, check_exact=True)
+    assert on_spark["is_anomaly"].sum() > score_store_series(series, specs)["is_anomaly"].sum()
