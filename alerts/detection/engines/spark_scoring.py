@@ -105,19 +105,23 @@ def _score_on_spark(
     # A series travels as its place in the block (names and specs go once, in the closure),
     # a day as its number since 1970: half the bytes, and no time zone can move a day.
     days = pd.to_datetime(series["date"]).to_numpy().astype("datetime64[D]").astype(np.int32)
+    keys = spread_keys(spark, len(blocks))
     tags: dict[str, np.ndarray] = {
-        BLOCK: block_of,
+        BLOCK: np.array(keys, dtype=np.int32)[block_of],
         PLACE: place.to_numpy(np.int32),
         ROW: np.arange(len(series), dtype=np.int64),
         DAY: days,
     }
     rows = series.drop(columns=["metric_id", "slice", "date"]).assign(**tags)
 
+    by_key = dict(zip(keys, blocks, strict=True))
+
     def score(block: pd.DataFrame) -> pd.DataFrame:
-        return score_block_rows(block, blocks, specs, params)
+        return score_block_rows(block, by_key, specs, params)
 
     table = pa.Table.from_pandas(rows, preserve_index=False)
-    # One partition per block whatever the session's shuffle partitions (not coalesced).
+    # One partition per block (the keys see to it), whatever the session's shuffle partitions
+    # (a repartition to a given number is not coalesced).
     grouped = spark.createDataFrame(table).repartition(len(blocks), BLOCK).groupBy(BLOCK)
     scored = grouped.applyInPandas(score, RETURNED_SCHEMA).toArrow().sort_by(ROW)
     if not np.array_equal(scored[ROW].to_numpy(), np.arange(len(series))):
@@ -127,15 +131,32 @@ def _score_on_spark(
 
 def score_block_rows(
     rows: pd.DataFrame,
-    blocks: list[list[str]],
+    by_key: dict[int, list[str]],
     specs: dict[str, SeriesSpec],
     params: DetectorParams,
 ) -> pd.DataFrame:
-    """On an executor: one block's rows (block, place of the series in it, position, day
-    number, inputs) -> each row's position and `score_rows` numbers."""
-    ids = blocks[int(rows[BLOCK].iloc[0])]
+    """On an executor: one block's rows (block key, place of the series in the block,
+    position, day number, inputs) -> each row's position and `score_rows` numbers."""
+    ids = by_key[int(rows[BLOCK].iloc[0])]
     days = rows[DAY].to_numpy(np.int64).astype("datetime64[D]").astype("datetime64[us]")
     frame = rows.drop(columns=[BLOCK, PLACE, ROW, DAY]).assign(
         date=days, series_id=np.array(ids, dtype=object)[rows[PLACE].to_numpy()]
     )
     return pd.DataFrame({ROW: rows[ROW].to_numpy(), **score_rows(frame, ids, specs, params)})
+
+
+def spread_keys(spark: SparkSession, n: int) -> list[int]:
+    """A distinct int for each of `n` blocks that Spark's hash partitioning into `n`
+    partitions sends to partition b: one block per task. (Block numbers themselves collide:
+    7 blocks fill 4 of 7 partitions, and one task scores three blocks while a core idles.)
+    Spark is asked, with the expression its hash partitioner uses; a block it finds no key
+    for keeps a distinct one outside the probe, and only shares a task."""
+    from pyspark.sql import functions as F
+
+    probe = spark.range(64 * n).select(F.col("id").cast("int").alias("key"))
+    part = F.pmod(F.hash("key"), F.lit(n)).alias("part")
+    found = {
+        int(row["part"]): int(row["key"])
+        for row in probe.groupBy(part).agg(F.min("key").alias("key")).collect()
+    }
+    return [found.get(b, 64 * n + b) for b in range(n)]
