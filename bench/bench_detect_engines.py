@@ -5,11 +5,13 @@ this process (`score_store_series`: pandas and numpy, one core) and on Apache Sp
     .venv/bin/python -m bench.bench_detect_engines --store STORE [--master local[2]]
         [--fdr Q] [--no-warm]
 
-The store is only read. Printed: series and rows; seconds and series per second of the
+The store is only read. Printed: series and rows scored; wall seconds, CPU seconds (this
+process and its children: the JVM and Spark's Python workers) and series per second of the
 local path and of Spark; Spark's session start (JVM) apart; Spark's first call (its Python
-workers start and import the detector) and a warm second call; the ratios; and whether the
-detections are identical (exit code 1 if they are not). Run it from the repository root
-(or with govkpi installed): Spark's Python workers import this checkout's packages.
+workers start and import the detector) and a warm second call; the ratios to the local
+path; and whether the detections are identical (exit code 1 if they are not). Run it from
+the repository root (or with govkpi installed): Spark's Python workers import this
+checkout's packages.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import pandas as pd
 
@@ -32,32 +35,68 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
+
+
+class Timed(NamedTuple):
+    seconds: float
+    cpu: float | None  # CPU seconds of this process and its descendants (JVM, workers)
 
 
 class Race(NamedTuple):
     series: int
     rows: int
     alerts: int
-    local_s: float
-    spark_first_s: float
-    spark_warm_s: float | None
+    local: Timed
+    session: Timed
+    first: Timed
+    warm: Timed | None
     identical: bool
 
 
-def race(spark: SparkSession, series: pd.DataFrame, fdr: float | None, warm: bool = True) -> Race:
-    """Scores `series` locally and on `spark` (twice if warm); times each and compares."""
+def cpu_seconds() -> float | None:
+    """CPU seconds used so far by this process and its descendants: Spark's JVM and its
+    Python workers (reaped ones through their parent's children times). None without /proc.
+    On a shared machine wall time says little; the CPU spent says what an engine costs."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    parent, used = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        fields = text[text.rindex(")") + 2 :].split()  # from field 3 (state) on
+        pid = int(stat.parent.name)
+        parent[pid] = int(fields[1])
+        used[pid] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    tree, todo = set(), [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo += [child for child, up in parent.items() if up == pid and child not in tree]
+    return sum(used.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(step: Callable[[], T]) -> tuple[T, Timed]:
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    result = step()
+    after = cpu_seconds()
+    spent = after - cpu if after is not None and cpu is not None else None
+    return result, Timed(time.perf_counter() - wall, spent)
+
+
+def race(
+    start: Callable[[], SparkSession], series: pd.DataFrame, fdr: float | None, warm: bool = True
+) -> tuple[Race, SparkSession]:
+    """Scores `series` locally, then starts Spark and scores them there (twice if warm)."""
     specs = catalogue_specs()
-    started = time.perf_counter()
-    local = score_store_series(series, specs, fdr=fdr)
-    local_s = time.perf_counter() - started
-    started = time.perf_counter()
-    on_spark = score_store_series_spark(spark, series, specs, fdr=fdr)
-    first_s = time.perf_counter() - started
-    warm_s = None
+    local, local_t = timed(lambda: score_store_series(series, specs, fdr=fdr))
+    spark, session_t = timed(start)
+    on_spark, first_t = timed(lambda: score_store_series_spark(spark, series, specs, fdr=fdr))
+    warm_t = None
     if warm:
-        started = time.perf_counter()
-        on_spark = score_store_series_spark(spark, series, specs, fdr=fdr)
-        warm_s = time.perf_counter() - started
+        on_spark, warm_t = timed(lambda: score_store_series_spark(spark, series, specs, fdr=fdr))
     try:
         pd.testing.assert_frame_equal(on_spark, local, check_exact=True)
         identical = True
@@ -66,25 +105,33 @@ def race(spark: SparkSession, series: pd.DataFrame, fdr: float | None, warm: boo
         identical = False
     n_series = local[["metric_id", "slice"]].drop_duplicates().shape[0]  # those scored
     alerts = int(local["is_alert"].sum()) if len(local) else 0
-    return Race(n_series, len(local), alerts, local_s, first_s, warm_s, identical)
+    result = Race(n_series, len(local), alerts, local_t, session_t, first_t, warm_t, identical)
+    return result, spark
 
 
-def report(result: Race, session_s: float, master: str) -> str:
-    def line(step: str, seconds: float) -> str:
-        rate = result.series / seconds if seconds > 0 else float("inf")
-        return f"{step:44} {seconds:8.1f} {rate:10.0f} {seconds / result.local_s:7.2f}x"
+def report(result: Race, master: str) -> str:
+    def line(step: str, t: Timed, rate: bool = True) -> str:
+        cpu = f"{t.cpu:8.1f}" if t.cpu is not None else f"{'n/a':>8}"
+        per_s = f"{result.series / t.seconds:10.0f}" if rate and t.seconds > 0 else " " * 10
+        ratio = f"{t.seconds / result.local.seconds:7.2f}x" if rate else ""
+        return f"{step:44} {t.seconds:8.1f} {cpu} {per_s} {ratio}".rstrip()
+
+    def plus(a: Timed, b: Timed) -> Timed:
+        cpu = a.cpu + b.cpu if a.cpu is not None and b.cpu is not None else None
+        return Timed(a.seconds + b.seconds, cpu)
 
     lines = [
         f"scored: {result.series:,} series, {result.rows:,} rows; {result.alerts:,} alerts",
-        f"{'step':44} {'seconds':>8} {'series/s':>10} {'/ local':>8}",
-        line("local (score_store_series, this process)", result.local_s),
-        f"{f'Spark {master}: session start (JVM)':44} {session_s:8.1f}",
-        line(f"Spark {master}: first call (workers start)", result.spark_first_s),
+        f"{'step':44} {'seconds':>8} {'CPU s':>8} {'series/s':>10} {'/ local':>8}",
+        line("local (score_store_series, this process)", result.local),
+        line(f"Spark {master}: session start (JVM)", result.session, rate=False),
+        line(f"Spark {master}: first call (workers start)", result.first),
     ]
-    if result.spark_warm_s is not None:
-        lines.append(line(f"Spark {master}: warm call", result.spark_warm_s))
-    total = session_s + result.spark_first_s
-    lines.append(line(f"Spark {master}: session start + first call", total))
+    if result.warm is not None:
+        lines.append(line(f"Spark {master}: warm call", result.warm))
+    lines.append(
+        line(f"Spark {master}: session start + first call", plus(result.session, result.first))
+    )
     lines.append(f"detections identical: {'yes' if result.identical else 'NO'}")
     return "\n".join(lines)
 
@@ -118,14 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     series = read_store_series(MetricStore(args.store))
     if series.empty:
         parser.error(f"{args.store} has no series; run `govkpi compute` first")
-    started = time.perf_counter()
-    spark = start_spark(args.master)
-    session_s = time.perf_counter() - started
-    try:
-        result = race(spark, series, args.fdr, warm=not args.no_warm)
-    finally:
-        spark.stop()
-    print(report(result, session_s, args.master))
+    result, spark = race(lambda: start_spark(args.master), series, args.fdr, not args.no_warm)
+    spark.stop()
+    print(report(result, args.master))
     return 0 if result.identical else 1
 
 

@@ -8,10 +8,11 @@ from tests.spark_detection.test_spark_synthetic_series import _series
 
 def test_the_benchmark_compares_and_reports(spark) -> None:
     series = _series()
-    result = race(spark, series, fdr=0.05, warm=False)
-    assert result.identical
+    result, session = race(lambda: spark, series, fdr=0.05, warm=False)
+    assert result.identical and session is spark
     assert (result.series, result.rows) == (6, len(series) - 240)  # not the unknown metric
-    text = report(result, session_s=1.0, master="local[2]")
+    assert result.first.cpu is None or result.first.cpu > 0  # the workers' CPU counted
+    text = report(result, master="local[2]")
     assert "scored: 6 series, 1,440 rows" in text
     assert "detections identical: yes" in text
     assert "warm call" not in text
