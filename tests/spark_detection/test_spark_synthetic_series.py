@@ -98,3 +98,14 @@ def test_the_detector_settings_travel_to_the_executors(spark) -> None:
     on_spark = score_store_series_spark(spark, series, specs, params)
     pd.testing.assert_frame_equal(on_spark, local, check_exact=True)
     assert on_spark["is_anomaly"].sum() > score_store_series(series, specs)["is_anomaly"].sum()
+
+
+def test_a_day_given_twice_is_read_as_the_local_path_reads_it(spark) -> None:
+    series = _series()
+    again = series[series["metric_id"] == "complaint_rate"].iloc[::3].copy()
+    again[["value", "numerator"]] *= 3.0  # the later row of a day is the one scored
+    twice = pd.concat([series, again], ignore_index=True)
+    local = score_store_series(twice, catalogue_specs())
+    on_spark = score_store_series_spark(spark, twice, catalogue_specs())
+    pd.testing.assert_frame_equal(on_spark, local, check_exact=True)
+    assert local["is_alert"].sum() > score_store_series(series, catalogue_specs())["is_alert"].sum()

@@ -138,6 +138,9 @@ def score_block_rows(
     """On an executor: one block's rows (block key, place of the series in the block,
     position, day number, inputs) -> each row's position and `score_rows` numbers."""
     ids = by_key[int(rows[BLOCK].iloc[0])]
+    # The shuffle does not keep the driver's order; the detector reads rows in it (of two
+    # rows for one series and day, the later one counts), so restore it.
+    rows = rows.sort_values(ROW)
     days = rows[DAY].to_numpy(np.int64).astype("datetime64[D]").astype("datetime64[us]")
     frame = rows.drop(columns=[BLOCK, PLACE, ROW, DAY]).assign(
         date=days, series_id=np.array(ids, dtype=object)[rows[PLACE].to_numpy()]
