@@ -151,7 +151,8 @@ def score_block_rows(
 def spread_keys(spark: SparkSession, n: int) -> list[int]:
     """A distinct int for each of `n` blocks that Spark's hash partitioning into `n`
     partitions sends to partition b: one block per task. (Block numbers themselves collide:
-    7 blocks fill 4 of 7 partitions, and one task scores three blocks while a core idles.)
+    7 blocks filled 4 of 7 partitions and 4 blocks 2 of 4, one task scoring three of them
+    while a core idled.)
     Spark is asked, with the expression its hash partitioner uses; a block it finds no key
     for keeps a distinct one outside the probe, and only shares a task."""
     from pyspark.sql import functions as F
