@@ -18,13 +18,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
-from alerts.detection.detectors import TEST_NAMES, TEST_VOLUME, DetectorParams, score_matrix
+from alerts.detection.detectors import (
+    TEST_NAMES,
+    TEST_VOLUME,
+    DetectorParams,
+    Scores,
+    score_matrix,
+)
 from alerts.detection.false_alarm_control import fdr_screen, is_bad_direction
 from alerts.detection.scales import KINDS
 
@@ -44,6 +50,8 @@ OUTPUT_COLUMNS = [
     "test",
 ]
 BLOCK = 1000  # series per matrix: bounds memory and paces the progress log
+# The detector's numbers for each input row, from which its detection row is made.
+ROW_SCORES = tuple(f.name for f in fields(Scores))
 
 
 @dataclass(frozen=True)
@@ -59,9 +67,10 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _score_block(
+def score_rows(
     rows: pd.DataFrame, ids: list[str], specs: Mapping[str, SeriesSpec], params: DetectorParams
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
+    """The detector's numbers (`Scores`' fields) for each of `rows`: one block of series."""
     kind = specs[ids[0]].kind
     dates = pd.to_datetime(rows["date"]).dt.normalize()
     start = dates.min()
@@ -87,18 +96,29 @@ def _score_block(
         p90,
         params,
     )
-    sign = s.sign[t, col]
+    return {name: getattr(s, name)[t, col] for name in ROW_SCORES}
+
+
+def detection_rows(
+    rows: pd.DataFrame,
+    ids: list[str],
+    scores: Mapping[str, np.ndarray],
+    specs: Mapping[str, SeriesSpec],
+) -> pd.DataFrame:
+    """One block's detections (`OUTPUT_COLUMNS`, indexed like `rows`) from `score_rows`."""
+    col = pd.Categorical(rows["series_id"], categories=ids).codes
+    sign, test = scores["sign"], scores["test"]
     better = np.array([specs[i].better for i in ids], dtype=object)[col]
     return pd.DataFrame(
         {
             "series_id": rows["series_id"].to_numpy(),
-            "date": dates.dt.date.to_numpy(),
+            "date": pd.to_datetime(rows["date"]).dt.normalize().dt.date.to_numpy(),
             "value": _column(rows, "value"),
-            "expected": s.expected[t, col],
-            "lower": s.lower[t, col],
-            "upper": s.upper[t, col],
-            "score": s.score[t, col],
-            "is_anomaly": s.is_anomaly[t, col],
+            "expected": scores["expected"],
+            "lower": scores["lower"],
+            "upper": scores["upper"],
+            "score": scores["score"],
+            "is_anomaly": scores["is_anomaly"],
             # numpy's stubs do not take None as a value; here it makes an object array.
             "direction": np.where(
                 sign > 0,
@@ -106,12 +126,48 @@ def _score_block(
                 np.where(sign < 0, "down", None),  # type: ignore[call-overload]
             ),
             # A collapse or explosion of volume alerts whichever way the indicator is better.
-            "is_alert": s.is_anomaly[t, col]
-            & (is_bad_direction(sign, better) | (s.test[t, col] == TEST_VOLUME)),
-            "test": pd.Series(s.test[t, col]).map(TEST_NAMES).to_numpy(dtype=object),
+            "is_alert": scores["is_anomaly"]
+            & (is_bad_direction(sign, better) | (test == TEST_VOLUME)),
+            "test": pd.Series(test).map(TEST_NAMES).to_numpy(dtype=object),
         },
         index=rows.index,
     )
+
+
+def check_specs(frame: pd.DataFrame, specs: Mapping[str, SeriesSpec]) -> None:
+    """Raises ValueError unless every series of `frame` has a spec of a known kind."""
+    missing = sorted(set(frame["series_id"].unique()) - set(specs))
+    if missing:
+        raise ValueError(f"no kind given for series {missing[:3]}")
+    for sid, spec in specs.items():
+        if spec.kind not in KINDS:
+            raise ValueError(f"series {sid}: unknown kind {spec.kind!r}")
+
+
+def series_blocks(series_ids: Iterable[str], specs: Mapping[str, SeriesSpec]) -> list[list[str]]:
+    """The series scored together as one matrix: by kind, sorted, in blocks of at most BLOCK.
+
+    A series' scores can differ in the last bits with the block it is scored in (the sample
+    store's series in other blocks: scores up to 3e-14 apart, verdicts the same), so an
+    engine that scores blocks elsewhere uses these same blocks and gives the same bits.
+    """
+    by_kind: dict[str, list[str]] = {}
+    for sid in sorted(set(series_ids)):
+        by_kind.setdefault(specs[sid].kind, []).append(sid)
+    return [
+        list(chunk)
+        for ids in by_kind.values()
+        for chunk in np.array_split(np.array(ids, dtype=object), -(-len(ids) // BLOCK))
+    ]
+
+
+def screen_fdr(out: pd.DataFrame, fdr: float | None) -> pd.DataFrame:
+    """Keeps only the anomalies that are BH discoveries among each day's tests (if fdr)."""
+    if fdr is not None:
+        out["is_anomaly"] = fdr_screen(out["date"], out["score"], out["is_anomaly"], fdr)
+        out["is_alert"] &= out["is_anomaly"]
+        out.loc[~out["is_anomaly"], "direction"] = None
+    return out
 
 
 def score_frame(
@@ -123,40 +179,31 @@ def score_frame(
     """Scores every series of a long frame (series_id, date, value, numerator, denominator)."""
     params = params or DetectorParams()
     frame = frame.reset_index(drop=True)
-    missing = sorted(set(frame["series_id"].unique()) - set(specs))
-    if missing:
-        raise ValueError(f"no kind given for series {missing[:3]}")
-    for sid, spec in specs.items():
-        if spec.kind not in KINDS:
-            raise ValueError(f"series {sid}: unknown kind {spec.kind!r}")
+    check_specs(frame, specs)
     started = time.perf_counter()
     total = frame["series_id"].nunique()
     done = 0
     parts = []
-    by_kind: dict[str, list[str]] = {}
-    for sid in sorted(frame["series_id"].unique()):
-        by_kind.setdefault(specs[sid].kind, []).append(sid)
-    for kind, ids in by_kind.items():
-        for chunk in np.array_split(np.array(ids, dtype=object), -(-len(ids) // BLOCK)):
-            block: list[str] = list(chunk)
-            rows = frame[frame["series_id"].isin(block)]
-            parts.append(_score_block(rows, block, specs, params))
-            done += len(block)
-            log.info(
-                "scored %d/%d series (%s) in %.1f s",
-                done,
-                total,
-                kind,
-                time.perf_counter() - started,
-            )
+    for block in series_blocks(frame["series_id"], specs):
+        rows = frame[frame["series_id"].isin(block)]
+        parts.append(detection_rows(rows, block, score_rows(rows, block, specs, params), specs))
+        done += len(block)
+        log.info(
+            "scored %d/%d series (%s) in %.1f s",
+            done,
+            total,
+            specs[block[0]].kind,
+            time.perf_counter() - started,
+        )
+    return assemble(frame, parts, fdr)
+
+
+def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], fdr: float | None) -> pd.DataFrame:
+    """`score_frame`'s result from its blocks' detections: in `frame`'s order, then screened."""
     if not parts:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
     out = pd.concat(parts).loc[frame.index]
-    if fdr is not None:
-        out["is_anomaly"] = fdr_screen(out["date"], out["score"], out["is_anomaly"], fdr)
-        out["is_alert"] &= out["is_anomaly"]
-        out.loc[~out["is_anomaly"], "direction"] = None
-    return out.reset_index(drop=True)
+    return screen_fdr(out, fdr).reset_index(drop=True)
 
 
 def score_series(

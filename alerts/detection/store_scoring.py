@@ -47,6 +47,35 @@ def catalogue_specs() -> dict[str, SeriesSpec]:
     }
 
 
+def known_series(series: pd.DataFrame, metric_specs: dict[str, SeriesSpec]) -> pd.DataFrame:
+    """The rows of metrics the catalogue knows; each other metric is named in a warning."""
+    known = series["metric_id"].isin(metric_specs)
+    for metric in sorted(series.loc[~known, "metric_id"].unique()):
+        log.warning("metric %s is not in the catalogue; its series are not scored", metric)
+    return series[known].reset_index(drop=True)
+
+
+def scoring_input(
+    series: pd.DataFrame, metric_specs: dict[str, SeriesSpec]
+) -> tuple[pd.DataFrame, dict[str, SeriesSpec]]:
+    """`score_frame`'s frame (series_id "metric/slice") and specs for known store rows."""
+    series_id = series["metric_id"] + "/" + series["slice"]
+    frame = series.drop(columns=["metric_id", "slice"]).assign(series_id=series_id)
+    specs = {
+        sid: metric_specs[metric]
+        for sid, metric in zip(series_id, series["metric_id"], strict=True)
+    }
+    return frame, specs
+
+
+def with_store_keys(out: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """`score_frame`'s result for known store rows, keyed by metric and slice; volume alerts
+    of a shared denominator once (`alert_volume_once`)."""
+    out.insert(0, "slice", series["slice"].to_numpy())
+    out.insert(0, "metric_id", series["metric_id"].to_numpy())
+    return alert_volume_once(out, series["denominator"], series["metric_id"].map(alert_order()))
+
+
 def score_store_series(
     series: pd.DataFrame,
     metric_specs: dict[str, SeriesSpec],
@@ -54,20 +83,9 @@ def score_store_series(
     fdr: float | None = None,
 ) -> pd.DataFrame:
     """Detections (metric_id, slice, ...) for the store's series rows."""
-    known = series["metric_id"].isin(metric_specs)
-    for metric in sorted(series.loc[~known, "metric_id"].unique()):
-        log.warning("metric %s is not in the catalogue; its series are not scored", metric)
-    series = series[known].reset_index(drop=True)
-    series_id = series["metric_id"] + "/" + series["slice"]
-    frame = series.drop(columns=["metric_id", "slice"]).assign(series_id=series_id)
-    specs = {
-        sid: metric_specs[metric]
-        for sid, metric in zip(series_id, series["metric_id"], strict=True)
-    }
-    out = score_frame(frame, specs, params, fdr)
-    out.insert(0, "slice", series["slice"].to_numpy())
-    out.insert(0, "metric_id", series["metric_id"].to_numpy())
-    return alert_volume_once(out, series["denominator"], series["metric_id"].map(alert_order()))
+    series = known_series(series, metric_specs)
+    frame, specs = scoring_input(series, metric_specs)
+    return with_store_keys(score_frame(frame, specs, params, fdr), series)
 
 
 def alert_order() -> dict[str, int]:
