@@ -8,13 +8,13 @@ same settings does and never overwrites its detections with defaults.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 import pandas as pd
 
 from alerts.detection.detectors import DetectorParams
 from alerts.detection.known_events import load_known_events
 from alerts.detection.store_scoring import detect_store
-from metrics.errors import ConfigError
 from metrics.metric_store import MetricStore
 from metrics.settings import DetectionSettings, SparkSettings
 
@@ -30,12 +30,6 @@ def detector_params(detection: DetectionSettings) -> DetectorParams:
     return DetectorParams(threshold=detection.threshold)
 
 
-def require_local_scoring(engine: str) -> None:
-    """Scoring on Spark (alerts.detection.spark_scoring) is not part of this build."""
-    if engine == "spark":
-        raise ConfigError("detect --engine spark: not available in this build")
-
-
 def detect_with_settings(
     store: MetricStore,
     detection: DetectionSettings,
@@ -48,8 +42,26 @@ def detect_with_settings(
     `engine` "spark" scores the series grouped by series on Spark (with the `spark`
     settings) instead of in this process.
     """
-    require_local_scoring(engine)
     log.info(
-        "detecting anomalies (threshold %s, fdr %s)", detection.threshold, detection.fdr or "off"
+        "detecting anomalies (threshold %s, fdr %s) on %s",
+        detection.threshold,
+        detection.fdr or "off",
+        engine,
     )
-    return detect_store(store, params=detector_params(detection), fdr=detection.fdr)
+    params = detector_params(detection)
+    if engine != "spark":
+        return detect_store(store, params=params, fdr=detection.fdr)
+    from alerts.detection.engines.spark_scoring import score_store_series_spark
+    from metrics.engines.spark_session import start_session
+
+    # A missing Java or pyspark, or an unreachable master, is one UserError line (exit 2).
+    session = start_session(spark or SparkSettings())
+    try:
+        return detect_store(
+            store,
+            params=params,
+            fdr=detection.fdr,
+            score=partial(score_store_series_spark, session.spark),
+        )
+    finally:
+        session.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -21,6 +22,11 @@ from metrics.metric_store import MetricStore, set_meta
 from metrics.package_version import govkpi_version
 
 log = logging.getLogger(__name__)
+
+# Scores the store's series rows: (series, metric specs, params, fdr) -> detections.
+Scorer = Callable[
+    [pd.DataFrame, dict[str, SeriesSpec], DetectorParams | None, float | None], pd.DataFrame
+]
 
 DETECTION_COLUMNS = (
     "metric_id, slice, date, value, expected, lower, upper, score, is_anomaly, direction, is_alert,"
@@ -123,8 +129,12 @@ def detect_store(
     metric_specs: dict[str, SeriesSpec] | None = None,
     params: DetectorParams | None = None,
     fdr: float | None = None,
+    score: Scorer | None = None,
 ) -> pd.DataFrame:
-    """Scores the store's series and replaces its detections table; returns the detections."""
+    """Scores the store's series and replaces its detections table; returns the detections.
+
+    `score` is `score_store_series` (this process) unless an engine gives its own with the
+    same result (`alerts.detection.engines.spark_scoring`)."""
     started = time.perf_counter()
     series = read_store_series(store)
     if series.empty:
@@ -132,7 +142,7 @@ def detect_store(
     metric_specs = metric_specs if metric_specs is not None else catalogue_specs()
     n_series = series[["metric_id", "slice"]].drop_duplicates().shape[0]
     log.info("scoring %d series (%d rows) from %s", n_series, len(series), store.path)
-    out = score_store_series(series, metric_specs, params, fdr)
+    out = (score or score_store_series)(series, metric_specs, params, fdr)
     table = pa.Table.from_pandas(out, preserve_index=False)
     with store.write() as con:
         con.register("new_detections", table)

@@ -91,7 +91,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # The detector pulls in scipy and statsmodels: imported only when the command runs.
-    from alerts.detect_step import detect_with_settings, detector_params, require_local_scoring
+    from alerts.detect_step import detect_with_settings, detector_params
 
     settings = command_settings(
         args,
@@ -107,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("give either --store or --input/--output, not both")
         if not (args.input and args.output):
             raise UserError("--input and --output go together")
-        require_local_scoring(settings.engine)
+        if settings.engine == "spark":
+            # A file of series is scored in this process; Spark scores a store's series.
+            log.info("--input is scored in this process (--engine spark scores a --store)")
         params = detector_params(settings.detection)
         return run_file(args.input, args.output, params, settings.detection.fdr)
     store = args.store or settings.store

@@ -103,24 +103,6 @@ def test_detect_and_the_daily_job_score_with_the_same_detection_section(
     assert meta(store, "detector_version") == detector_version(DetectorParams(threshold=3.0), 0.2)
 
 
-def test_detect_on_spark_is_refused_in_one_line_and_leaves_the_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Scoring on Spark is not in this build: `--engine spark` (or GOVKPI_ENGINE) says so on
-    one line with exit code 2 before touching the store; the job's detection step alike."""
-    monkeypatch.delenv("GOVKPI_CONFIG", raising=False)
-    store = build_store(tmp_path / "store.duckdb", detections=False, alerts=False)
-    before = store.version()
-    assert main(["-q", "detect", "--store", store.path, "--engine", "spark"]) == 2
-    err = capsys.readouterr().err
-    assert err == "govkpi: error: detect --engine spark: not available in this build\n"
-    monkeypatch.setenv("GOVKPI_ENGINE", "spark")
-    assert main(["-q", "detect", "--store", store.path]) == 2
-    assert "not available in this build" in capsys.readouterr().err
-    assert store.version() == before
-    assert main(["-q", "detect", "--store", store.path, "--engine", "duckdb"]) == 0
-
-
 def test_engine_flags_are_checked_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["compute", "--engine", "presto"])
