@@ -23,6 +23,7 @@ from alerts.rules.completeness import load_completeness
 from alerts.rules.observations import load_observations
 from alerts.rules.rulebook import RuleBook
 from alerts.state.alert_store import has_table
+from alerts.state.episodes import record_episodes
 from alerts.state.lifecycle import AlertState, Observation, Policy, step
 from metrics.catalogue import Catalogue
 from metrics.settings import Settings
@@ -133,7 +134,9 @@ def evaluate(
 
 
 def persist(con: duckdb.DuckDBPyConnection, result: Evaluation, now: datetime) -> None:
-    """Appends the log; replaces the live state when this run is the latest day."""
+    """Appends the log and records the episodes it touched (`alerts.state.episodes`); replaces
+    the live state when this run is the latest day."""
+    record_episodes(con, result.log_rows, now)
     if result.log_rows:
         frame = pd.DataFrame(result.log_rows)
         con.register("eval_rows", frame)
