@@ -8,7 +8,7 @@
     govkpi alerts unsilence ID --author NAME
     govkpi alerts ack METRIC SLICE RULE --author NAME [--note TEXT] [--url URL]
     govkpi alerts status
-    govkpi alerts history | resolve | feedback    (govkpi/commands/alert_ledger/)
+    govkpi alerts history | backtest | resolve | feedback    (govkpi/commands/alert_ledger/)
 
 Exit codes: 0 done; 2 bad configuration or arguments; 3 delivery failed and is queued.
 """
