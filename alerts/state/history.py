@@ -213,6 +213,8 @@ def ledger_on(con: duckdb.DuckDBPyConnection, day: date, zone: ZoneInfo) -> pd.D
         how="left",
     )
     frame = frame[frame["resolution"].isna()]
+    for column in LEDGER_EXTRA:  # None, as firing_alerts reads SQL NULLs, never NaN
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     rank = frame["severity"].eq("critical")
     frame = frame.assign(_rank=rank).sort_values(
         ["_rank", "firing_since", "metric_id", "slice", "rule_id"],
