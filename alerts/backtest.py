@@ -16,7 +16,7 @@ reminder (nobody acknowledges in a backtest) and resolved, by the job's own rule
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
@@ -30,6 +30,9 @@ from alerts.state.history import history_rows
 from metrics.catalogue import Catalogue
 from metrics.errors import UserError
 from metrics.settings import Settings
+
+# A what-if's limits judge every day of its replay.
+WHAT_IF_FROM = date(2000, 1, 1)
 
 
 @dataclass
@@ -139,3 +142,27 @@ def _count_notifications(result: Backtest, rows: pd.DataFrame, config: Settings)
         result.notifications[event] += 1
         days.add(day)
     result.digest_days = len(days)
+
+
+def with_limits(
+    rulebook: RuleBook, rule_id: str, warning: float | None, critical: float | None
+) -> RuleBook:
+    """The rule book with one rule's limits changed over all time (a what-if): its other
+    settings (side, slices, minimum volume) as in its latest version. Nothing is saved."""
+    rules = []
+    for rule in rulebook.rules:
+        if rule.rule_id == rule_id:
+            latest = next((t for _, t in reversed(rule.versions) if t is not None), None)
+            if latest is None:
+                raise UserError(f"rule {rule_id} is retired")
+            limits = replace(
+                latest,
+                warning=warning,
+                critical=critical,
+                effective_from=WHAT_IF_FROM,
+                version="what-if",
+                rationale="what-if",
+            )
+            rule = replace(rule, versions=((WHAT_IF_FROM, limits),))
+        rules.append(rule)
+    return RuleBook(rules, version=f"{rulebook.version}+what-if", source="what-if")
