@@ -224,6 +224,15 @@ def ledger_on(con: duckdb.DuckDBPyConnection, day: date, zone: ZoneInfo) -> pd.D
     return frame.reindex(columns=columns).reset_index(drop=True)
 
 
+def evaluated_on(con: duckdb.DuckDBPyConnection, day: date) -> bool:
+    """Whether the evaluation log holds `day` (else a past morning cannot be reviewed: the
+    job never judged it, or its log was pruned)."""
+    if not has_table(con, "alert_evaluations"):
+        return False
+    rows = con.execute("SELECT 1 FROM alert_evaluations WHERE date = ? LIMIT 1", [day]).fetchall()
+    return bool(rows)
+
+
 def _closure_by(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> pd.DataFrame:
     """Acknowledgements (the latest) and resolutions by hand recorded before `cutoff`."""
     url = "action_url" if has_column(con, "acknowledgements", "action_url") else "NULL"

@@ -229,7 +229,7 @@ as_of = as_of_day(ctx)
 zone = dashboard_settings().zone
 as_of_picker(ctx, as_of, "alerts_as_of")
 if as_of is not None:
-    as_of_banner(as_of, zone.key)
+    as_of_banner(as_of, zone.key, alert_access.logged(ctx.store, as_of))
 firing = (
     alert_access.firing(ctx.store)
     if as_of is None

@@ -236,7 +236,7 @@ zone = dashboard_settings().zone.key
 if as_of is None:
     _freshness(ctx)
 else:
-    as_of_banner(as_of, zone)
+    as_of_banner(as_of, zone, alert_access.logged(ctx.store, as_of))
 as_of_picker(ctx, as_of, "overview_as_of")
 st.caption(
     f"{badge_markdown('red')} judged beyond the critical threshold · {badge_markdown('amber')} "

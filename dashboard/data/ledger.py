@@ -20,7 +20,7 @@ import pandas as pd
 from alerts.notify.change_story import change_runs, story
 from alerts.rules.rulebook import RuleBook
 from alerts.state import alert_store
-from alerts.state.history import episode_history, ledger_on
+from alerts.state.history import episode_history, evaluated_on, ledger_on
 from alerts.state.status_data import day_facts
 from dashboard.data.cache import per_store_version
 from dashboard.data.rules import rulebook
@@ -73,6 +73,16 @@ def episodes(path: str, start: date, end: date, zone: str) -> pd.DataFrame | Non
 def as_of(path: str, day: date, zone: str) -> pd.DataFrame | None:
     """What was firing and pending the morning after `day` (the evaluation log's snapshot)."""
     return _read(path, lambda con: ledger_on(con, day, ZoneInfo(zone)))
+
+
+@per_store_version
+def logged(path: str, day: date) -> bool:
+    """Whether the alert job's evaluation log holds `day`."""
+    try:
+        with MetricStore(path).read() as con:
+            return evaluated_on(con, day)
+    except duckdb.CatalogException:
+        return False
 
 
 @per_store_version

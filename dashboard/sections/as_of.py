@@ -51,7 +51,16 @@ def as_of_picker(ctx: PageContext, day: date | None, key: str) -> None:
         st.rerun()
 
 
-def as_of_banner(day: date, zone: str) -> None:
+NOT_LOGGED = (
+    "The alert job's log holds no evaluation of {day}: it did not judge that day (it had not "
+    "run yet, or the log of that day was pruned), so nothing can be said about that morning's "
+    "alerts. The Alerts page's history still lists every episode the job recorded."
+)
+
+
+def as_of_banner(day: date, zone: str, logged: bool = True) -> None:
+    if not logged:
+        st.warning(NOT_LOGGED.format(day=format_day(day)), icon=":material/history:")
     st.info(
         f"Reviewing the morning after **{format_day(day)}**: the alerts as the daily job left "
         f"them after judging that day (days in **{zone}**), with the acknowledgements and "

@@ -139,6 +139,16 @@ def test_alerts_page_reviews_a_past_morning_from_the_picker(store) -> None:
     assert not any("Resolve" in e.label for e in at.expander)  # closing is for today only
 
 
+def test_a_day_the_job_never_judged_says_so(store) -> None:
+    with store.read() as con:
+        (first,) = con.execute("SELECT min(date) FROM alert_evaluations").fetchall()[0]
+        (store_start,) = con.execute("SELECT min(date) FROM series").fetchall()[0]
+    assert store_start < first  # the fixture's first run replayed 28 days, not the store
+    for page in ("overview", "alerts"):
+        at = open_page(page, {"asof": store_start.isoformat()})
+        assert any("holds no evaluation of" in w for w in texts(at, "warning"))
+
+
 @pytest.mark.parametrize(
     ("value", "warning"),
     [
