@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 MISSING = "n/a"
@@ -292,3 +292,18 @@ def deep_link(
         return ""
     path = view_path(metric_id, slice_key, start, end, page=page, day=day)
     return f"{base.rstrip('/')}/{path}"
+
+
+def is_web_link(text: object) -> bool:
+    """Whether `text` is an absolute http(s) address that may be shown as a link (a ticket
+    URL typed by a person): a scheme of http or https, a host, no spaces or control
+    characters. Anything else is shown as plain text."""
+    if not isinstance(text, str) or not text or len(text) > 2000:
+        return False
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)

@@ -9,6 +9,7 @@ due again, which makes re-runs, catch-ups and past-date runs send nothing twice:
 - reminder: still firing `reminder_days` after the recipient last heard of it, unless the
   episode is acknowledged;
 - resolved: the episode the recipient was told about has resolved (within the last week).
+An episode someone resolved by hand (`alerts.state.closure`) is closed: nothing more is due.
 Items muted by a silence are returned with the silence so the caller can log them.
 """
 
@@ -25,6 +26,7 @@ import pandas as pd
 from alerts.notify.routing import recipients
 from alerts.rules.observations import market_of
 from alerts.state.alert_store import acknowledged_episodes, has_table
+from alerts.state.closure import closed_episodes
 from alerts.state.evaluation import Evaluation, Key
 from alerts.state.lifecycle import SEVERITY_RANK
 from alerts.state.silences import Silence, silence_for
@@ -49,10 +51,24 @@ class Item:
 
 
 @dataclass
-class _Told:
+class Told:
+    """What one recipient has been told about one episode."""
+
     severities: set[str]
     last_day: date | None = None
     resolved: bool = False
+
+    def tell(self, event: str, severity: str | None, day: date, silenced: bool = False) -> None:
+        """Records an item as told (queued or sent); a silenced one counts only as a
+        resolution, so a firing alert is announced once its silence ends."""
+        if event == "resolved":
+            self.resolved = True
+            return
+        if silenced:
+            return
+        if event in ("new", "escalated") and severity:
+            self.severities.add(severity)
+        self.last_day = day if self.last_day is None else max(self.last_day, day)
 
 
 def due_items(
@@ -64,6 +80,7 @@ def due_items(
 ) -> list[Item]:
     told = _told(con)
     acks = acknowledged_episodes(con)
+    closed = closed_episodes(con)
     as_of = evaluation.as_of
     items: list[Item] = []
     unrouted: set[str] = set()
@@ -82,14 +99,16 @@ def due_items(
             episode, kind = state.resolved_episode, "resolved"
         else:
             continue
+        if (metric_id, slice_key, rule_id, episode) in closed:
+            continue
         people = recipients(config, area, market_of(slice_key))
         if not people:
             unrouted.add(area)
         silence = silence_for(silences, metric_id, slice_key)
         ack = acks.get((metric_id, slice_key, rule_id, episode))
         for person in people:
-            history = told.get((person.lower(), key, episode), _Told(set()))
-            event = _event(kind, state.severity, history, ack, as_of, config)
+            history = told.get((person.lower(), key, episode), Told(set()))
+            event = next_event(kind, state.severity, history, ack, as_of, config)
             if event is None:
                 continue
             severity = None if event == "resolved" else state.severity
@@ -105,14 +124,16 @@ def due_items(
     return items
 
 
-def _event(
+def next_event(
     kind: str,
     severity: str | None,
-    history: _Told,
+    history: Told,
     ack: dict | None,
     as_of: date,
     config: Settings,
 ) -> str | None:
+    """The notification due to one recipient about one episode (`kind`: fire or resolved),
+    given what they were told; None when nothing is due."""
     if kind == "resolved":
         return "resolved" if history.severities and not history.resolved else None
     if not history.severities:
@@ -126,7 +147,7 @@ def _event(
     return None
 
 
-def _told(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, Key, date], _Told]:
+def _told(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, Key, date], Told]:
     """What each recipient has been told (queued or sent; silenced items count only for
     resolutions, so a firing alert is announced once its silence ends)."""
     if not has_table(con, "notifications"):
@@ -139,17 +160,11 @@ def _told(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, Key, date], _Told]:
         GROUP BY ALL
         """
     ).df()
-    told: dict[tuple[str, Key, date], _Told] = defaultdict(lambda: _Told(set()))
+    told: dict[tuple[str, Key, date], Told] = defaultdict(lambda: Told(set()))
     for rec in frame.to_dict("records"):
         episode = pd.Timestamp(rec["episode"]).date()
         entry = told[(rec["recipient"], (rec["metric_id"], rec["slice"], rec["rule_id"]), episode)]
-        if rec["event"] == "resolved":
-            entry.resolved = True
-            continue
-        if rec["status"] == "silenced":
-            continue
-        if rec["event"] in ("new", "escalated") and rec["severity"]:
-            entry.severities.add(rec["severity"])
+        severity = rec["severity"] if isinstance(rec["severity"], str) else None
         last = pd.Timestamp(rec["last_day"]).date()
-        entry.last_day = last if entry.last_day is None else max(entry.last_day, last)
+        entry.tell(rec["event"], severity, last, silenced=rec["status"] == "silenced")
     return dict(told)

@@ -44,10 +44,12 @@ def load_observations(
     end: date,
     completeness: Completeness,
     critical_score: float,
+    series: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
-    frames = [_anomaly_observations(con, start, end, critical_score)]
+    """`series` (metric_id, slice): only that series (a what-if on one trend)."""
+    frames = [_anomaly_observations(con, start, end, critical_score, series)]
     if rulebook is not None:
-        frames.append(_threshold_observations(con, rulebook, start, end))
+        frames.append(_threshold_observations(con, rulebook, start, end, series))
     observed = [f for f in frames if not f.empty]
     if not observed:  # e.g. a run date weeks after the exports stopped
         return pd.DataFrame(columns=OBS_COLUMNS)
@@ -76,18 +78,30 @@ def load_observations(
     return obs[OBS_COLUMNS].reset_index(drop=True)
 
 
+def _only(series: tuple[str, str] | None) -> tuple[str, list[object]]:
+    """A WHERE clause limiting a read to one series (bound parameters), or nothing."""
+    if series is None:
+        return "", []
+    return " AND metric_id = ? AND slice = ?", [series[0], series[1]]
+
+
 def _anomaly_observations(
-    con: duckdb.DuckDBPyConnection, start: date, end: date, critical_score: float
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    end: date,
+    critical_score: float,
+    series: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
     if not has_table(con, "detections"):
         return pd.DataFrame(columns=OBS_COLUMNS)
+    where, params = _only(series)
     det = con.execute(
-        """
+        f"""
         SELECT metric_id, slice, date, value AS observed, expected, lower, upper, score,
                is_alert
-        FROM detections WHERE date BETWEEN ? AND ?
+        FROM detections WHERE date BETWEEN ? AND ?{where}
         """,
-        [start, end],
+        [start, end, *params],
     ).df()
     if det.empty:
         return pd.DataFrame(columns=OBS_COLUMNS)
@@ -114,11 +128,16 @@ def _anomaly_observations(
 
 
 def _threshold_observations(
-    con: duckdb.DuckDBPyConnection, rulebook: RuleBook, start: date, end: date
+    con: duckdb.DuckDBPyConnection,
+    rulebook: RuleBook,
+    start: date,
+    end: date,
+    only: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
+    where, params = _only(only)
     series = con.execute(
-        "SELECT * FROM series WHERE date BETWEEN ? AND ? ORDER BY metric_id, slice, date",
-        [start, end],
+        f"SELECT * FROM series WHERE date BETWEEN ? AND ?{where} ORDER BY metric_id, slice, date",
+        [start, end, *params],
     ).df()
     if series.empty:
         return pd.DataFrame(columns=OBS_COLUMNS)

@@ -9,13 +9,14 @@ frame with the right columns when a table does not exist yet. Writes go through
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 import pandas as pd
 
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
+from metrics.presentation import is_web_link
 
 ALERT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_state (
@@ -71,11 +72,37 @@ CREATE TABLE IF NOT EXISTS notifications (
     status VARCHAR NOT NULL,         -- queued | sent | silenced
     silence_id VARCHAR, created_at TIMESTAMPTZ NOT NULL, sent_at TIMESTAMPTZ
 );
+CREATE TABLE IF NOT EXISTS alert_episodes (
+    -- every firing episode, kept for good (alert_state holds only the latest day, and the
+    -- evaluation log may be pruned): see alerts/state/episodes.py
+    metric_id VARCHAR NOT NULL, slice VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
+    firing_since DATE NOT NULL,      -- the episode's identity, as everywhere
+    pending_since DATE,              -- its first breached day
+    severity VARCHAR,                -- the highest it fired at
+    last_active DATE,                -- the last day it was firing (or recovering)
+    resolved_on DATE,                -- the day the lifecycle resolved it
+    rule_version VARCHAR,            -- the rule version that fired
+    recorded_at TIMESTAMPTZ, updated_at TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS alert_resolutions (
+    metric_id VARCHAR NOT NULL, slice VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
+    episode DATE NOT NULL,           -- firing_since of the episode closed
+    reason VARCHAR NOT NULL,         -- action_taken | false_alarm | expected
+    note VARCHAR, author VARCHAR NOT NULL, resolved_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alert_feedback (
+    metric_id VARCHAR NOT NULL, slice VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
+    episode DATE NOT NULL,           -- firing_since of the episode judged
+    verdict VARCHAR NOT NULL,        -- useful | not_useful
+    note VARCHAR, author VARCHAR NOT NULL, given_at TIMESTAMPTZ NOT NULL
+);
 CREATE TABLE IF NOT EXISTS scheduler_runs (
     run_id VARCHAR PRIMARY KEY, trigger VARCHAR NOT NULL,   -- manual | cron | catch-up
     scheduled_for TIMESTAMPTZ, run_date DATE, started_at TIMESTAMPTZ NOT NULL,
     finished_at TIMESTAMPTZ, status VARCHAR, detail VARCHAR
 );
+-- Added later: older stores gain the column on their next write.
+ALTER TABLE acknowledgements ADD COLUMN IF NOT EXISTS action_url VARCHAR;
 """
 
 STATE_COLUMNS = [
@@ -99,6 +126,15 @@ def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(row and row[0])
 
 
+def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """Whether a read-only store written by an older release has this column yet."""
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+        [table, column],
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def _frame(con: duckdb.DuckDBPyConnection, table: str, sql: str, params: list) -> pd.DataFrame:
     if not has_table(con, table):
         return pd.DataFrame(columns=_columns_of(table))
@@ -117,15 +153,26 @@ def _columns_of(table: str) -> list[str]:
 def firing_alerts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Alerts currently firing (incl. recovering, or held by missing data), worst first,
     with the acknowledgement of the current episode when there is one and the severity
-    logged for the day before (`severity_before`: whether it escalated today)."""
+    logged for the day before (`severity_before`: whether it escalated today). An episode
+    someone resolved by hand (`alert_resolutions`) is no longer listed."""
+    extra = ["acknowledged_by", "ack_note", "ack_at", "ack_url", "severity_before"]
     if not has_table(con, "alert_state"):
-        return pd.DataFrame(
-            columns=[*STATE_COLUMNS, "acknowledged_by", "ack_note", "ack_at", "severity_before"]
-        )
+        return pd.DataFrame(columns=[*STATE_COLUMNS, *extra])
+    # Stores last written by an older release lack the closure tables (read-only readers
+    # cannot add them): nothing was closed or linked there.
+    url = "a.action_url" if has_column(con, "acknowledgements", "action_url") else "NULL"
+    closed = (
+        """AND NOT EXISTS (
+            SELECT 1 FROM alert_resolutions AS r
+            WHERE r.metric_id = s.metric_id AND r.slice = s.slice AND r.rule_id = s.rule_id
+              AND r.episode = s.firing_since)"""
+        if has_table(con, "alert_resolutions")
+        else ""
+    )
     return con.execute(
-        """
+        f"""
         SELECT s.*, a.author AS acknowledged_by, a.note AS ack_note, a.acknowledged_at AS ack_at,
-               p.severity AS severity_before
+               {url} AS ack_url, p.severity AS severity_before
         FROM alert_state AS s
         LEFT JOIN (
             SELECT * FROM acknowledgements
@@ -143,8 +190,9 @@ def firing_alerts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ) AS p
           ON p.metric_id = s.metric_id AND p.slice = s.slice AND p.rule_id = s.rule_id
          AND p.date = s.as_of - INTERVAL 1 DAY
-        WHERE s.state IN ('firing', 'recovering')
-           OR (s.state = 'no_data' AND s.held_state IN ('firing', 'recovering'))
+        WHERE (s.state IN ('firing', 'recovering')
+               OR (s.state = 'no_data' AND s.held_state IN ('firing', 'recovering')))
+          {closed}
         ORDER BY s.severity = 'critical' DESC, s.firing_since, s.metric_id, s.slice, s.rule_id
         """
     ).df()
@@ -225,11 +273,20 @@ def expire_silence(store: MetricStore, silence_id: str, author: str) -> None:
 
 
 def acknowledge(
-    store: MetricStore, metric_id: str, slice: str, rule_id: str, author: str, note: str
-) -> None:
-    """Acknowledges the current firing episode: no reminders until it resolves."""
+    store: MetricStore,
+    metric_id: str,
+    slice: str,
+    rule_id: str,
+    author: str,
+    note: str,
+    action_url: str | None = None,
+) -> date:
+    """Acknowledges the current firing episode: no reminders until it resolves. `action_url`
+    (optional) links the ticket or action taken; it must be an http(s) address. Returns the
+    episode (its firing_since)."""
     if not author or not author.strip():
         raise UserError("an acknowledgement needs an author")
+    url = check_action_url(action_url)
     with store.write() as con:
         ensure_schema(con)
         row = con.execute(
@@ -244,9 +301,23 @@ def acknowledge(
         if row is None:
             raise UserError(f"no firing alert {metric_id} / {slice} / {rule_id} to acknowledge")
         con.execute(
-            "INSERT INTO acknowledgements VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [metric_id, slice, rule_id, row[0], author, note, datetime.now(UTC)],
+            "INSERT INTO acknowledgements (metric_id, slice, rule_id, episode, author, note, "
+            "acknowledged_at, action_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [metric_id, slice, rule_id, row[0], author, note, datetime.now(UTC), url],
         )
+    return row[0]
+
+
+def check_action_url(url: str | None) -> str | None:
+    """An action link as stored: None when empty; an http(s) address, else UserError (it is
+    shown as a link, so nothing else may pass: no javascript:, no file paths)."""
+    text = (url or "").strip()
+    if not text:
+        return None
+    if not is_web_link(text):
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise UserError(f"action link {shown!r} is not an http(s) address (https://...)")
+    return text
 
 
 AckKey = tuple[str, str, str, object]

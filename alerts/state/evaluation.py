@@ -23,6 +23,7 @@ from alerts.rules.completeness import load_completeness
 from alerts.rules.observations import load_observations
 from alerts.rules.rulebook import RuleBook
 from alerts.state.alert_store import has_table
+from alerts.state.episodes import record_episodes
 from alerts.state.lifecycle import AlertState, Observation, Policy, step
 from metrics.catalogue import Catalogue
 from metrics.settings import Settings
@@ -67,11 +68,35 @@ def evaluate(
     else:
         initial = _load_snapshot(con, as_of - timedelta(days=1)) if last is not None else {}
         start = as_of if initial else as_of - timedelta(days=lc.warmup_days - 1)
+    return replay(
+        con, catalogue, rulebook, start, as_of, config, initial, run_id=run_id, now=now, live=live
+    )
+
+
+def replay(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    rulebook: RuleBook | None,
+    start: date,
+    as_of: date,
+    config: Settings,
+    initial: dict[Key, tuple[AlertState, dict]] | None = None,
+    *,
+    run_id: str,
+    now: datetime,
+    live: bool = False,
+    series: tuple[str, str] | None = None,
+) -> Evaluation:
+    """Steps every rule x series from `initial` (None: a clean state) through the days
+    `start`..`as_of`, reading only the store (the job's evaluation, and the backtest's).
+    `series` (metric_id, slice) limits it to one series."""
+    lc = config.lifecycle
+    initial = initial or {}
     completeness = load_completeness(
         con, start, as_of, config.zone, lc.incomplete_ratio, lc.incomplete_alpha
     )
     obs = load_observations(
-        con, catalogue, rulebook, start, as_of, completeness, lc.anomaly_critical_score
+        con, catalogue, rulebook, start, as_of, completeness, lc.anomaly_critical_score, series
     )
     log.info(
         "evaluating %s to %s: %d observations, %d earlier states",
@@ -133,7 +158,9 @@ def evaluate(
 
 
 def persist(con: duckdb.DuckDBPyConnection, result: Evaluation, now: datetime) -> None:
-    """Appends the log; replaces the live state when this run is the latest day."""
+    """Appends the log and records the episodes it touched (`alerts.state.episodes`); replaces
+    the live state when this run is the latest day."""
+    record_episodes(con, result.log_rows, now)
     if result.log_rows:
         frame = pd.DataFrame(result.log_rows)
         con.register("eval_rows", frame)

@@ -1,4 +1,5 @@
-"""Alerts: what is firing, what changed, what is silenced; acknowledge and silence from here."""
+"""Alerts: what is firing (or was, on a past morning), the history of alert episodes and the
+team's response, silences; acknowledge, resolve, give feedback and silence from here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from alerts.state import alert_store
-from alerts.state.alert_status import ledger_lifecycle
 from alerts.state.silences import silence_end
 from dashboard.builders.alert_rows import breach_requests, firing_rows, rule_name
 from dashboard.builders.link_table import link_table_markdown
@@ -16,16 +16,21 @@ from dashboard.builders.plain_text import markdown_literal
 from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
 from dashboard.data.store import dashboard_settings
+from dashboard.sections.alert_history import history_section, response_section
+from dashboard.sections.as_of import as_of_banner, as_of_day, as_of_picker
+from dashboard.sections.closure_forms import (
+    FLASH,
+    acknowledge_form,
+    feedback_form,
+    resolve_form,
+)
 from metrics.errors import UserError
 from metrics.presentation import (
     describe_slice,
-    format_day,
     format_time,
     format_value,
     view_path,
 )
-
-FLASH = "alerts_flash"
 
 
 def _kind(ctx: PageContext, metric_id: str) -> str:
@@ -33,12 +38,11 @@ def _kind(ctx: PageContext, metric_id: str) -> str:
     return definition.kind if definition else "rate"
 
 
-def _trend_link(ctx: PageContext, metric_id: str, slice_key: str) -> str:
-    day = ctx.report_day
+def _trend_link(ctx: PageContext, metric_id: str, slice_key: str, day: date) -> str:
     return view_path(metric_id, slice_key, day - timedelta(days=89), day)
 
 
-def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
+def _firing_table(ctx: PageContext, firing: pd.DataFrame, day: date) -> pd.DataFrame:
     firing = firing.reset_index(drop=True)
     requests = breach_requests(firing)
     facts = alert_access.breach_facts(ctx.store, requests)
@@ -46,9 +50,11 @@ def _firing_table(ctx: PageContext, firing: pd.DataFrame) -> pd.DataFrame:
     stories = alert_access.change_stories(ctx.store, requests)
     table = firing_rows(firing, facts, ctx.definition, stories)
     links = [
-        _trend_link(ctx, m, s) for m, s in zip(firing["metric_id"], firing["slice"], strict=True)
+        _trend_link(ctx, m, s, day)
+        for m, s in zip(firing["metric_id"], firing["slice"], strict=True)
     ]
     table.insert(2, "Trend", links)
+    table["Action link"] = [u if isinstance(u, str) else "" for u in firing["ack_url"]]
     return table
 
 
@@ -63,45 +69,6 @@ STATE_HELP = (
     "threshold rule's name (its id is the indicator's id, a dot and the name), or “anomaly” "
     "for the statistical detector."
 )
-
-
-def _alert_label(ctx: PageContext, row: pd.Series) -> str:
-    since = pd.Timestamp(row["firing_since"]).date() if pd.notna(row["firing_since"]) else None
-    state = ledger_lifecycle(row, pd.Timestamp(row["as_of"]).date())
-    return (
-        f"{ctx.label(row['metric_id'])} · {describe_slice(row['slice'])} · "
-        f"{state.label} since {format_day(since)} (rule {row['rule_id']})"
-    )
-
-
-def _acknowledge_form(ctx: PageContext, firing: pd.DataFrame) -> None:
-    firing = firing.reset_index(drop=True)
-    with st.form("acknowledge", clear_on_submit=False):
-        st.caption("Acknowledging says someone is on it: no reminders until the alert resolves.")
-        choice = st.selectbox(
-            "Alert",
-            list(range(len(firing))),
-            format_func=lambda i: _alert_label(ctx, firing.iloc[int(i)]),
-            key="ack_alert",
-        )
-        author = st.text_input("Your name (required)", key="ack_author")
-        note = st.text_area("Reason / what is being done (required)", key="ack_note")
-        if not st.form_submit_button("Acknowledge"):
-            return
-    if not author.strip() or not note.strip():
-        st.error("Please give your name and a reason.")
-        return
-    row = firing.iloc[int(choice or 0)]
-    metric_id, slice_key, rule_id = row["metric_id"], row["slice"], row["rule_id"]
-    try:
-        alert_store.acknowledge(
-            ctx.store, metric_id, slice_key, rule_id, author.strip(), note.strip()
-        )
-    except UserError as exc:
-        st.error(markdown_literal(exc))
-        return
-    st.session_state[FLASH] = f"Acknowledged {ctx.label(metric_id)} ({describe_slice(slice_key)})."
-    st.rerun()
 
 
 def silence_problems(metric_pattern: str, slice_pattern: str, until: object, author: str,
@@ -253,11 +220,21 @@ st.title("Alerts")
 st.caption(
     "Alerts fire when an indicator breaks its threshold or moves outside its expected range "
     "for long enough; they resolve after enough good days. Acknowledging stops reminders; "
-    "a silence stops notifications for matching alerts until a date."
+    "resolving by hand closes an episode; a silence stops notifications for matching alerts "
+    "until a date."
 )
 if FLASH in st.session_state:
     st.success(markdown_literal(st.session_state.pop(FLASH)))
-firing = alert_access.firing(ctx.store)
+as_of = as_of_day(ctx)
+zone = dashboard_settings().zone
+as_of_picker(ctx, as_of, "alerts_as_of")
+if as_of is not None:
+    as_of_banner(as_of, zone.key, alert_access.logged(ctx.store, as_of))
+firing = (
+    alert_access.firing(ctx.store)
+    if as_of is None
+    else alert_access.as_of(ctx.store, as_of, zone.key)
+)
 history = alert_access.history(ctx.store)
 silences = alert_access.silences(ctx.store)
 if firing is None or history is None:
@@ -266,17 +243,28 @@ if firing is None or history is None:
 if firing.empty and history.empty:
     st.info("No alert evaluation has run on this store yet: run `govkpi alerts run`.")
 
-st.subheader(f"Firing now ({len(firing)})")
+shown_day = as_of or ctx.report_day
+if as_of is None:
+    st.subheader(f"Firing now ({len(firing)})")
+else:
+    st.subheader(f"Firing and pending that morning ({len(firing)})")
 if firing.empty:
-    st.success("No alert is firing.")
+    st.success("No alert is firing." if as_of is None else "No alert was firing or pending.")
 else:
     st.markdown(
-        link_table_markdown(_firing_table(ctx, firing), {"Trend": "Open trend"}),
+        link_table_markdown(
+            _firing_table(ctx, firing, shown_day),
+            {"Trend": "Open trend"},
+            external=("Action link",),
+        ),
         unsafe_allow_html=True,
     )
     st.caption(STATE_HELP)
-    with st.expander("Acknowledge an alert", icon=":material/task_alt:"):
-        _acknowledge_form(ctx, firing)
+    if as_of is None:
+        with st.expander("Acknowledge an alert", icon=":material/task_alt:"):
+            acknowledge_form(ctx, firing)
+        with st.expander("Resolve an alert by hand", icon=":material/check_circle:"):
+            resolve_form(ctx, firing)
 
 st.subheader(f"Silences in force ({0 if silences is None else len(silences)})")
 if silences is not None and not silences.empty:
@@ -288,13 +276,21 @@ else:
 with st.expander("Add a silence", icon=":material/notifications_off:"):
     _silence_form(ctx)
 
-st.subheader("History of state changes")
+searched = history_section(ctx)
+if searched is not None:
+    episodes, found = searched
+    if not episodes.empty:
+        with st.expander("Give feedback on an alert", icon=":material/thumbs_up_down:"):
+            feedback_form(ctx, episodes)
+    response_section(ctx, found)
+
+st.subheader("State changes")
 if history.empty:
     st.caption("No state change recorded yet.")
 else:
     st.caption(
-        "Newest first: each time an alert moved between normal, pending, firing, "
-        "recovering and no data."
+        "Newest first (the latest 500): each time an alert moved between normal, pending, "
+        "firing, recovering and no data."
     )
     st.dataframe(
         _history_table(ctx, history),

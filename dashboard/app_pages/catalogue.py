@@ -1,4 +1,5 @@
-"""Catalogue: every indicator's definition, SQL, owner area and the thresholds in force."""
+"""Catalogue: every indicator's definition, SQL, owner area and the thresholds in force, and a
+what-if that shows the episodes other limits would have raised."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dashboard.builders.status import describe_target
 from dashboard.builders.view import first_value
 from dashboard.context import PageContext, page_context
 from dashboard.data.rules import rule_versions, threshold
+from dashboard.sections.what_if import what_if_section
 from metrics.catalogue import MetricDefinition
 from metrics.presentation import area_label, describe_slice_pattern, format_value
 
@@ -102,3 +104,5 @@ for definition in shown:
     title = f"{definition.label} (`{definition.id}`)"
     with st.expander(title, expanded=definition.id == wanted):
         _details(ctx, definition)
+
+what_if_section(ctx)

@@ -21,6 +21,8 @@ from dashboard.context import PageContext, page_context
 from dashboard.data import ledger as alert_access
 from dashboard.data import queries
 from dashboard.data.rules import rated, threshold
+from dashboard.data.store import dashboard_settings
+from dashboard.sections.as_of import as_of_banner, as_of_day, as_of_picker
 from metrics.catalogue import MetricDefinition
 from metrics.presentation import (
     MISSING,
@@ -38,8 +40,7 @@ CARDS_PER_ROW = 4
 MAX_ROWS = 15
 
 
-def _cards(ctx: PageContext) -> None:
-    day = ctx.report_day
+def _cards(ctx: PageContext, day: date) -> None:
     platform = queries.platform_series(ctx.store, day - timedelta(days=SPARK_DAYS + 7), day)
     judged = rated(platform[pd.to_datetime(platform["date"]).dt.date == day])
     headline = [m for m in ctx.catalogue if m.headline]
@@ -49,13 +50,16 @@ def _cards(ctx: PageContext) -> None:
             columns, headline[start : start + CARDS_PER_ROW], strict=False
         ):
             with column.container(border=True):
-                _card(ctx, definition, platform, judged)
+                _card(ctx, definition, platform, judged, day)
 
 
 def _card(
-    ctx: PageContext, definition: MetricDefinition, platform: pd.DataFrame, judged: pd.DataFrame
+    ctx: PageContext,
+    definition: MetricDefinition,
+    platform: pd.DataFrame,
+    judged: pd.DataFrame,
+    day: date,
 ) -> None:
-    day = ctx.report_day
     if definition.id not in ctx.slices:
         st.markdown(f"**{definition.label}**")
         st.caption(markdown_literal(_not_computed_reason(ctx, definition.id)))
@@ -105,7 +109,9 @@ def _link(metric_id: str, slice_key: str, day: date) -> str:
     return view_path(metric_id, slice_key, day - timedelta(days=89), day)
 
 
-def _alert_table(ctx: PageContext, frame: pd.DataFrame, value_column: str) -> pd.DataFrame:
+def _alert_table(
+    ctx: PageContext, frame: pd.DataFrame, value_column: str, day: date
+) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
 
     def label(metric_id: str) -> str:
@@ -134,12 +140,14 @@ def _alert_table(ctx: PageContext, frame: pd.DataFrame, value_column: str) -> pd
     if "acknowledged_by" in frame:
         out["Acknowledged by"] = frame["acknowledged_by"].fillna("")
     out["Trend"] = [
-        _link(m, s, ctx.report_day) for m, s in zip(frame["metric_id"], frame["slice"], strict=True)
+        _link(m, s, day) for m, s in zip(frame["metric_id"], frame["slice"], strict=True)
     ]
     return out
 
 
-def _show(ctx: PageContext, title: str, frame: pd.DataFrame, value_column: str, empty: str) -> None:
+def _show(
+    ctx: PageContext, title: str, frame: pd.DataFrame, value_column: str, empty: str, day: date
+) -> None:
     st.subheader(f"{title} ({len(frame)})")
     if frame.empty:
         st.success(empty)
@@ -149,8 +157,27 @@ def _show(ctx: PageContext, title: str, frame: pd.DataFrame, value_column: str, 
     if len(frame) > MAX_ROWS:
         st.caption(f"Showing the {MAX_ROWS} most unusual of {len(frame)}.")
         frame = frame.head(MAX_ROWS)
-    table = _alert_table(ctx, frame, value_column)
+    table = _alert_table(ctx, frame, value_column, day)
     st.markdown(link_table_markdown(table, {"Trend": "Open trend"}), unsafe_allow_html=True)
+
+
+def _firing_then(ctx: PageContext, day: date, zone: str) -> None:
+    """A past morning: the ledger's snapshot after `day`, pending alerts included."""
+    ledger = alert_access.as_of(ctx.store, day, zone)
+    if ledger is None:
+        st.info("The alert ledger cannot be read yet: run `govkpi alerts run`.")
+        return
+    effective = ledger["state"].where(ledger["state"] != "no_data", ledger["held_state"])
+    pending = ledger[effective == "pending"]
+    new, still = split_firing(ledger[effective != "pending"], day)
+    _show(ctx, "Started firing that day", new, "observed", "Nothing started firing.", day)
+    _show(ctx, "Still firing that morning", still, "observed", "Nothing else was firing.", day)
+    _show(ctx, "Pending (breached, not firing yet)", pending, "observed", "Nothing was pending.",
+          day)  # fmt: skip
+    st.caption(
+        f"From the alert ledger as the job left it after {day:%a %d %b %Y}. See the Alerts page "
+        "for the history of every episode."
+    )
 
 
 def _firing(ctx: PageContext) -> None:
@@ -171,8 +198,11 @@ def _firing(ctx: PageContext) -> None:
             "days the anomaly detector flagged in the bad direction."
         )
         value_column = "value"
-    _show(ctx, "Started firing since yesterday", new, value_column, "Nothing new since yesterday.")
-    _show(ctx, "Still firing", still, value_column, "Nothing has been firing for more than a day.")
+    day = ctx.report_day
+    _show(ctx, "Started firing since yesterday", new, value_column, "Nothing new since yesterday.",
+          day)  # fmt: skip
+    _show(ctx, "Still firing", still, value_column, "Nothing has been firing for more than a day.",
+          day)  # fmt: skip
     st.caption(source + " See the Alerts page to acknowledge or silence.")
 
 
@@ -194,11 +224,20 @@ def _freshness(ctx: PageContext) -> None:
 
 ctx = page_context()
 st.title("Governance overview")
+as_of = as_of_day(ctx)
 st.caption(
     "How the headline indicators stood on the latest complete day against their targets, "
     "what started firing since yesterday and what is still firing."
+    if as_of is None
+    else "How the headline indicators stood on a past day against the targets then in force, "
+    "and what was firing and pending the morning after."
 )
-_freshness(ctx)
+zone = dashboard_settings().zone.key
+if as_of is None:
+    _freshness(ctx)
+else:
+    as_of_banner(as_of, zone, alert_access.logged(ctx.store, as_of))
+as_of_picker(ctx, as_of, "overview_as_of")
 st.caption(
     f"{badge_markdown('red')} judged beyond the critical threshold · {badge_markdown('amber')} "
     "judged beyond the warning threshold (or, as Unusual, outside the range expected from "
@@ -207,7 +246,10 @@ st.caption(
     "same weekday a week before (green: a change for the better, red: for the worse) and the "
     f"last {SPARK_DAYS} days."
 )
-_cards(ctx)
-_firing(ctx)
+_cards(ctx, as_of or ctx.report_day)
+if as_of is None:
+    _firing(ctx)
+else:
+    _firing_then(ctx, as_of, zone)
 owners = sorted({area_label(m.owner_area) for m in ctx.catalogue if m.headline})
 st.caption("Owner areas of the headline indicators: " + ", ".join(owners) + ".")

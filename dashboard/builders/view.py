@@ -155,3 +155,32 @@ def ordered_metric_ids(ids: Sequence[str], headline: Sequence[str]) -> list[str]
     """Headline indicators first (in catalogue order), then the rest alphabetically."""
     first = [m for m in headline if m in ids]
     return first + sorted(m for m in ids if m not in first)
+
+
+AS_OF_PARAM = "asof"
+
+
+def parse_as_of(
+    params: Mapping[str, object], first: date, last: date
+) -> tuple[date | None, str | None]:
+    """The `asof` day of a link (review a past morning): (day, None); (None, None) without
+    one or when it is the latest complete day itself; (None, warning) when it is not a day
+    of the store. The warning quotes the value as typed, cut, for plain-text display."""
+    text = first_value(params, AS_OF_PARAM)
+    if text is None or text == "":
+        return None, None
+    day = parse_date(text)
+    fallback = "; showing the latest day."
+    if day is None:
+        return None, f"The link's as-of day “{_echo(text)}” is not a date (YYYY-MM-DD){fallback}"
+    if day > last:
+        return (
+            None,
+            f"The link's as-of day {day} is after the latest complete day ({last}){fallback}",
+        )
+    if day < first:
+        return (
+            None,
+            f"The link's as-of day {day} is before the store's first day ({first}){fallback}",
+        )
+    return (None, None) if day == last else (day, None)

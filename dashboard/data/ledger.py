@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -19,6 +20,7 @@ import pandas as pd
 from alerts.notify.change_story import change_runs, story
 from alerts.rules.rulebook import RuleBook
 from alerts.state import alert_store
+from alerts.state.history import episode_history, evaluated_on, ledger_on
 from alerts.state.status_data import day_facts
 from dashboard.data.cache import per_store_version
 from dashboard.data.rules import rulebook
@@ -59,6 +61,28 @@ def firing(path: str) -> pd.DataFrame | None:
 @per_store_version
 def history(path: str, limit: int = 500) -> pd.DataFrame | None:
     return _read(path, lambda con: alert_store.alert_history(con, limit))
+
+
+@per_store_version
+def episodes(path: str, start: date, end: date, zone: str) -> pd.DataFrame | None:
+    """Every episode overlapping start..end with its closure and clocks (times in `zone`)."""
+    return _read(path, lambda con: episode_history(con, start, end, ZoneInfo(zone)))
+
+
+@per_store_version
+def as_of(path: str, day: date, zone: str) -> pd.DataFrame | None:
+    """What was firing and pending the morning after `day` (the evaluation log's snapshot)."""
+    return _read(path, lambda con: ledger_on(con, day, ZoneInfo(zone)))
+
+
+@per_store_version
+def logged(path: str, day: date) -> bool:
+    """Whether the alert job's evaluation log holds `day`."""
+    try:
+        with MetricStore(path).read() as con:
+            return evaluated_on(con, day)
+    except duckdb.CatalogException:
+        return False
 
 
 @per_store_version

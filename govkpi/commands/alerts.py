@@ -6,8 +6,9 @@
     govkpi alerts silence [--metric GLOB] [--slice GLOB] --until TIME --reason TEXT --author NAME
                           (at least one of --metric/--slice; `*` typed on purpose matches all)
     govkpi alerts unsilence ID --author NAME
-    govkpi alerts ack METRIC SLICE RULE --author NAME [--note TEXT]
+    govkpi alerts ack METRIC SLICE RULE --author NAME [--note TEXT] [--url URL]
     govkpi alerts status
+    govkpi alerts history | backtest | resolve | feedback    (govkpi/commands/alert_ledger/)
 
 Exit codes: 0 done; 2 bad configuration or arguments; 3 delivery failed and is queued.
 """
@@ -23,6 +24,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from govkpi.commands import outbox
+from govkpi.commands import alert_ledger
 from govkpi.commands.common import add_config_arg, add_store_arg, command_settings
 from govkpi.log_format import LOG_FORMATS, use_log_format
 from metrics.errors import UserError
@@ -118,6 +120,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ack.add_argument("rule_id", help="rule id: anomaly or a threshold rule id")
     ack.add_argument("--author", required=True, help="who acknowledges")
     ack.add_argument("--note", default="", help="what is being done about it")
+    ack.add_argument(
+        "--url", help="action link: the ticket or page of what is being done (http or https)"
+    )
     ack.set_defaults(handler=ack_command)
 
     status = sub.add_parser(
@@ -127,6 +132,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status.set_defaults(handler=status_command)
 
     outbox.register_under(sub)
+    alert_ledger.register(sub, _common)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -281,8 +287,9 @@ def ack_command(args: argparse.Namespace) -> int:
     from alerts.state.alert_store import acknowledge
 
     acknowledge(
-        _store(_config(args)), args.metric_id, args.slice, args.rule_id, args.author, args.note
-    )
+        _store(_config(args)), args.metric_id, args.slice, args.rule_id, args.author, args.note,
+        args.url,
+    )  # fmt: skip
     label = _catalogue_label()(args.metric_id) or args.metric_id
     rule = rule_label(args.rule_id)
     print(f"acknowledged {label}{SLICE_SEPARATOR}{describe_slice(args.slice)} ({rule})")
