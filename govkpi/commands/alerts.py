@@ -23,8 +23,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from govkpi.commands import outbox
-from govkpi.commands import alert_ledger
+from govkpi.commands import alert_ledger, outbox
 from govkpi.commands.common import add_config_arg, add_store_arg, command_settings
 from govkpi.log_format import LOG_FORMATS, use_log_format
 from metrics.errors import UserError
