@@ -18,17 +18,21 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from dashboard.builders.compliance_view import WINDOWS, ComplianceView, parse_compliance_view
-from dashboard.builders.dsa_summary import dsa_summary
-from dashboard.builders.link_table import link_table_markdown
-from dashboard.builders.plain_text import markdown_literal as literal
-from dashboard.builders.tables import to_csv_bytes
-from dashboard.builders.time_left import (
+from dashboard.builders.compliance.compliance_view import (
+    WINDOWS,
+    ComplianceView,
+    parse_compliance_view,
+)
+from dashboard.builders.compliance.dsa_summary import dsa_summary
+from dashboard.builders.compliance.time_left import (
     accuracy_rows,
     at_risk_view,
     time_left_figure,
     time_left_table,
 )
+from dashboard.builders.link_table import link_table_markdown
+from dashboard.builders.plain_text import markdown_literal as literal
+from dashboard.builders.tables import to_csv_bytes
 from dashboard.context import PageContext, page_context
 from dashboard.data import queries, raw_rows
 from dashboard.data.dsa import dsa_report_for

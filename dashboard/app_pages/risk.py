@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from dashboard.builders.compliance.risk_figure import risk_heatmap
 from dashboard.builders.plain_text import markdown_literal
-from dashboard.builders.risk_figure import risk_heatmap
 from dashboard.context import page_context
 from dashboard.data.risk import risk_for_day, risk_problem
 from metrics.errors import UserError

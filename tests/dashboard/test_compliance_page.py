@@ -208,7 +208,7 @@ def test_without_the_exports_the_clocks_say_why(
 def test_the_view_of_a_link_is_checked_value_by_value() -> None:
     from datetime import date
 
-    from dashboard.builders.compliance_view import ComplianceView, parse_compliance_view
+    from dashboard.builders.compliance.compliance_view import ComplianceView, parse_compliance_view
 
     first, last = date(2026, 1, 1), date(2026, 3, 30)
     defaults = ComplianceView(day=date(2026, 3, 29), start=date(2025, 12, 30), end=last)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.bench_detect_engines import race, report
+from bench.engines.bench_detect_engines import race, report
 from tests.spark_detection.test_spark_synthetic_series import _series
 
 

@@ -2,7 +2,7 @@
 this process (`score_store_series`: pandas and numpy, one core) and on Apache Spark
 (`score_store_series_spark`: blocks of series on executors), same store, same settings.
 
-    .venv/bin/python -m bench.bench_detect_engines --store STORE [--master local[2]]
+    .venv/bin/python -m bench.engines.bench_detect_engines --store STORE [--master local[2]]
         [--fdr Q] [--no-warm]
 
 The store is only read. Printed: series and rows scored; wall seconds, CPU seconds (this
@@ -34,7 +34,7 @@ from metrics.metric_store import MetricStore
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 

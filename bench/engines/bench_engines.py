@@ -1,9 +1,9 @@
 """Benchmark of the compute engines (issue 13): the same full compute on DuckDB and on Spark
 in local mode on the same cores, side by side.
 
-    .venv/bin/python -m bench.bench_engines --listings 1000000        # a 1M-listing sample
-    .venv/bin/python -m bench.bench_engines                           # the 20M x 400 sample
-    .venv/bin/python -m bench.bench_engines --data DIR                # your own exports
+    .venv/bin/python -m bench.engines.bench_engines --listings 1000000        # a 1M-listing sample
+    .venv/bin/python -m bench.engines.bench_engines                           # the 20M x 400 sample
+    .venv/bin/python -m bench.engines.bench_engines --data DIR                # your own exports
 
 Each engine runs `govkpi compute --full` as its own process, so Spark's figures include
 starting its JVM. Peak memory is that of the whole process tree (the command and, for Spark,
