@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -144,7 +144,7 @@ def check_specs(frame: pd.DataFrame, specs: Mapping[str, SeriesSpec]) -> None:
             raise ValueError(f"series {sid}: unknown kind {spec.kind!r}")
 
 
-def series_blocks(series_ids: Iterable[str], specs: Mapping[str, SeriesSpec]) -> list[list[str]]:
+def series_blocks(series_ids: pd.Series, specs: Mapping[str, SeriesSpec]) -> list[list[str]]:
     """The series scored together as one matrix: by kind, sorted, in blocks of at most BLOCK.
 
     A series' scores can differ in the last bits with the block it is scored in (the sample
@@ -152,7 +152,7 @@ def series_blocks(series_ids: Iterable[str], specs: Mapping[str, SeriesSpec]) ->
     engine that scores blocks elsewhere uses these same blocks and gives the same bits.
     """
     by_kind: dict[str, list[str]] = {}
-    for sid in sorted(set(series_ids)):
+    for sid in sorted(series_ids.unique()):
         by_kind.setdefault(specs[sid].kind, []).append(sid)
     return [
         list(chunk)
