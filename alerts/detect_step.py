@@ -8,8 +8,6 @@ same settings does and never overwrites its detections with defaults.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from functools import partial
 
 import pandas as pd
@@ -56,9 +54,6 @@ def detect_with_settings(
     from alerts.detection.engines.spark_scoring import score_store_series_spark
     from metrics.engines.spark_session import start_session
 
-    # Spark's local Python workers run the detector: this interpreter (with its packages),
-    # not whatever `python3` is first on the PATH. A cluster sets its own.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     # A missing Java or pyspark, or an unreachable master, is one UserError line (exit 2).
     session = start_session(spark or SparkSettings())
     try:

@@ -15,6 +15,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -66,6 +67,9 @@ def start_session(settings: SparkSettings, memory_limit: str | None = None) -> S
     warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
     from pyspark.sql import SparkSession
 
+    # Python workers (detection's applyInPandas) run this interpreter and its packages, not
+    # the first `python3` on the PATH; set before the first session, which fixes it.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     active = SparkSession.getActiveSession()
     if active is not None:
         _configure(active, {})

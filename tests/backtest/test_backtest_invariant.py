@@ -77,6 +77,10 @@ def test_backtest_of_the_rules_in_force_is_what_the_job_recorded(
             event for (event,) in con.execute("SELECT event FROM notifications").fetchall()
         )
         replayed = backtest(con, catalogue, load_rules(), config, FIRST_RUN, last)
+        # Digests with alert news; a digest of SLA clocks alone is not the lifecycle's.
+        alert_digests = con.execute(
+            "SELECT count(DISTINCT message_id) FROM notifications WHERE message_id IS NOT NULL"
+        ).fetchall()[0][0]
     assert _digest(store.path) == before  # the backtest only reads
 
     def lifecycle(frame):  # type: ignore[no-untyped-def]
@@ -85,7 +89,8 @@ def test_backtest_of_the_rules_in_force_is_what_the_job_recorded(
     assert len(recorded) >= 3, "the sample should raise alerts in this week"
     assert lifecycle(replayed.episodes).equals(lifecycle(recorded))
     assert sent["new"] == len(recorded) and replayed.notifications == sent
-    assert len(smtp_server.mailbox.messages) == replayed.digest_days
+    assert alert_digests == replayed.digest_days
+    assert len(smtp_server.mailbox.messages) >= replayed.digest_days
 
     # The command says the same, and finds the planted outage on its own series.
     use_store(monkeypatch, store)

@@ -74,7 +74,7 @@ def test_the_history_is_searched_by_indicator_market_and_state(store) -> None:
     assert all(" · market ES" in r[0] for r in _rows(at))
     at.selectbox(key="hist_state").set_value("firing").run()
     firing = history[(history["state"] == "firing") & history["slice"].eq("market=ES")]
-    assert len(_rows(at)) == len(firing) == 2
+    assert len(_rows(at)) == len(firing) >= 2
 
     at.selectbox(key="hist_market").set_value("any").run()
     at.selectbox(key="hist_state").set_value("any").run()
