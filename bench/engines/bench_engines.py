@@ -9,9 +9,11 @@ Each engine runs `govkpi compute --full` as its own process, so Spark's figures 
 starting its JVM. Peak memory is that of the whole process tree (the command and, for Spark,
 its JVM), the sum of their resident memory sampled every 0.2 s. Rows per core-second count
 the listings and complaints rows read, per second of wall time and per core given to the
-engine. The DuckDB memory limit (`memory_limit`, GOVKPI_MEMORY_LIMIT) is also the Spark
-driver's heap in local mode. Both stores are compared: same series rows, numerators and
-denominators equal, values within 1e-9 relative.
+engine; rows per CPU-second divide by the CPU time the process tree used instead, which still
+means something when other work shares the machine. The DuckDB memory limit
+(`memory_limit`, GOVKPI_MEMORY_LIMIT) is also the Spark driver's heap in local mode. Both
+stores are compared: same series rows, numerators and denominators equal, values within 1e-9
+relative.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -33,27 +36,39 @@ SAMPLE_EVERY_S = 0.2
 RELATIVE = 1e-9
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (Linux /proc)."""
-    total, todo = 0, [pid]
+def _tree(pid: int) -> dict[int, tuple[int, float]]:
+    """Resident bytes and CPU seconds so far of a process and each of its descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found, todo = {}, [pid]
     while todo:
         current = todo.pop()
         try:
             with open(f"/proc/{current}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                rss = sum(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmRSS:"))
+            with open(f"/proc/{current}/stat") as fh:
+                # utime and stime: fields 14 and 15, counted after the parenthesised name.
+                fields = fh.read().rsplit(")", 1)[1].split()
+            found[current] = (rss, (int(fields[11]) + int(fields[12])) / tick)
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as fh:
                     todo += [int(c) for c in fh.read().split()]
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return total
+    return found
 
 
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak GB of the process tree of one command."""
+@dataclass(frozen=True)
+class Measured:
+    seconds: float  # wall
+    cpu: float  # CPU seconds of the process tree (its JVM included), as last sampled
+    gb: float  # peak resident memory of the process tree
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> Measured:
+    """Wall seconds, CPU seconds and peak GB of the process tree of one command. CPU seconds
+    say what the work cost when other processes share the cores; wall seconds do not."""
     peak = 0
+    cpu: dict[int, float] = {}
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env)
     done = threading.Event()
@@ -61,18 +76,22 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            tree = _tree(proc.pid)
+            peak = max(peak, sum(rss for rss, _ in tree.values()))
+            cpu.update({pid: spent for pid, (_, spent) in tree.items()})
             done.wait(SAMPLE_EVERY_S)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    code = proc.wait()
+    code, _, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
     if code != 0:
         sys.exit(f"failed ({code}): {' '.join(cmd)}")
-    return seconds, peak / 1024**3
+    # The command's own total is exact once it has exited; its children as last sampled.
+    cpu[proc.pid] = usage.ru_utime + usage.ru_stime
+    return Measured(seconds, sum(cpu.values()), peak / 1024**3)
 
 
 def govkpi(*args: str) -> list[str]:
@@ -164,27 +183,37 @@ def main() -> None:
         "GOVKPI_SPARK__CONF": json.dumps(conf),
     }
     cores = {"duckdb": os.cpu_count() or 1, "spark": args.cores}
-    results = {}
+    results: dict[str, Measured] = {}
+    stores: dict[str, str] = {}
     for engine in ("duckdb", "spark"):
         store = os.path.join(args.workdir, f"bench_{engine}.duckdb")
         if os.path.exists(store):
             os.unlink(store)
         print(f"computing on {engine} ...", flush=True)
         compute = ["compute", "--data", data, "--store", store, "--full", "--engine", engine]
-        results[engine] = (*run_measured(govkpi(*compute), env), store)
+        results[engine] = run_measured(govkpi(*compute), env)
+        stores[engine] = store
 
     total = sum(rows.values())
     print()
     print(f"exports: {', '.join(f'{t} {n:,}' for t, n in rows.items())} ({data})")
     print(f"memory_limit {args.memory_limit}; Spark local[{args.cores}], conf {conf}")
-    print(f"{'engine':8} {'cores':>5} {'seconds':>8} {'peak GB':>8} {'rows/core-s':>12}")
-    for engine, (seconds, gb, _) in results.items():
-        per_core = total / seconds / cores[engine]
-        print(f"{engine:8} {cores[engine]:5d} {seconds:8.1f} {gb:8.2f} {per_core:12,.0f}")
-    (duck_s, duck_gb, duck_store), (spark_s, spark_gb, spark_store) = results.values()
-    ratio = f"{spark_s / duck_s:.1f}x the time, {spark_gb / duck_gb:.1f}x the memory"
-    print(f"ratio spark / duckdb: {ratio}")
-    print(_compare(duck_store, spark_store))
+    print(
+        f"{'engine':8} {'cores':>5} {'seconds':>8} {'CPU s':>8} {'peak GB':>8} "
+        f"{'rows/core-s':>12} {'rows/CPU-s':>11}"
+    )
+    for engine, m in results.items():
+        per_core = total / m.seconds / cores[engine]
+        print(
+            f"{engine:8} {cores[engine]:5d} {m.seconds:8.1f} {m.cpu:8.1f} {m.gb:8.2f} "
+            f"{per_core:12,.0f} {total / m.cpu:11,.0f}"
+        )
+    duck, spark = results["duckdb"], results["spark"]
+    print(
+        f"ratio spark / duckdb: {spark.seconds / duck.seconds:.1f}x the time, "
+        f"{spark.cpu / duck.cpu:.1f}x the CPU, {spark.gb / duck.gb:.1f}x the memory"
+    )
+    print(_compare(stores["duckdb"], stores["spark"]))
 
 
 if __name__ == "__main__":

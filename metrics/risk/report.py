@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pandas as pd
@@ -11,15 +10,9 @@ from metrics.presentation import plural
 from metrics.risk.matrix import SCORE_FORMULA, RiskMatrix
 
 
-def write_csv(matrix: RiskMatrix, path: str) -> None:
-    """Written whole to a temporary file, then swapped in: never half a file."""
-    tmp = f"{path}.tmp"
-    try:
-        matrix.cells.to_csv(tmp, index=False, float_format="%.6g")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def matrix_csv(matrix: RiskMatrix) -> str:
+    """The cells as the CSV file holds them, one row per market x category."""
+    return str(matrix.cells.to_csv(index=False, float_format="%.6g"))
 
 
 def window_text(matrix: RiskMatrix) -> str:

@@ -182,7 +182,7 @@ def test_an_output_folder_that_does_not_exist_is_named(
     code, _, err = run(capsys, "--data", str(data), *PERIOD, "--output", str(out))
     assert code == 2 and f"--output: folder {out.parent} does not exist" in err
     code, _, err = run(capsys, "--data", str(data), *PERIOD, "--output", str(tmp_path))
-    assert code == 2 and "is a folder, not a file" in err
+    assert code == 2 and "is a folder; name a file in it" in err
 
 
 def test_without_data_it_names_every_way_to_give_it(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from govkpi.commands.alert_ledger.output import add_period_args, output_path, period, write_whole
+from govkpi.commands.alert_ledger.output import add_period_args, period
 from govkpi.commands.common import command_settings, require
+from govkpi.commands.output_file import output_path, write_whole
 from metrics.metric_store import MetricStore
 from metrics.presentation import format_period, plural
 

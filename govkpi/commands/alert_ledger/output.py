@@ -1,11 +1,8 @@
-"""What the ledger commands share: a period from --from/--to, and an output file written
-whole or not at all."""
+"""What the ledger commands share: a period from --from/--to."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from datetime import date
 
 from govkpi.commands.common import parse_day
@@ -31,27 +28,3 @@ def period(args: argparse.Namespace) -> tuple[date, date]:
     if end < start:
         raise UserError(f"--to {end} is before --from {start}")
     return start, end
-
-
-def output_path(text: str) -> str:
-    """The absolute output path, refused before any work when its folder does not exist."""
-    path = os.path.abspath(text)
-    if os.path.isdir(path):
-        raise UserError(f"--output {text} is a folder; name a file, e.g. {text}/episodes.csv")
-    folder = os.path.dirname(path)
-    if not os.path.isdir(folder):
-        raise UserError(f"--output: folder {folder} does not exist")
-    return path
-
-
-def write_whole(path: str, text: str) -> None:
-    """Writes to a temporary file beside `path` and renames it: never a partial file."""
-    fd, tmp = tempfile.mkstemp(prefix=".govkpi-", suffix=".tmp", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import tempfile
 from datetime import UTC, date, datetime
 
 from govkpi.commands.common import (
@@ -23,6 +21,7 @@ from govkpi.commands.common import (
     parse_day,
     require,
 )
+from govkpi.commands.output_file import output_path, write_whole
 from metrics.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -109,7 +108,7 @@ def run_dsa(args: argparse.Namespace) -> int:
         {"data": args.data, "timezone": args.timezone, "dsa_mapping": args.mapping},
     )
     data = require(settings.data, "--data", "data", "GOVKPI_DATA")
-    output = _output_path(args.output)
+    output = output_path(args.output)
     fmt = output_format(output, args.format)
     mapping = load_mapping(settings.dsa_mapping)
     report = build_report(data, first, last, settings.timezone, mapping)
@@ -119,7 +118,7 @@ def run_dsa(args: argparse.Namespace) -> int:
         content = report_html(report, datetime.now(UTC), data).encode("utf-8")
     else:
         content = report_csv(report)
-    write_atomically(output, content)
+    write_whole(output, content)
     if not args.quiet:
         print(
             f"wrote the DSA report for {first} .. {last} ({settings.timezone}), "
@@ -132,34 +131,3 @@ def _day(text: str, flag: str) -> date:
     day = parse_day(text, flag)
     assert day is not None  # the flag is required
     return day
-
-
-def _output_path(output: str) -> str:
-    path = os.path.abspath(output)
-    if os.path.isdir(path):
-        raise UserError(f"--output: {path} is a folder, not a file")
-    folder = os.path.dirname(path)
-    if not os.path.isdir(folder):
-        raise UserError(f"--output: folder {folder} does not exist")
-    return path
-
-
-def write_atomically(path: str, content: bytes) -> None:
-    """Writes a temporary file beside `path` and renames it into place: readers see the old
-    file or the whole new one, never part of it."""
-    folder, name = os.path.split(path)
-    try:
-        handle, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise UserError(f"--output: cannot write in {folder}: {exc.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        # mkstemp makes the file private; give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from govkpi.commands.common import (
     add_config_arg,
@@ -12,7 +11,7 @@ from govkpi.commands.common import (
     parse_day,
     require,
 )
-from metrics.errors import UserError
+from govkpi.commands.output_file import output_path, write_whole
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,19 +60,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from metrics.risk.matrix import risk_matrix
-    from metrics.risk.report import summary_lines, write_csv
+    from metrics.risk.report import matrix_csv, summary_lines
     from metrics.risk.severity import load_severity
 
     settings = command_settings(args, {"data": args.data, "timezone": args.timezone})
     data = require(settings.data, "--data", "data", "GOVKPI_DATA")
     day = parse_day(args.date, "--date")
     assert day is not None  # --date is required
-    folder = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(folder):
-        raise UserError(f"--output: folder {folder} does not exist")
+    output = output_path(args.output)
     severity = load_severity(args.severity)
     matrix = risk_matrix(data, day, severity, tz=settings.timezone, window_days=args.window_days)
-    write_csv(matrix, args.output)
+    write_whole(output, matrix_csv(matrix))
     if not args.quiet:
         print("\n".join(summary_lines(matrix, args.output)))
     return 0

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import tempfile
 from datetime import UTC
 from typing import TYPE_CHECKING
 
@@ -22,11 +20,12 @@ from govkpi.commands.common import (
     parse_day,
     require,
 )
+from govkpi.commands.output_file import output_path, write_whole
 from metrics.errors import UserError
 from metrics.presentation import format_day, format_time
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 DEFAULT_HOURS = 24  # kept equal to metrics.deadlines.time_left.DEFAULT_HOURS (a test checks)
 
@@ -105,7 +104,7 @@ def parse_hours(text: str) -> float:
 
 def run_at_risk(args: argparse.Namespace) -> int:
     from metrics.deadlines.open_cases import read_open_cases
-    from metrics.deadlines.time_left import at_risk, at_risk_table
+    from metrics.deadlines.time_left import at_risk, at_risk_csv, at_risk_table
     from metrics.validation.report import require_valid
 
     day = parse_day(args.date, "--date")
@@ -113,16 +112,12 @@ def run_at_risk(args: argparse.Namespace) -> int:
     hours = parse_hours(args.hours)
     settings = command_settings(args, {"data": args.data, "timezone": args.timezone})
     data = require(settings.data, "--data", "data", "GOVKPI_DATA")
-    output = os.path.abspath(args.output)
-    folder = os.path.dirname(output)
-    if not os.path.isdir(folder):
-        raise UserError(f"--output: folder {folder} does not exist")
-    if os.path.isdir(output):
-        raise UserError(f"--output: {output} is a folder")
+    output = output_path(args.output)
     require_valid(data)
     found = read_open_cases(data, day, settings.timezone)
     table = at_risk_table(at_risk(found.cases, hours), settings.timezone)
-    _write_whole(table, output)
+    content = table.to_parquet(index=False) if output.endswith(".parquet") else None
+    write_whole(output, content if content is not None else at_risk_csv(table))
     if not args.quiet:
         overdue = int((table["status"] == "overdue").sum())
         as_of = format_time(found.data_as_of.replace(tzinfo=UTC), settings.zone)
@@ -132,22 +127,3 @@ def run_at_risk(args: argparse.Namespace) -> int:
             f"overdue (times in {settings.timezone}; complaints export as of {as_of})"
         )
     return 0
-
-
-def _write_whole(table: pd.DataFrame, output: str) -> None:
-    """Writes next to the target and renames: a reader never sees half a file, and a failure
-    leaves an existing file as it was."""
-    from metrics.deadlines.time_left import at_risk_csv
-
-    fd, tmp = tempfile.mkstemp(prefix=".govkpi-at-risk-", dir=os.path.dirname(output))
-    os.close(fd)
-    try:
-        if output.endswith(".parquet"):
-            table.to_parquet(tmp, index=False)
-        else:
-            with open(tmp, "wb") as fh:
-                fh.write(at_risk_csv(table))
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
