@@ -157,7 +157,7 @@ def compute_store(
         daily_counts = backend.daily_counts(window, start)
         files = backend.export_files(data)
         with store.write() as target:
-            _write(target, result, start, window, data, tz, version, skipped)
+            _write(target, result, start, window, data, tz, version, skipped, engine)
             write_export_stats(target, window, report, start, daily_counts, files)
             if report is not None:
                 set_meta(target, "validated_exports", fingerprint)
@@ -201,6 +201,7 @@ def _write(
     tz: str,
     version: str,
     skipped: dict[str, str],
+    engine: str,
 ) -> None:
     con.execute("DELETE FROM series WHERE date >= ?", [start])
     if skipped:
@@ -217,4 +218,5 @@ def _write(
     set_meta(con, "reporting_tz", tz)
     set_meta(con, "catalogue_version", version)
     set_meta(con, "govkpi_version", govkpi_version())
+    set_meta(con, "compute_engine", engine)  # which engine wrote the series last
     set_meta(con, "skipped_metrics", ";".join(f"{k}: {v}" for k, v in skipped.items()))

@@ -16,8 +16,8 @@ import pandas as pd
 from metrics.metric_store import DIMENSIONS, MetricStore
 
 RELATIVE = 1e-9
-# Meta that says when and by which version a store was written, not what it holds.
-VOLATILE_META = {"store_version", "written_at", "govkpi_version"}
+# Meta that says when and by which release and engine a store was written, not what it holds.
+VOLATILE_META = {"store_version", "written_at", "govkpi_version", "compute_engine"}
 KEYS = ["metric_id", "slice", "date"]
 EXACT = ["numerator", "denominator"]
 CLOSE = ["value", "p90"]

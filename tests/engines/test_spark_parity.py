@@ -72,6 +72,10 @@ def test_main_scenario_through_the_command_line(
     args = ["-q", "compute", "--data", str(data), "--store", on_spark.path, "--engine", "spark"]
     assert main(args) == 0
     assert_parity(duck, on_spark)
+    with duck.read() as con:
+        assert get_meta(con, "compute_engine") == "duckdb"
+    with on_spark.read() as con:
+        assert get_meta(con, "compute_engine") == "spark"
     series = read_series(on_spark)
     for metric, slice_, day, value, num, den in golden.MAIN_CASES:
         check(point(series, metric, slice_, day), value, num, den)
@@ -102,6 +106,10 @@ def test_hand_checked_scenarios(spark: Any, tmp_path: Path, name: str) -> None:
     data = write_exports(tmp_path / "data", listings=listings, complaints=complaints)
     duck, on_spark = both(data, tmp_path, tz, subset(*metrics), full=True)
     assert_parity(duck, on_spark)
+    with duck.read() as con:
+        assert get_meta(con, "compute_engine") == "duckdb"
+    with on_spark.read() as con:
+        assert get_meta(con, "compute_engine") == "spark"
     series = read_series(on_spark)
     for metric, slice_, day, value, num, den in EXPECTED[name]:
         check(point(series, metric, slice_, day), value, num, den)
