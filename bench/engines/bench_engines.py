@@ -83,7 +83,8 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> Measured:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    code, _, usage = os.wait4(proc.pid, 0)
+    _, status, usage = os.wait4(proc.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()

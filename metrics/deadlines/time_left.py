@@ -9,6 +9,7 @@ the open cases that already missed their deadline (overdue_backlog only counts t
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -49,10 +50,13 @@ def end_of_day_utc(day: date, tz: str) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def at_risk(cases: pd.DataFrame, hours: float = DEFAULT_HOURS) -> pd.DataFrame:
-    """The open cases whose deadline falls at most `hours` after the clock was read, the
-    overdue ones (negative hours left) included; in deadline order."""
-    chosen = cases[cases["hours_left"] <= hours]
+def at_risk(
+    cases: pd.DataFrame, hours: float = DEFAULT_HOURS, *, overdue: bool = True
+) -> pd.DataFrame:
+    """The open cases whose deadline falls at most `hours` after the clock was read, and
+    with `overdue` those already past it (negative hours left); in deadline order."""
+    lowest = -math.inf if overdue else 0.0
+    chosen = cases[(cases["hours_left"] <= hours) & (cases["hours_left"] >= lowest)]
     return chosen.sort_values(["deadline", "complaint_id"], kind="stable").reset_index(drop=True)
 
 

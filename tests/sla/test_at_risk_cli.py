@@ -35,7 +35,7 @@ def test_writes_the_at_risk_list_as_csv(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     output = tmp_path / "at-risk.csv"
-    code = at_risk(data, output, "--date", "2026-10-12", "--timezone", ZONE)
+    code = at_risk(data, output, "--date", "2026-10-12", "--timezone", ZONE, "--overdue")
     assert code == 0
     table = pd.read_csv(output, dtype=str)
     assert list(table["complaint_id"]) == AT_RISK_24H
@@ -46,7 +46,20 @@ def test_writes_the_at_risk_list_as_csv(
     assert table.set_index("complaint_id").loc["K4", "status"] == "overdue"
     out = capsys.readouterr().out
     assert "wrote 6 open complaints" in out and "5 due within 24 h" in out
-    assert "1 already overdue" in out and "Mon 12 Oct 2026" in out and ZONE in out
+    assert "1 already overdue (listed too)" in out and "Mon 12 Oct 2026" in out and ZONE in out
+
+
+def test_without_overdue_only_deadlines_within_the_window_are_listed(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "strict.csv"
+    assert at_risk(data, output, "--date", "2026-10-12", "--timezone", ZONE) == 0
+    table = pd.read_csv(output, dtype=str)
+    assert list(table["complaint_id"]) == [c for c in AT_RISK_24H if c != "K4"]
+    assert set(table["status"]) == {"at_risk"}
+    assert (table["hours_left"].astype(float) >= 0).all()
+    out = capsys.readouterr().out
+    assert "wrote 5 open complaints" in out and "1 already overdue (not listed" in out
 
 
 def test_hours_widen_the_window_and_parquet_is_written_when_asked(
@@ -56,7 +69,7 @@ def test_hours_widen_the_window_and_parquet_is_written_when_asked(
     code = at_risk(data, output, "--date", "2026-10-12", "--timezone", ZONE, "--hours", "72")
     assert code == 0
     table = pd.read_parquet(output)
-    assert set(table["complaint_id"]) == {*AT_RISK_24H, "K1", "K8", "K11"}
+    assert set(table["complaint_id"]) == {*AT_RISK_24H, "K1", "K8", "K11"} - {"K4"}
     assert table["hours_left"].max() == 72.0
 
 

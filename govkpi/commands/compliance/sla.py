@@ -31,9 +31,10 @@ DEFAULT_HOURS = 24  # kept equal to metrics.deadlines.time_left.DEFAULT_HOURS (a
 
 DESCRIPTION = """\
 Lists every complaint received by the end of DATE and still undecided at the end of DATE
-whose SLA deadline falls within H hours after the end of DATE, and every such complaint whose
-deadline has already passed (status `overdue`, negative hours_left): those need action first,
-and no other list names them. Days and times are in the reporting time zone.
+whose SLA deadline falls within H hours after the end of DATE. With --overdue, also every
+such complaint whose deadline has already passed (status `overdue`, negative hours_left):
+those need action first, and no other list names them. Days and times are in the reporting
+time zone.
 
 Deadlines are the ones the sla_compliance indicator judges: authority orders 2 working days
 and product-safety notices 3 working days in the market's calendar (public holidays and
@@ -41,8 +42,8 @@ weekends), rights_holder and trusted_flagger notices 24 h, consumer complaints 7
 
 Columns: complaint_id, listing_id, market, channel, issue_type, received_at, deadline
 (reporting-zone time with its UTC offset), hours_left (after the end of DATE, 0.1 h),
-status (overdue | at_risk), clock (the SLA that set the deadline), timezone. Rows in deadline
-order. The exports are validated first."""
+status (at_risk, or overdue with --overdue), clock (the SLA that set the deadline),
+timezone. Rows in deadline order. The exports are validated first."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     at_risk = actions.add_parser(
         "at-risk",
-        help="open complaints whose SLA deadline is within H hours, or already past",
+        help="open complaints whose SLA deadline is within H hours (--overdue: or past)",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -82,6 +83,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="file to write: Parquet when it ends in .parquet, else CSV (UTF-8, header row); "
         "written whole or not at all",
+    )
+    at_risk.add_argument(
+        "--overdue",
+        action="store_true",
+        help="also list the open complaints whose deadline has already passed at the end of "
+        "DATE (status overdue, negative hours_left), first in the list",
     )
     at_risk.add_argument(
         "--timezone",
@@ -115,15 +122,17 @@ def run_at_risk(args: argparse.Namespace) -> int:
     output = output_path(args.output)
     require_valid(data)
     found = read_open_cases(data, day, settings.timezone)
-    table = at_risk_table(at_risk(found.cases, hours), settings.timezone)
+    table = at_risk_table(at_risk(found.cases, hours, overdue=args.overdue), settings.timezone)
     content = table.to_parquet(index=False) if output.endswith(".parquet") else None
     write_whole(output, content if content is not None else at_risk_csv(table))
     if not args.quiet:
-        overdue = int((table["status"] == "overdue").sum())
+        overdue = int((found.cases["hours_left"] < 0).sum())
+        due = int((table["status"] != "overdue").sum())
         as_of = format_time(found.data_as_of.replace(tzinfo=UTC), settings.zone)
+        past = "listed too" if args.overdue else "not listed; --overdue lists them"
         print(
-            f"wrote {len(table):,} open complaints to {output}: {len(table) - overdue:,} due "
-            f"within {hours:g} h after the end of {format_day(day)} and {overdue:,} already "
-            f"overdue (times in {settings.timezone}; complaints export as of {as_of})"
+            f"wrote {len(table):,} open complaints to {output}: {due:,} due within {hours:g} h "
+            f"after the end of {format_day(day)}; {overdue:,} already overdue ({past}); "
+            f"times in {settings.timezone}; complaints export as of {as_of}"
         )
     return 0
