@@ -22,6 +22,7 @@ import pytest
 
 from alerts.state.alert_store import acknowledge
 from metrics.metric_store import MetricStore
+from tests.alerts.test_digest_snapshot import contributors
 from tests.alerts_support import add_export_stats, add_series, day, make_config, run
 
 pytestmark = pytest.mark.browser
@@ -52,10 +53,11 @@ def digest_html(tmp_path: Path) -> str:
         )
     add_export_stats(store, N)
     config = make_config(store.path, outbox_dir=str(tmp_path / "eml"))
-    run(config, day(30), dry_run=True)
-    run(config, day(31), dry_run=True)
+    # The snapshot's contributors: with the long row of the slices under the minimum volume.
+    run(config, day(30), dry_run=True, contributors=contributors)
+    run(config, day(31), dry_run=True, contributors=contributors)
     acknowledge(store, "complaint_rate", "market=ES", "complaint_rate.test", "Ana", LONG_NOTE)
-    report = run(config, day(32), dry_run=True)
+    report = run(config, day(32), dry_run=True, contributors=contributors)
     assert len(report.eml_paths) == 1
     with open(report.eml_paths[0], "rb") as fh:
         msg = cast(EmailMessage, message_from_binary_file(fh, policy=policy.default))
@@ -86,6 +88,9 @@ def measure(html_file: Path, width: int, shots: str | None) -> dict:
                     charts: [...document.images].map(i => [i.naturalWidth, i.getBoundingClientRect().right]),
                     widest: Math.max(...[...document.querySelectorAll('body *')].map(
                         e => e.getBoundingClientRect().right)),
+                    headers: [...document.querySelectorAll('td')].filter(
+                        e => ['Slice', 'Value', 'Explains'].includes(e.textContent.trim())).map(
+                        e => [e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).fontSize)]),
                 })"""  # noqa: E501
             )
             if shots:
@@ -108,6 +113,10 @@ def test_the_digest_never_scrolls_sideways(tmp_path: Path, width: int) -> None:
     found = measure(page, width, os.environ.get("GOVKPI_SCREENSHOTS"))
     assert found["scroll"] <= width, found
     assert found["widest"] <= width, found
+    # ...without squeezing a word apart: each column heading of the contributors stays on
+    # one line (padding 4 px above and below a line of text).
+    assert len(found["headers"]) == 6, found
+    assert all(height < 8 + 1.6 * size for height, size in found["headers"]), found
     # both charts were drawn (a PNG was decoded) and fit the screen
     assert len(found["charts"]) == 2, found
     for natural, right in found["charts"]:
