@@ -192,8 +192,8 @@ def volume_text(definition: MetricDefinition, volume: Volume | None) -> str:
     elif definition.kind == "duration":
         text = f"median of {plural(den, noun)}"
         usual, usual_noun = volume.usual_denominator, noun
-    else:
-        text = f"{num or 0:,.0f} of {plural(den, noun)}"
+    else:  # a share: its numerator is a subset of the denominator's cases
+        text = plural(den, noun) if num is None else f"{num:,.0f} of {plural(den, noun)}"
         usual, usual_noun = volume.usual_denominator, noun
     if usual is not None:
         text += f"; usually about {plural(about(usual), usual_noun)} a day"
