@@ -54,9 +54,9 @@ class MetricDefinition(BaseModel):
     requires: tuple[Literal["appeals", "traffic"], ...] = ()
     version: int = Field(ge=1)
     # Who answers for the indicator and where its runbook is: shown in every alert card and
-    # on the Catalogue page; wording only, not part of the fingerprint. Without runbook_url
-    # the packaged runbook (sql/runbooks/<id>.md, on the dashboard's Catalogue page) is used;
-    # settings override both (`metrics.runbooks`).
+    # on the Catalogue page; wording only, not part of the fingerprint. The settings'
+    # [indicators.<id>] override both; without runbook_url the settings' runbook_base_url or
+    # else the packaged sql/runbooks/<id>.md is linked (`metrics.runbooks.contact`).
     owner: str | None = Field(None, min_length=1)
     runbook_url: str | None = None
     sql: str = ""

@@ -30,6 +30,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from metrics.presentation import is_web_link
+
 ENV_PREFIX = "GOVKPI_"
 ENV_DELIMITER = "__"
 CONFIG_ENV = "GOVKPI_CONFIG"
@@ -192,11 +194,8 @@ class DetectionSettings(_Section):
 
 
 def _check_web_link(value: str) -> str:
-    """An http(s) address with a host (a runbook, the dashboard)."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in value:
+    """An http(s) address with a host (`presentation.is_web_link`, as the catalogue checks)."""
+    if not is_web_link(value):
         raise ValueError(f"{value!r} must be an http:// or https:// address")
     return value
 
