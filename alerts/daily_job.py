@@ -47,6 +47,9 @@ from metrics.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# What a run with no digest says (the CLI prints it too): an empty day sends no email.
+NOTHING_TO_SEND = "nothing to send (no alert news and no complaints due within 24 h)"
+
 
 @dataclass
 class RunReport:
@@ -173,6 +176,8 @@ def _evaluate_and_queue(
         plural(report.at_risk, "complaint"),
         plural(report.digests, "digest"),
     )
+    if not digests:
+        log.info("%s: %s", run_date, NOTHING_TO_SEND)
     return messages
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from metrics.errors import UserError
 from metrics.metric_store import DIMENSIONS
+from metrics.presentation import is_web_link
 
 OPTIONAL_EXPORTS = ("appeals", "traffic")
 
@@ -52,7 +53,20 @@ class MetricDefinition(BaseModel):
     exposure_dimensions: tuple[str, ...] = ()
     requires: tuple[Literal["appeals", "traffic"], ...] = ()
     version: int = Field(ge=1)
+    # Who answers for the indicator and where its runbook is: shown in every alert card and
+    # on the Catalogue page; wording only, not part of the fingerprint. The settings'
+    # [indicators.<id>] override both; without runbook_url the settings' runbook_base_url or
+    # else the packaged sql/runbooks/<id>.md is linked (`metrics.runbooks.contact`).
+    owner: str | None = Field(None, min_length=1)
+    runbook_url: str | None = None
     sql: str = ""
+
+    @field_validator("runbook_url")
+    @classmethod
+    def _web_link(cls, value: str | None) -> str | None:
+        if value is not None and not is_web_link(value):
+            raise ValueError(f"{value!r} is not an http(s) address (https://wiki.example.org/...)")
+        return value
 
     @field_validator("better", mode="before")
     @classmethod
@@ -74,7 +88,7 @@ class MetricDefinition(BaseModel):
     @property
     def fingerprint(self) -> str:
         """Changes when the definition or its SQL changes: logged with every evaluation."""
-        text = self.model_dump_json(exclude={"sql", "case_noun"}) + self.sql
+        text = self.model_dump_json(exclude={"sql", "case_noun", "owner", "runbook_url"}) + self.sql
         return f"v{self.version}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 

@@ -1,18 +1,31 @@
 """One line of a digest card per rule that speaks about the series: the alert's state in the
 words of the Alerts page, and the day and value that breached beside the threshold or band
 they breached (`alert_status`), so a card never pairs today's value with another day's breach.
+
+And the card's figures above those lines: the normal level (the detector's expected value and
+range on the as-of day) and the volume behind today's value beside the usual volume, so an
+owner sees how far from normal the value is and how many cases it stands on.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
+import duckdb
+import pandas as pd
+
+from alerts.notify.contributor_text import evidence_noun
 from alerts.notify.due_items import Item
 from alerts.rules.observations import ANOMALY_RULE
-from alerts.state.alert_status import Lifecycle, breach_sentence, lifecycle
+from alerts.state.alert_status import Lifecycle, band_is_drawn, breach_sentence, lifecycle
 from alerts.state.lifecycle import AlertState
 from metrics.catalogue import MetricDefinition
+from metrics.presentation import format_value, is_missing, plural
+
+# The usual volume is the median day of the four weeks before the as-of day.
+USUAL_DAYS = 28
 
 
 @dataclass
@@ -95,3 +108,110 @@ def _why_no_data(status: object) -> str:
     if not text or text.startswith("no value"):
         return "the slice has no value that day (no cases)"
     return text
+
+
+@dataclass(frozen=True)
+class Volume:
+    """The cases behind one day's value and the usual day's, from the `series` table."""
+
+    numerator: float | None = None
+    denominator: float | None = None
+    usual_numerator: float | None = None
+    usual_denominator: float | None = None
+
+
+def read_volumes(
+    con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]], as_of: date
+) -> dict[tuple[str, str], Volume]:
+    """Per series: the as-of day's numerator and denominator, and their medians over the
+    USUAL_DAYS days before it. One query for every card of the run."""
+    if not keys:
+        return {}
+    pairs = pd.DataFrame(sorted(set(keys)), columns=["metric_id", "slice"])
+    con.register("card_pairs", pairs)
+    try:
+        frame = con.execute(
+            """
+            SELECT s.metric_id, s.slice,
+                max(s.numerator) FILTER (WHERE s.date = ?) AS numerator,
+                max(s.denominator) FILTER (WHERE s.date = ?) AS denominator,
+                median(s.numerator) FILTER (WHERE s.date < ?) AS usual_numerator,
+                median(s.denominator) FILTER (WHERE s.date < ?) AS usual_denominator
+            FROM series AS s JOIN card_pairs USING (metric_id, slice)
+            WHERE s.date BETWEEN ? AND ?
+            GROUP BY s.metric_id, s.slice
+            """,
+            [as_of, as_of, as_of, as_of, as_of - timedelta(days=USUAL_DAYS), as_of],
+        ).df()
+    finally:
+        con.unregister("card_pairs")
+    out = {}
+    for row in frame.to_dict("records"):
+        out[(str(row["metric_id"]), str(row["slice"]))] = Volume(
+            *(
+                _number(row[c])
+                for c in ("numerator", "denominator", "usual_numerator", "usual_denominator")
+            )  # fmt: skip
+        )
+    return out
+
+
+def normal_text(kind: str, context: dict[str, Any] | None) -> str:
+    """`98.0% (range 97.0% to 99.0%)`: the detector's expected value on the as-of day and
+    the range it judges by, where that range says something (`band_is_drawn`); empty when
+    the day was not scored."""
+    if not context:
+        return ""
+    expected = _number(context.get("expected"))
+    if expected is None:
+        return ""
+    text = format_value(kind, expected)
+    lower, upper = context.get("lower"), context.get("upper")
+    if band_is_drawn(kind, expected, lower, upper, context.get("score")):
+        text += f" (range {format_value(kind, lower)} to {format_value(kind, upper)})"
+    return text
+
+
+def volume_text(definition: MetricDefinition, volume: Volume | None) -> str:
+    """The cases behind the value and the usual day's: `752 of 800 removals; usually about
+    800 a day`, `1,079 complaints on 947,588 live listings; usually about 1,000 complaints a
+    day`, `median of 929 complaints`; empty for counts (the value is the volume)."""
+    if volume is None or definition.kind == "count":
+        return ""
+    noun = definition.case_noun
+    den, num = volume.denominator, volume.numerator
+    usual: float | None
+    if definition.kind == "rate":
+        events = evidence_noun(definition)
+        if num is None or den is None:
+            return ""
+        text = f"{plural(num, events)} on {plural(den, noun)}"
+        usual, usual_noun = volume.usual_numerator, events
+    elif den is None:
+        return ""
+    elif definition.kind == "duration":
+        text = f"median of {plural(den, noun)}"
+        usual, usual_noun = volume.usual_denominator, noun
+    else:  # a share: its numerator is a subset of the denominator's cases
+        text = plural(den, noun) if num is None else f"{num:,.0f} of {plural(den, noun)}"
+        usual, usual_noun = volume.usual_denominator, noun
+    if usual is not None:
+        text += f"; usually about {plural(about(usual), usual_noun)} a day"
+    return text
+
+
+def about(value: float) -> float:
+    """A usual volume to two significant figures (`about 1,000`, not `about 1,013.5`)."""
+    if value < 100:
+        return float(round(value))
+    digits = len(str(int(value))) - 2
+    return float(round(value, -digits))
+
+
+def _number(value: object) -> float | None:
+    if is_missing(value):
+        return None
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None

@@ -15,7 +15,15 @@ from datetime import date, datetime, timedelta
 import duckdb
 
 from alerts.notify.at_risk_section import AtRiskSection
-from alerts.notify.card_lines import RuleLine, alert_lifecycle, build_line, rule_label
+from alerts.notify.card_lines import (
+    RuleLine,
+    alert_lifecycle,
+    build_line,
+    normal_text,
+    read_volumes,
+    rule_label,
+    volume_text,
+)
 from alerts.notify.change_story import ChangeRun, change_runs, story
 from alerts.notify.chart_data import chart_window
 from alerts.notify.digest_details import ContributorsFn, add_details
@@ -37,6 +45,7 @@ from metrics.presentation import (
     format_value,
     market_label,
 )
+from metrics.runbooks import contact
 from metrics.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,6 +82,13 @@ class SeriesView:
     contributors: list[dict] = field(default_factory=list)
     # Where the change sits, in one sentence (`alerts.notify.contributor_text`).
     drivers_sentence: str = ""
+    # The detector's expected value and range on the as-of day: `98.0% (range 97.0% to 99.0%)`.
+    normal: str = ""
+    # The cases behind today's value and the usual day's (`card_lines.volume_text`).
+    volume: str = ""
+    # Who answers for the indicator and its runbook (`metrics.runbooks`).
+    owner: str = ""
+    runbook_url: str | None = None
 
 
 @dataclass
@@ -208,6 +224,9 @@ def _alert_digests(
     as_of = evaluation.as_of
     series = {(i.key[0], i.key[1]) for i in items}
     views = {s: _series_view(s, evaluation, catalogue, config) for s in sorted(series)}
+    volumes = read_volumes(con, list(views), as_of)
+    for s_key, view in views.items():
+        view.volume = volume_text(catalogue.metrics[view.metric_id], volumes.get(s_key))
     breaches = day_facts(
         con,
         [
@@ -286,6 +305,7 @@ def _series_view(
         for k, st in evaluation.states.items()
         if k[:2] == s and st.active and st.last_breach is not None
     ]
+    who = contact(definition, config)
     return SeriesView(
         metric_id=metric_id,
         slice=slice_key,
@@ -300,6 +320,9 @@ def _series_view(
         link=deep_link(config.dashboard_url, metric_id, slice_key, start, as_of),
         chart_cid=f"chart-{cid}@govkpi",
         focus_day=min(max(breached), as_of) if breached else as_of,
+        normal=normal_text(definition.kind, evaluation.context.get((*s, ANOMALY_RULE))),
+        owner=who.owner,
+        runbook_url=who.runbook_url,
     )
 
 

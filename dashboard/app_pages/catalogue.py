@@ -1,5 +1,5 @@
-"""Catalogue: every indicator's definition, SQL, owner area and the thresholds in force, and a
-what-if that shows the episodes other limits would have raised."""
+"""Catalogue: every indicator's definition, SQL, owner and runbook and the thresholds in force,
+and a what-if that shows the episodes other limits would have raised."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dashboard.builders.status import describe_target
 from dashboard.builders.view import first_value
 from dashboard.context import PageContext, page_context
 from dashboard.data.rules import rule_versions, threshold
+from dashboard.sections.runbook import indicator_contact, runbook_details
 from dashboard.sections.what_if import what_if_section
 from metrics.catalogue import MetricDefinition
 from metrics.presentation import area_label, describe_slice_pattern, format_value
@@ -26,6 +27,7 @@ def _summary(ctx: PageContext, definitions: list[MetricDefinition]) -> pd.DataFr
             "Unit": [m.unit for m in definitions],
             "Better": [BETTER.get(m.better, "") for m in definitions],
             "Owner area": [area_label(m.owner_area) for m in definitions],
+            "Owner": [indicator_contact(m).owner for m in definitions],
             "Platform threshold": [
                 describe_target(threshold(m.id, "all", ctx.report_day), m.kind) for m in definitions
             ],
@@ -65,6 +67,7 @@ def _details(ctx: PageContext, definition: MetricDefinition) -> None:
         f"**Owner area:** {area_label(definition.owner_area)} · "
         f"**Slices:** whole platform, by {dims}{needs} · **Version:** {definition.fingerprint}"
     )
+    runbook_details(definition)
     if definition.id not in ctx.slices:
         st.caption("Not computed in this store.")
     rules = rule_versions(definition.id, ctx.report_day)

@@ -19,6 +19,7 @@ from dashboard.builders.view import View
 from dashboard.context import PageContext, page_context
 from dashboard.data import queries
 from dashboard.data.rules import rated, thresholds_over
+from dashboard.sections.runbook import owner_line
 from dashboard.view_state import (
     metric_select,
     period_select,
@@ -90,6 +91,8 @@ st.caption(
     f"{view.start:%d %b %Y} – {view.end:%d %b %Y}. "
     + (definition.description if definition else "")
 )
+if definition is not None:
+    owner_line(definition)
 series = queries.series(ctx.store, view.metric, view.slice, view.start, view.end)
 detections = queries.detections(ctx.store, view.metric, view.slice, view.start, view.end)
 thresholds = thresholds_over(view.metric, view.slice, view.start, view.end)

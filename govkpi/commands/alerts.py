@@ -177,7 +177,8 @@ def parse_day(text: str) -> date:
 def run_command(args: argparse.Namespace) -> int:
     use_log_format(args.log_format)
     config = _config(args)
-    from alerts.daily_job import run_daily  # heavy (charts); only when the job runs
+    # heavy (charts); only when the job runs
+    from alerts.daily_job import NOTHING_TO_SEND, run_daily
 
     report = run_daily(
         config,
@@ -195,6 +196,8 @@ def run_command(args: argparse.Namespace) -> int:
             f"{plural(report.items, 'notification')} due ({report.silenced} silenced)"
             f"{at_risk}, {plural(report.digests, 'digest')}"
         )
+        if not report.digests:
+            print(f"{report.run_date}: {NOTHING_TO_SEND}")
         if report.dry_run:
             written = plural(len(report.eml_paths), "message")
             print(f"dry run: {written} written to {report.outbox_dir}")

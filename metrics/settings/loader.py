@@ -77,6 +77,7 @@ def load_settings(
         problems.extend(_describe(err, origins, path) for err in exc.errors())
     if settings is not None:
         problems.extend(_unknown_areas(settings, known_areas, origins, path))
+        problems.extend(_unknown_indicators(settings, origins, path))
     if problems:
         more = f" (and {len(problems) - 1} more: " + "; ".join(problems[1:]) + ")"
         raise ConfigError(problems[0] + (more if len(problems) > 1 else ""))
@@ -169,6 +170,21 @@ def _unknown_areas(
         f"{where}: unknown area {route.area!r}; known: {', '.join(sorted(known_areas))}"
         for route in settings.routing.owners
         if route.area != "*" and route.area not in known_areas
+    ]
+
+
+def _unknown_indicators(settings: Settings, origins: dict[Key, str], path: str | None) -> list[str]:
+    """`[indicators.<id>]` tables must name indicators of the catalogue."""
+    if not settings.indicators:
+        return []
+    from metrics.catalogue import load_catalogue
+
+    known = set(load_catalogue().metrics)
+    return [
+        f"{_where(('indicators', name), origins, path)}: unknown indicator {name!r}; known: "
+        f"{', '.join(sorted(known))}"
+        for name in sorted(settings.indicators)
+        if name not in known
     ]
 
 

@@ -30,6 +30,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from metrics.presentation import is_web_link
+
 ENV_PREFIX = "GOVKPI_"
 ENV_DELIMITER = "__"
 CONFIG_ENV = "GOVKPI_CONFIG"
@@ -191,6 +193,27 @@ class DetectionSettings(_Section):
     known_events: str | None = None
 
 
+def _check_web_link(value: str) -> str:
+    """An http(s) address with a host (`presentation.is_web_link`, as the catalogue checks)."""
+    if not is_web_link(value):
+        raise ValueError(f"{value!r} must be an http:// or https:// address")
+    return value
+
+
+class IndicatorSettings(_Section):
+    """One indicator's contact, over its catalogue entry (`[indicators.<metric_id>]`)."""
+
+    # Its runbook page on the team's wiki (over runbook_base_url and the packaged one).
+    runbook_url: str | None = None
+    # Who answers for it: a team, person or channel, shown in alert cards.
+    owner: str | None = Field(None, min_length=1)
+
+    @field_validator("runbook_url")
+    @classmethod
+    def _runbook(cls, value: str | None) -> str | None:
+        return None if value is None else _check_web_link(value)
+
+
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 # A catalogue table: `table`, `db.table` or `catalog.db.table`, plain identifiers only.
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
@@ -267,6 +290,11 @@ class Settings(BaseSettings):
     store: str | None = None
     timezone: str = "UTC"
     dashboard_url: str | None = None
+    # Every indicator's runbook on the team's wiki: `{metric_id}` in it is replaced by the
+    # indicator's id, else `/<metric_id>` is appended (`metrics.runbooks`).
+    runbook_base_url: str | None = None
+    # Per indicator: its runbook and owner, over runbook_base_url and the catalogue.
+    indicators: dict[str, IndicatorSettings] = Field(default_factory=dict)
     outbox_dir: str | None = None
     rules_file: str | None = None
     # A TOML mapping of reasons to DSA statement categories that replaces the packaged one.
@@ -326,6 +354,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("runbook_base_url")
+    @classmethod
+    def _runbook_base(cls, value: str | None) -> str | None:
+        return None if value is None else _check_web_link(value)
 
     @property
     def zone(self) -> ZoneInfo:

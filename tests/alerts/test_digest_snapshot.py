@@ -60,7 +60,7 @@ def digest_parts(tmp_path: Path) -> tuple[str, str]:
     store = MetricStore(tmp_path / "store.duckdb")
     complaints = [10.0] * 30 + [25.0, 25.0, 35.0]
     add_series(store, "complaint_rate", "market=ES", complaints, [v > 20 for v in complaints],
-               expected=10.0)  # fmt: skip
+               expected=10.0, denominators=[20_000.0] * N)  # fmt: skip
     shares = [0.98] * 31 + [0.93, 0.94]
     add_series(store, "proactive_rate", "all", shares, [v < 0.95 for v in shares],
                expected=0.98, band=0.01, denominators=[800.0] * N)  # fmt: skip
@@ -69,6 +69,11 @@ def digest_parts(tmp_path: Path) -> tuple[str, str]:
     with store.write() as con:
         con.execute(
             "UPDATE detections SET test = 'shift' WHERE metric_id = 'proactive_rate' AND is_anomaly"
+        )
+        # A rate's numerator is its events: complaints per 10k live listings x listings / 10k.
+        con.execute(
+            "UPDATE series SET numerator = value * denominator / 10000 "
+            "WHERE metric_id = 'complaint_rate'"
         )
     add_export_stats(store, N)
     config = make_config(store.path, outbox_dir=str(tmp_path / "eml"))

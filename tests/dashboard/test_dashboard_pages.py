@@ -462,3 +462,34 @@ def test_overview_never_judges_a_day_the_alert_job_calls_no_data(store: MetricSt
     text = all_text(open_page("overview"))
     assert "Sunday 29 March 2026" in text  # not the partial Monday 30 March
     assert "listings export incomplete for DE, ES, FR" in rendered_text(text)
+
+
+def test_catalogue_and_indicator_show_the_owner_and_the_runbook(
+    store: MetricStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The packaged runbook is on the Catalogue page (where the email's link opens), a team's
+    own runbook replaces it with a link; the Indicator page names the owner beside a link."""
+    at = open_page("catalogue", {"metric": "sla_compliance"})
+    summary = at.dataframe[0].value
+    assert summary[summary["Id"] == "sla_compliance"].iloc[0]["Owner"] == "Notice and action team"
+    markdown = texts(at, "markdown")
+    assert sum(t.startswith("# Runbook: ") for t in markdown) == len(load_catalogue().metrics)
+    assert any(t.startswith("# Runbook: SLA compliance (`sla_compliance`)") for t in markdown)
+    assert "**Owner:** Notice and action team" in markdown
+    assert not at.get("link_button")
+
+    at = open_page("indicator", LINK)
+    assert "**Owner:** Detection team" in texts(at, "markdown")
+    runbook = [p.proto for p in at.get("page_link") if p.proto.label == "Runbook"]
+    assert [(p.page, p.query_string) for p in runbook] == [("catalogue", "metric=proactive_rate")]
+
+    wiki = '{"proactive_rate": {"runbook_url": "https://wiki.example.com/p", "owner": "Ana *x*"}}'
+    monkeypatch.setenv("GOVKPI_INDICATORS", wiki)
+    st.cache_resource.clear()
+    at = open_page("catalogue", {"metric": "proactive_rate"})
+    links = [b.proto.url for b in at.get("link_button")]
+    assert links == ["https://wiki.example.com/p"]
+    assert r"**Owner:** Ana \*x\*" in texts(at, "markdown")  # shown literally
+    assert sum(t.startswith("# Runbook: ") for t in texts(at, "markdown")) == 22
+    at = open_page("indicator", LINK)
+    assert [b.proto.url for b in at.get("link_button")] == ["https://wiki.example.com/p"]

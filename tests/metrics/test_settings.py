@@ -341,6 +341,9 @@ def test_example_file_validates_and_names_every_setting(tmp_path: Path) -> None:
         next((m for m in MAPS if key.startswith(m + ".")), key)
         for key in _toml_keys(tomllib.loads(everything))
     }
+    # [indicators.<metric_id>] tables: their keys are the model's `indicators.<key>`.
+    named = {re.sub(r"^indicators\.[a-z0-9_]+\.", "indicators.", key) for key in named}
+    assert full.indicators["proactive_rate"].owner == "Detection on-call (#det-oncall)"
     assert named == set(field_keys()), named ^ set(field_keys())
     # one comment per key, naming its variable
     for line in everything.splitlines():
@@ -363,7 +366,7 @@ def _toml_keys(data: dict, prefix: str = "") -> list[str]:
 def test_docs_list_every_variable() -> None:
     """docs/alerts.md's table names each key's GOVKPI_ variable and every flat alias."""
     documented = set(re.findall(r"GOVKPI_[A-Z_]+", (ROOT / "docs" / "alerts.md").read_text()))
-    lists = {"routing.owners"}
+    lists = {"routing.owners", "indicators"}
     keys = {next((k for k in lists if key.startswith(k + ".")), key) for key in field_keys()}
     nested = {"GOVKPI_" + key.replace(".", "__").upper() for key in keys}
     extra = {"GOVKPI_CONFIG", "GOVKPI_SMTP_PASSWORD", "GOVKPI_SMTP_PASSWORD_FILE"}
