@@ -102,7 +102,8 @@ def test_model_outage_is_broad_and_no_handful_ranks_first(
     assert (pattern.kind, pattern.on_cases, pattern.direction) == ("broad", True, -1)
     assert pattern.moved >= BROAD_MIN_SLICES and pattern.largest <= BROAD_MAX
     sentence = pattern_sentence(pattern, drivers.to_dict("records"), "market", metric, MIN_CASES)
-    assert sentence.startswith("Broad-based: ") and "markets with removals went down" in sentence
+    assert sentence.startswith("Broad-based: the removals of the ")
+    assert "with any point to a move in all of them" in sentence
 
 
 def test_counterfeit_wave_sentence_names_its_market_and_category(sample_store) -> None:
