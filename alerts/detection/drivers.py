@@ -61,9 +61,11 @@ its parent moved, so on thin days every child "moved" by construction. Whether a
 broad-based is therefore decided on the likelihood of each child's period cases (binomial for
 a share, Poisson for a rate) under "it moved as its parent did" (its shrunk baseline moved by
 the parent's points or ratio) against "it stayed at its shrunk baseline": `support` in the
-table, the log-likelihood ratio. The move is broad when the children's cases favour "all of
-them moved" over "only the one that moved most did" (the sum of the supports less the
-largest is positive), among at least BROAD_MIN_SLICES children with cases.
+table, the log-likelihood ratio. A move that sits in small slices is broad when the children's
+cases favour "all of them moved" over "only the two that moved most did" by BROAD_ODDS to 1
+(the sum of the supports less the two largest is at least log 10), among at least
+BROAD_MIN_SLICES children with cases; the children's cases can also veto a broad verdict
+drawn from their shrunk parts.
 """
 
 from __future__ import annotations
@@ -113,8 +115,10 @@ CONCENTRATED = 0.5
 BROAD_SHARE = 0.75
 BROAD_MAX = 0.35
 BROAD_MIN_SLICES = 3  # one or two slices are not a "broad" move
-# Odds by which the children's cases must favour "all moved" over "one moved alone".
+# Odds by which the children's cases must favour "all moved" over "the LEADERS that moved
+# most moved alone" for a move that sits in small slices to be called broad.
 BROAD_ODDS = 10.0
+LEADERS = 2
 
 
 @dataclass(frozen=True)
@@ -474,16 +478,18 @@ def move_pattern(judged: pd.DataFrame, small: pd.DataFrame, total: float) -> Mov
     rates, by what their own cases support (`support`, see the module doc):
 
     - concentrated: the largest part of a child with enough volume is CONCENTRATED (50%) or more;
-    - broad (shares and rates): at least BROAD_MIN_SLICES (3) children have cases in the
-      period, their cases favour "all moved" over "only the one that moved most did" by
-      BROAD_ODDS (10) to 1 or more, and no child explains more than BROAD_MAX (35%); `moved`
-      and `judged` then count the children with cases and those whose cases say they moved
-      (`on_cases`);
-    - small_only: no child has enough volume to be judged on its own, or the children under
-      the minimum volume together explain CONCENTRATED or more;
-    - broad (durations, counts: no likelihood here): at least BROAD_MIN_SLICES children have
-      enough volume, at least BROAD_SHARE (75%) of them pushed the parent the way it moved and
-      none explains more than BROAD_MAX (35%);
+    - where the ranking cannot speak (no child has enough volume to be judged on its own, or the
+      children under the minimum volume together explain CONCENTRATED or more):
+      - broad on the children's cases (shares and rates): at least BROAD_MIN_SLICES (3)
+        children have cases in the period, their cases favour "all moved" over "only the
+        LEADERS (2) that moved most did" by BROAD_ODDS (10) to 1 or more, and no judged child
+        explains more than BROAD_MAX (35%); `moved` and `judged` then count the children whose
+        cases say they moved and those with cases (`on_cases`);
+      - small_only otherwise;
+    - broad: at least BROAD_MIN_SLICES children have enough volume, at least BROAD_SHARE (75%)
+      of them pushed the parent the way it moved, none explains more than BROAD_MAX (35%), and
+      (shares and rates) their cases do not speak against a shared move: shrinkage moves thin
+      children with their parent, so their parts alone would call every move broad;
     - led: otherwise, led by the two largest parts.
     None when the parent did not move or the parts cannot be told.
     """
@@ -500,15 +506,15 @@ def move_pattern(judged: pd.DataFrame, small: pd.DataFrame, total: float) -> Mov
     if largest >= CONCENTRATED:
         return _pattern("concentrated", leaders.head(1), judged, largest, direction)
     shared = _shared_move(pd.concat([judged, small]))
-    if shared is not None and shared[0] and largest <= BROAD_MAX:
-        _, moved, with_cases = shared
-        return MovePattern("broad", (), (), moved, with_cases, largest, direction, True)
     in_small = float(small["explains"].sum()) if not small.empty else 0.0
     if judged.empty or in_small >= CONCENTRATED:
+        if shared is not None and shared[0] and largest <= BROAD_MAX:
+            _, moved, with_cases = shared
+            return MovePattern("broad", (), (), moved, with_cases, largest, direction, True)
         return _pattern("small_only", leaders.head(0), judged, largest, direction)
     moved = int((np.sign(judged["shrunk_contribution"]) == direction).sum())
     if (
-        shared is None
+        (shared is None or shared[0])
         and len(judged) >= BROAD_MIN_SLICES
         and moved >= BROAD_SHARE * len(judged)
         and largest <= BROAD_MAX
@@ -534,15 +540,16 @@ def _pattern(
 
 def _shared_move(children: pd.DataFrame) -> tuple[bool, int, int] | None:
     """(whether the children's cases favour a move shared by all of them over the move of the
-    one that moved most alone by BROAD_ODDS to 1, how many of them say they moved, how many
-    have cases); None without supports (durations, counts) or with under BROAD_MIN_SLICES
-    children with cases."""
+    LEADERS (2) that moved most alone by BROAD_ODDS to 1, how many of them say they moved, how
+    many have cases); None without supports (durations, counts) or with under
+    BROAD_MIN_SLICES children with cases."""
     seen = children[(children["cases"] > 0) & children["support"].notna()]
     if len(seen) < BROAD_MIN_SLICES:
         return None
-    support = seen["support"].astype(float)
-    # log L(all moved) - log L(only child k moved) = the sum of the others' supports.
-    shared = float(support.sum() - support.max()) >= np.log(BROAD_ODDS)
+    support = seen["support"].astype(float).sort_values(ascending=False)
+    # log L(all moved) - log L(only the leaders moved) = the sum of the others' supports.
+    leaders = support.head(LEADERS).clip(lower=0.0)
+    shared = float(support.sum() - leaders.sum()) >= np.log(BROAD_ODDS)
     return shared, int((support > 0).sum()), len(seen)
 
 

@@ -78,8 +78,8 @@ def pattern_sentence(
     `Concentrated: market ES · toys explains 62% of the change (41 complaints).`
     `Broad-based: all 7 markets with enough removals pushed it down; none explains more than 22%.`
     `Broad-based: the removals of the 10 markets with any point to a move in all of them, not in
-    one alone (7 fell on their own removals); none has 5 removals to be ranked on its own.`
-    (decided on the children's own cases)
+    one or two alone (7 fell on their own removals); none has 5 removals to be ranked on its
+    own.` (decided on the children's own cases, where the move sits in small slices)
     Empty when the indicator did not move."""
     if pattern is None:
         return ""
@@ -126,7 +126,7 @@ def pattern_sentence(
         )
         return (
             f"Broad-based: the {noun}s of the {seen} with any point to a move in all of them, "
-            f"not in one alone ({alone}); {tail}."
+            f"not in one or two alone ({alone}); {tail}."
         )
     if pattern.kind == "broad":
         judged = count_of(pattern.judged, dimension)

@@ -425,3 +425,20 @@ def test_one_market_falling_beside_steady_small_ones_is_not_broad(tmp_path):
     assert pattern.kind != "broad"
     assert result.iloc[0]["child_slice"] == "market=FR"
     assert (result.iloc[1:]["support"] < 0).all()  # the six say they stayed
+
+
+def test_two_leaders_beside_a_diffuse_rise_in_small_slices_is_not_broad(tmp_path):
+    # The counterfeit wave's second day in the demo (counterfeit complaints per 10k listings):
+    # AA 7 where 2.2 were expected, BB 6 where 0.7 were, seven small markets 13 where 7 were.
+    # Everyone's cases lean up a little, but the two leaders carry the move: not broad-based.
+    others = [f"market={m}" for m in ("CC", "DD", "EE", "FF", "GG", "HH", "II")]
+    base = {"market=AA": (2.2, 10_000), "market=BB": (0.7, 10_000)}
+    base |= {m: (1.0, 10_000) for m in others}
+    day = {"market=AA": (7, 10_000), "market=BB": (6, 10_000)}
+    day |= {m: (2 if i < 6 else 1, 10_000) for i, m in enumerate(others)}
+    store = make_store(tmp_path, share_rows("counterfeit_complaint_rate", base, day))
+    result = contributors(store, "counterfeit_complaint_rate")
+    pattern = result.attrs["pattern"]
+    assert pattern.kind != "broad"
+    assert set(result["child_slice"].iloc[:2]) == {"market=AA", "market=BB"}
+    assert result.iloc[-1]["slices"] == 7  # the seven under 5 complaints, seen and expected

@@ -121,3 +121,32 @@ def test_counterfeit_wave_sentence_names_its_market_and_category(sample_store) -
     )
     # market=ES,category_l1=toys -> "market ES · toys"
     assert sentence.startswith(f"Concentrated: {describe_slice(wave['slice'])} explains ")
+
+
+def test_counterfeit_wave_is_never_called_broad_and_names_its_slice_first(sample_store) -> None:
+    # The digest explains the detector's run of anomalous days: whatever window ends on a day
+    # of the wave, the move is never "broad-based" (other categories of ES had a few more
+    # complaints too: their own cases, thin and diffuse, must not spread the wave over the
+    # market), and when a slice is named first it is market ES · toys.
+    store, incidents = sample_store
+    wave = _incident(incidents, "counterfeit_wave", "counterfeit_complaint_rate")
+    market = wave["slice"].split(",")[0]
+    start, end = date.fromisoformat(wave["start"]), date.fromisoformat(wave["end"])
+    metric = load_catalogue().get("counterfeit_complaint_rate")
+    said = {}
+    with store.read() as con:
+        for offset in range(1, (end - start).days + 1):
+            day = start + timedelta(days=offset)
+            drivers = top_contributors(
+                con, metric, market, day, period_days=offset, dimension="category_l1"
+            )
+            pattern = drivers.attrs["pattern"]
+            sentence = pattern_sentence(
+                pattern, drivers.to_dict("records"), "category_l1", metric, MIN_CASES
+            )
+            said[day] = (pattern.kind, pattern.leaders[:1], sentence)
+    assert all(kind != "broad" for kind, _, _ in said.values()), said
+    named = [leaders[0] for _, leaders, _ in said.values() if leaders]
+    assert named and set(named) == {wave["slice"]}, said
+    assert said[end][0] == "concentrated", said
+    assert said[end][2].startswith(f"Concentrated: {describe_slice(wave['slice'])} explains ")
