@@ -48,10 +48,24 @@ on 3 cases then moves as its parent did; one on thousands keeps its own rate. `e
 child's shrunk contribution over the sum of those that pushed the parent the way it moved.
 Durations, counts and channel children of a rate are not shrunk (no sampling model here).
 
-Children with fewer than MIN_CASES cases (events for a rate) both observed in the period and
-expected from their baseline volume are not ranked one by one: they are summed into one row
-with no child_slice whose `slices` says how many it holds. `pattern` (in attrs) says whether the
-move is concentrated, broad-based or led by a few children (see `move_pattern`).
+Children without the evidence to be ranked on their own are summed into one row with no
+child_slice whose `slices` says how many it holds: for a share or a duration, fewer than
+MIN_CASES cases observed in the period (the cases are the evidence of its value: a market that
+collapsed from 17 removals a day to 3 is judged on 3, whatever its usual volume); for a rate,
+fewer than MIN_CASES events both observed and expected from the baseline's volume (the exposure
+is its evidence: 0 complaints where 40 were expected is strong). `pattern` (in attrs) says
+whether the move is concentrated, broad-based or led by a few children (see `move_pattern`).
+
+Broad or not, on the children's own cases. The shrinkage above moves a child with few cases as
+its parent moved, so on thin days every child "moved" by construction. Whether a move is
+broad-based is therefore decided on the likelihood of each child's period cases (binomial for
+a share, Poisson for a rate) under "it moved as its parent did" (its shrunk baseline moved by
+the parent's points or ratio) against "it stayed at its shrunk baseline": `support` in the
+table, the log-likelihood ratio. A move that sits in small slices is broad when the children's
+cases favour "all of them moved" over "only the two that moved most did" by BROAD_ODDS to 1
+(the sum of the supports less the two largest is at least log 10), among at least
+BROAD_MIN_SLICES children with cases; the children's cases can also veto a broad verdict
+drawn from their shrunk parts.
 """
 
 from __future__ import annotations
@@ -87,6 +101,7 @@ COLUMNS = [
     "shrunk_mix_effect",
     "shrunk_contribution",
     "explains",
+    "support",
     "slices",
 ]
 # The fewest cases (events for a rate), observed in the period or expected there from the
@@ -100,6 +115,10 @@ CONCENTRATED = 0.5
 BROAD_SHARE = 0.75
 BROAD_MAX = 0.35
 BROAD_MIN_SLICES = 3  # one or two slices are not a "broad" move
+# Odds by which the children's cases must favour "all moved" over "the LEADERS that moved
+# most moved alone" for a move that sits in small slices to be called broad.
+BROAD_ODDS = 10.0
+LEADERS = 2
 
 
 @dataclass(frozen=True)
@@ -113,6 +132,9 @@ class MovePattern:
     judged: int  # children with enough volume
     largest: float  # the largest part any judged child explains
     direction: int  # +1 the parent rose, -1 it fell
+    # broad on the children's own cases: `moved` of the `judged` children with cases in the
+    # period say by their cases that they moved with the parent (see `move_pattern`)
+    on_cases: bool = False
 
 
 def drill_dimensions(metric: MetricDefinition, parent: str) -> list[str]:
@@ -239,6 +261,9 @@ def top_contributors(
         table["contribution"] = r1 - r0
         table["cases"] = n1
         table["expected_cases"] = n0 / days[False] * days[True]
+        exposure1 = pd.Series(exposure[True], index=table.index)
+        exposure0 = pd.Series(exposure[False], index=table.index)
+        table["support"] = move_support("rate", n1, exposure1, n0, exposure0)
     else:
         r1, d1 = _rates(cur, metric, table.index)
         r0, d0 = _rates(base, metric, table.index)
@@ -264,6 +289,7 @@ def top_contributors(
             s1, s0 = shrunk_rates(metric.kind, e1, d1, e0, d0)
             mix, rate = _decompose(s1 * metric.scale, d1, s0 * metric.scale, d0)
             table["shrunk_mix_effect"], table["shrunk_rate_effect"] = mix, rate
+            table["support"] = move_support(metric.kind, e1, d1, e0, d0)
 
     if "shrunk_rate_effect" not in table:  # not shrunk: weighed as computed
         table["shrunk_rate_effect"] = table["rate_effect"]
@@ -281,9 +307,16 @@ def top_contributors(
     weighed = table["shrunk_contribution"]
     push = float(weighed[np.sign(weighed) == np.sign(total)].sum())
     table["explains"] = weighed / push if abs(push) > 1e-12 and total != 0 else np.nan
+    if "support" not in table:
+        table["support"] = np.nan
     table["slices"] = 1
     table = table.reset_index()[COLUMNS]
-    small = np.fmax(table["cases"], table["expected_cases"]) < MIN_CASES  # False for counts
+    # The evidence of a share or a duration is its cases in the period; of a rate, its events
+    # seen or expected from the exposure (see the module doc). False for counts.
+    evidence = table["cases"]
+    if metric.kind == "rate":
+        evidence = table[["cases", "expected_cases"]].max(axis=1)
+    small = evidence < MIN_CASES
     judged, grouped = table[~small], table[small]
     bad_sign = {"higher": -1.0, "lower": 1.0}.get(metric.better or "", 0.0)
     order = pd.DataFrame(
@@ -333,6 +366,43 @@ def shrunk_rates(
     """Each child's rate per case (a fraction for a share, events per unit of exposure for a
     rate) in the period (e1 events on n1 cases) and the baseline (e0 on n0), shrunk as the
     module doc says: (period, baseline). A child without cases in a window gets its prior."""
+    baseline, moved, strength = _priors(kind, e1, n1, e0, n0)
+    return _posterior(e1, n1, moved, strength), baseline
+
+
+def move_support(
+    kind: str,
+    e1: pd.Series[float],
+    n1: pd.Series[float],
+    e0: pd.Series[float],
+    n0: pd.Series[float],
+) -> pd.Series[float]:
+    """Each child's log-likelihood ratio of its period cases (e1 events on n1 cases, or on n1
+    exposure for a rate) under "it moved as its parent did" against "it stayed at its shrunk
+    baseline": positive when its own cases say it moved with the parent, 0 without cases."""
+    baseline, moved, _ = _priors(kind, e1, n1, e0, n0)
+    support: pd.Series[float]
+    if kind == "share":
+        # A shrunk share is never exactly 0 or 1, but a parent at 100% gives every child 1.
+        b, q = baseline.clip(1e-3, 1 - 1e-3), moved.clip(1e-3, 1 - 1e-3)
+        support = e1 * np.log(q / b) + (n1 - e1) * np.log((1 - q) / (1 - b))
+    else:
+        # Half an event over the baseline's whole exposure: a floor for a rate of zero.
+        floor = 0.5 / max(float(n0.sum()), 1.0)
+        b, q = baseline.clip(lower=floor), moved.clip(lower=floor)
+        support = e1 * np.log(q / b) - n1 * (q - b)
+    return support.where(n1 > 0, 0.0).astype(float)
+
+
+def _priors(
+    kind: str,
+    e1: pd.Series[float],
+    n1: pd.Series[float],
+    e0: pd.Series[float],
+    n0: pd.Series[float],
+) -> tuple[pd.Series[float], pd.Series[float], float]:
+    """(each child's shrunk baseline, that baseline moved as the parent moved, the prior
+    strength m in the period) as the module doc says."""
     windows = [(e1, n1), (e0, n0)]
     spreads = [_spread(kind, e, n) for e, n in windows]
     # A window with too few children of enough volume (a day of an outage) borrows the other
@@ -357,7 +427,7 @@ def shrunk_rates(
         prior1 = s0 * (parent1 / parent0)
     else:
         prior1 = pd.Series(parent1, index=e1.index)
-    return _posterior(e1, n1, prior1, m1), s0
+    return s0, prior1, m1
 
 
 def _posterior(
@@ -397,50 +467,66 @@ def _group(small: pd.DataFrame) -> pd.DataFrame:
     for column in ("denominator", "baseline_denominator", "rate_effect", "mix_effect",
                    "contribution", "share_of_change", "cases", "expected_cases",
                    "shrunk_rate_effect", "shrunk_mix_effect", "shrunk_contribution",
-                   "explains"):  # fmt: skip
+                   "explains", "support"):  # fmt: skip
         row[column] = small[column].sum(min_count=1)
     row["slices"] = len(small)
     return pd.DataFrame([row], columns=COLUMNS)
 
 
 def move_pattern(judged: pd.DataFrame, small: pd.DataFrame, total: float) -> MovePattern | None:
-    """Where the change sits, by the children's shrunk parts (`explains`):
+    """Where the change sits, by the children's shrunk parts (`explains`) and, for shares and
+    rates, by what their own cases support (`support`, see the module doc):
 
     - concentrated: the largest part of a child with enough volume is CONCENTRATED (50%) or more;
-    - small_only: no child has enough volume to be judged on its own, or the children under
-      the minimum volume together explain CONCENTRATED or more;
-    - broad: at least BROAD_MIN_SLICES (3) children have enough volume, at least BROAD_SHARE
-      (75%) of them pushed the parent the way it moved and none explains more than BROAD_MAX
-      (35%);
+    - where the ranking cannot speak (no child has enough volume to be judged on its own, or the
+      children under the minimum volume together explain CONCENTRATED or more):
+      - broad on the children's cases (shares and rates): at least BROAD_MIN_SLICES (3)
+        children have cases in the period, their cases favour "all moved" over "only the
+        LEADERS (2) that moved most did" by BROAD_ODDS (10) to 1 or more, and no judged child
+        explains more than BROAD_MAX (35%); `moved` and `judged` then count the children whose
+        cases say they moved and those with cases (`on_cases`);
+      - small_only otherwise;
+    - broad: at least BROAD_MIN_SLICES children have enough volume, at least BROAD_SHARE (75%)
+      of them pushed the parent the way it moved, none explains more than BROAD_MAX (35%), and
+      (shares and rates) their cases do not speak against a shared move: shrinkage moves thin
+      children with their parent, so their parts alone would call every move broad;
     - led: otherwise, led by the two largest parts.
     None when the parent did not move or the parts cannot be told.
     """
     if abs(total) <= 1e-12:
         return None
     direction = 1 if total > 0 else -1
-    if judged.empty:
-        if small.empty:
-            return None
-        return MovePattern("small_only", (), (), 0, 0, 0.0, direction)
-    parts = judged.dropna(subset=["explains"]).sort_values("explains", ascending=False)
-    if parts.empty:
+    if judged.empty and small.empty:
         return None
-    moved = int((np.sign(judged["shrunk_contribution"]) == direction).sum())
-    largest = float(parts["explains"].iloc[0])
+    parts = judged.dropna(subset=["explains"]).sort_values("explains", ascending=False)
+    if not judged.empty and parts.empty:
+        return None
+    largest = float(parts["explains"].iloc[0]) if not parts.empty else 0.0
     leaders = parts[parts["explains"] > 0]
-    in_small = float(small["explains"].sum()) if not small.empty else 0.0
     if largest >= CONCENTRATED:
-        kind, leaders = "concentrated", leaders.head(1)
-    elif in_small >= CONCENTRATED:
-        kind, leaders = "small_only", leaders.head(0)
-    elif (
-        len(judged) >= BROAD_MIN_SLICES
+        return _pattern("concentrated", leaders.head(1), judged, largest, direction)
+    shared = _shared_move(pd.concat([judged, small]))
+    in_small = float(small["explains"].sum()) if not small.empty else 0.0
+    if judged.empty or in_small >= CONCENTRATED:
+        if shared is not None and shared[0] and largest <= BROAD_MAX:
+            _, moved, with_cases = shared
+            return MovePattern("broad", (), (), moved, with_cases, largest, direction, True)
+        return _pattern("small_only", leaders.head(0), judged, largest, direction)
+    moved = int((np.sign(judged["shrunk_contribution"]) == direction).sum())
+    if (
+        (shared is None or shared[0])
+        and len(judged) >= BROAD_MIN_SLICES
         and moved >= BROAD_SHARE * len(judged)
         and largest <= BROAD_MAX
     ):
-        kind, leaders = "broad", leaders.head(0)
-    else:
-        kind, leaders = "led", leaders.head(2)
+        return _pattern("broad", leaders.head(0), judged, largest, direction)
+    return _pattern("led", leaders.head(2), judged, largest, direction)
+
+
+def _pattern(
+    kind: str, leaders: pd.DataFrame, judged: pd.DataFrame, largest: float, direction: int
+) -> MovePattern:
+    moved = int((np.sign(judged["shrunk_contribution"]) == direction).sum())
     return MovePattern(
         kind,
         tuple(str(s) for s in leaders["child_slice"]),
@@ -450,6 +536,21 @@ def move_pattern(judged: pd.DataFrame, small: pd.DataFrame, total: float) -> Mov
         largest,
         direction,
     )
+
+
+def _shared_move(children: pd.DataFrame) -> tuple[bool, int, int] | None:
+    """(whether the children's cases favour a move shared by all of them over the move of the
+    LEADERS (2) that moved most alone by BROAD_ODDS to 1, how many of them say they moved, how
+    many have cases); None without supports (durations, counts) or with under
+    BROAD_MIN_SLICES children with cases."""
+    seen = children[(children["cases"] > 0) & children["support"].notna()]
+    if len(seen) < BROAD_MIN_SLICES:
+        return None
+    support = seen["support"].astype(float).sort_values(ascending=False)
+    # log L(all moved) - log L(only the leaders moved) = the sum of the others' supports.
+    leaders = support.head(LEADERS).clip(lower=0.0)
+    shared = float(support.sum() - leaders.sum()) >= np.log(BROAD_ODDS)
+    return shared, int((support > 0).sum()), len(seen)
 
 
 def _rates(

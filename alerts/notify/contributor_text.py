@@ -77,6 +77,9 @@ def pattern_sentence(
     """One plain sentence on where the change sits (the rule is `drivers.move_pattern`):
     `Concentrated: market ES · toys explains 62% of the change (41 complaints).`
     `Broad-based: all 7 markets with enough removals pushed it down; none explains more than 22%.`
+    `Broad-based: the removals of the 10 markets with any point to a move in all of them, not in
+    one or two alone (7 fell on their own removals); none has 5 removals to be ranked on its
+    own.` (decided on the children's own cases, where the move sits in small slices)
     Empty when the indicator did not move."""
     if pattern is None:
         return ""
@@ -107,6 +110,24 @@ def pattern_sentence(
         behind = f": {cases}" if cases else ""
         part = format_percent(pattern.explains[0])
         return f"Concentrated: {describe_slice(leader)} explains {part} of the change{behind}."
+    if pattern.kind == "broad" and pattern.on_cases:
+        seen = count_of(pattern.judged, dimension)
+        fell = "fell" if pattern.direction < 0 else "rose"
+        alone = (
+            f"each {fell} on its own {noun}s"
+            if pattern.moved == pattern.judged
+            else f"{pattern.moved} {fell} on their own {noun}s"
+        )
+        ranked = any(isinstance(r.get("child_slice"), str) for r in rows)
+        tail = (
+            f"none explains more than {format_percent(pattern.largest)}"
+            if ranked
+            else f"none has {plural(min_cases, noun)} to be ranked on its own"
+        )
+        return (
+            f"Broad-based: the {noun}s of the {seen} with any point to a move in all of them, "
+            f"not in one or two alone ({alone}); {tail}."
+        )
     if pattern.kind == "broad":
         judged = count_of(pattern.judged, dimension)
         enough = f"with enough {noun}s" if definition.kind != "count" else ""

@@ -25,7 +25,7 @@ from dashboard.builders.tables import (
 )
 from dashboard.builders.view import View, first_value
 from dashboard.context import PageContext, page_context
-from dashboard.data import queries, raw_rows
+from dashboard.data import ledger, queries, raw_rows
 from dashboard.data.drivers import BASELINE_DAYS, contributors, dimensions
 from dashboard.view_state import metric_select, resolve_view, slice_select, write_view
 from metrics.catalogue import MetricDefinition
@@ -148,6 +148,15 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
     summary = pattern_sentence(result.info.get("pattern"), rows, dimension, definition, min_cases)
     if material and summary:
         st.markdown(f"**{literal(summary)}**")
+    # Which of the detector's tests flagged the day and how long the change has been building,
+    # in the digest card's words.
+    found = ledger.change_stories(ctx.store, [(definition.id, view.slice, view.day)])
+    flagged = found.get((definition.id, view.slice, view.day))
+    st.markdown(
+        f"Statistical detector on {format_day(view.day)}: {literal(flagged)}."
+        if flagged
+        else f"The statistical detector did not flag {format_day(view.day)}."
+    )
     noun = evidence_noun(definition)
     st.caption(
         f"{literal(sentence(describe_slice(view.slice)))}: {format_value(kind, now)} in the "
@@ -156,9 +165,9 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
         f"weighed by its evidence: a slice on a handful of {noun}s is read as moving like "
         "its parent until its own cases say otherwise, so it cannot lead on luck. The "
         "**rate effect** is its own value moving, the **mix effect** its volume moving "
-        "towards or away from it; the table keeps the exact effects. Slices under "
-        f"{plural(min_cases, noun)} are one row. The slices that pushed in the bad direction "
-        "come first."
+        "towards or away from it; the table keeps the exact effects. "
+        + _small_rule(definition, min_cases)
+        + " The slices that pushed in the bad direction come first."
         + (
             " Approximate for medians and distinct counts."
             if result.info.get("approximate")
@@ -192,6 +201,20 @@ def _drivers(ctx: PageContext, definition: MetricDefinition, view: View, period:
         file_name=f"{definition.id}_drivers_{view.day.isoformat()}.csv",
         mime="text/csv",
         key="drill_contrib_csv",
+    )
+
+
+def _small_rule(definition: MetricDefinition, min_cases: float) -> str:
+    """Which slices are the one row of small slices (the rule is `drivers.top_contributors`)."""
+    noun = evidence_noun(definition)
+    if definition.kind == "rate":
+        return (
+            f"Slices with under {plural(min_cases, noun)} both seen in the period and expected "
+            "from their usual volume are one row."
+        )
+    return (
+        f"Slices with under {plural(min_cases, noun)} in the period are one row, however many "
+        "they usually have (the number their usual volume led to expect is beside it)."
     )
 
 

@@ -278,6 +278,34 @@ def test_drilldown_heatmap_contributions_and_paginated_rows(store: MetricStore) 
     assert len(at.dataframe[1].value) == 21
 
 
+def test_drilldown_names_the_detectors_test_as_the_digest_does(store: MetricStore) -> None:
+    # The planted incident's slice on its flagged day, and the whole platform that day: the
+    # page says what the digest card's detector line says (`change_story`), or that the
+    # detector did not flag the day.
+    from alerts.notify.change_story import change_runs, story
+    from dashboard.builders.plain_text import markdown_literal
+
+    with store.read() as con:
+        flagged = con.execute(
+            "SELECT max(date) FROM detections WHERE metric_id = 'proactive_rate' "
+            "AND slice = 'market=ES' AND is_anomaly"
+        ).fetchone()[0]
+        key = ("proactive_rate", "market=ES", flagged)
+        told = story(change_runs(con, [key])[key])
+    assert told
+    at = open_page("drilldown", {**LINK, "day": flagged.isoformat()})
+    day = f"{flagged:%a %d %b %Y}"
+    assert f"Statistical detector on {day}: {markdown_literal(told)}." in texts(at, "markdown")
+    with store.read() as con:
+        quiet = con.execute(
+            "SELECT max(date) FROM detections WHERE metric_id = 'proactive_rate' "
+            "AND slice = 'market=ES' AND NOT is_anomaly AND date < ?",
+            [flagged],
+        ).fetchone()[0]
+    at = open_page("drilldown", {**LINK, "day": quiet.isoformat()})
+    assert f"The statistical detector did not flag {quiet:%a %d %b %Y}." in texts(at, "markdown")
+
+
 def test_drilldown_rows_follow_the_slice(store: MetricStore) -> None:
     params = {**LINK, "slice": "market=FR", "day": REPORT_DAY.isoformat()}
     at = open_page("drilldown", params)

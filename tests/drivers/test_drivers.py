@@ -156,12 +156,15 @@ def test_contributions_sum_to_the_parent_change(tmp_path):
     assert result["contribution"].sum() == pytest.approx(parent_change, abs=1e-12)
     assert result.attrs["total_change"] == pytest.approx(parent_change, abs=1e-12)
     assert result["share_of_change"].sum() == pytest.approx(1.0)
-    # One-sided children move the aggregate through mix only.
-    for child in ("market=IT", "market=PL"):
-        assert result.loc[child, "rate_effect"] == pytest.approx(0.0, abs=1e-12)
-        assert result.loc[child, "mix_effect"] != 0
-    assert math.isnan(result.loc["market=IT", "value"])
-    assert math.isnan(result.loc["market=PL", "baseline_value"])
+    # One-sided children move the aggregate through mix only. IT has no removal on the day:
+    # nothing to judge it on, so it is the one-slice row of small slices.
+    it = result[result["slices"] == 1].loc[[None]].iloc[0]
+    pl = result.loc["market=PL"]
+    assert it["cases"] == 0 and it["expected_cases"] == pytest.approx(50)
+    for child in (it, pl):
+        assert child["rate_effect"] == pytest.approx(0.0, abs=1e-12)
+        assert child["mix_effect"] != 0
+    assert math.isnan(pl["baseline_value"])
 
 
 def test_n_limits_rows_but_not_the_total(tmp_path):
@@ -319,12 +322,15 @@ def test_three_cases_with_an_extreme_rate_rank_below_three_hundred_with_a_modera
     result = contributors(store, "proactive_rate", n=10).set_index("child_slice")
 
     assert result.index[0] == "market=US"
-    assert list(result.index).index("market=PL") > 0
-    us, pl = result.loc["market=US"], result.loc["market=PL"]
+    # PL is not ranked at all on 3 removals, however many it usually has: it is the row of
+    # small slices, last, with its cases and the 50 its volume led to expect.
+    assert "market=PL" not in result.index
+    us, pl = result.loc["market=US"], result.iloc[-1]
+    assert pl["slices"] == 1 and pl["cases"] == 3
+    assert pl["expected_cases"] == pytest.approx(50)
     assert abs(pl["shrunk_contribution"]) < abs(us["shrunk_contribution"])
     assert abs(pl["shrunk_contribution"]) < abs(pl["contribution"])  # shrunk towards nothing
-    assert us["cases"] == 300 and pl["cases"] == 3
-    assert pl["expected_cases"] == pytest.approx(50)
+    assert us["cases"] == 300
     # The exact split is kept beside the ranking: effects still add up to the change.
     assert result["contribution"].sum() == pytest.approx(result.attrs["total_change"])
     assert result.attrs["pattern"].kind == "concentrated"
@@ -392,14 +398,47 @@ def test_a_few_small_children_alone_are_small_only(tmp_path):
     assert result.attrs["pattern"].kind == "small_only"
 
 
-def test_one_judged_child_beside_many_small_ones_is_not_broad(tmp_path):
+def test_a_move_every_small_market_shares_is_broad(tmp_path):
     # FR alone has enough removals (10 a day); six markets of 4 a day hold most of the volume.
-    # One judged market is no "broad" move: most of the change sits in the small ones.
+    # All seven halve: too few removals to rank six of them, but together their cases say
+    # the move is everyone's, not FR's (the planted model outage at sample scale).
     small = {f"market={m}": (4, 4) for m in ("AA", "BB", "CC", "DD", "EE", "FF")}
     base = {"market=FR": (10, 10), **small}
     day = {"market=FR": (5, 10), **{k: (2, 4) for k in small}}
     store = make_store(tmp_path, share_rows("proactive_rate", base, day))
     result = contributors(store, "proactive_rate")
     pattern = result.attrs["pattern"]
-    assert (pattern.kind, pattern.judged) == ("small_only", 1)
-    assert result.iloc[-1]["slices"] == 6 and result.iloc[-1]["explains"] >= 0.5
+    assert (pattern.kind, pattern.on_cases) == ("broad", True)
+    assert (pattern.moved, pattern.judged) == (7, 7)
+    assert result.iloc[0]["child_slice"] == "market=FR" and result.iloc[-1]["slices"] == 6
+
+
+def test_one_market_falling_beside_steady_small_ones_is_not_broad(tmp_path):
+    # FR falls from 10 of 10 to 0 of 10; six markets of 4 a day keep all theirs proactive.
+    # Shrinkage alone would move the six with their parent; their own cases say they did not.
+    small = {f"market={m}": (4, 4) for m in ("AA", "BB", "CC", "DD", "EE", "FF")}
+    base = {"market=FR": (10, 10), **small}
+    day = {"market=FR": (0, 10), **small}
+    store = make_store(tmp_path, share_rows("proactive_rate", base, day))
+    result = contributors(store, "proactive_rate")
+    pattern = result.attrs["pattern"]
+    assert pattern.kind != "broad"
+    assert result.iloc[0]["child_slice"] == "market=FR"
+    assert (result.iloc[1:]["support"] < 0).all()  # the six say they stayed
+
+
+def test_two_leaders_beside_a_diffuse_rise_in_small_slices_is_not_broad(tmp_path):
+    # The counterfeit wave's second day in the demo (counterfeit complaints per 10k listings):
+    # AA 7 where 2.2 were expected, BB 6 where 0.7 were, seven small markets 13 where 7 were.
+    # Everyone's cases lean up a little, but the two leaders carry the move: not broad-based.
+    others = [f"market={m}" for m in ("CC", "DD", "EE", "FF", "GG", "HH", "II")]
+    base = {"market=AA": (2.2, 10_000), "market=BB": (0.7, 10_000)}
+    base |= {m: (1.0, 10_000) for m in others}
+    day = {"market=AA": (7, 10_000), "market=BB": (6, 10_000)}
+    day |= {m: (2 if i < 6 else 1, 10_000) for i, m in enumerate(others)}
+    store = make_store(tmp_path, share_rows("counterfeit_complaint_rate", base, day))
+    result = contributors(store, "counterfeit_complaint_rate")
+    pattern = result.attrs["pattern"]
+    assert pattern.kind != "broad"
+    assert set(result["child_slice"].iloc[:2]) == {"market=AA", "market=BB"}
+    assert result.iloc[-1]["slices"] == 7  # the seven under 5 complaints, seen and expected

@@ -53,6 +53,20 @@ def test_sentences() -> None:
     assert pattern_sentence(most, [], "market", SHARE, 5).startswith(
         "Broad-based: 8 of 9 markets with enough removals pushed it up"
     )
+    # Broad on the children's own cases (the planted model outage: no market with 5 removals).
+    on_cases = MovePattern("broad", (), (), 7, 10, 0.0, -1, on_cases=True)
+    grouped = [{"child_slice": None, "slices": 15, "cases": 13.0}]
+    assert pattern_sentence(on_cases, grouped, "market", SHARE, 5) == (
+        "Broad-based: the removals of the 10 markets with any point to a move in all of them, "
+        "not in one or two alone (7 fell on their own removals); none has 5 removals to be "
+        "ranked on its own."
+    )
+    ranked = [{"child_slice": "market=PL", "cases": 5.0}, *grouped]
+    everyone = MovePattern("broad", (), (), 10, 10, 0.14, -1, on_cases=True)
+    assert pattern_sentence(everyone, ranked, "market", SHARE, 5) == (
+        "Broad-based: the removals of the 10 markets with any point to a move in all of them, "
+        "not in one or two alone (each fell on its own removals); none explains more than 14%."
+    )
     led = MovePattern("led", ("market=ES", "market=DE"), (0.39, 0.31), 11, 15, 0.39, 1)
     assert pattern_sentence(led, [], "market", RATE, 5) == (
         "Led by market ES (39% of the change) and market DE (31%)."
