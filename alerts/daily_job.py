@@ -340,13 +340,16 @@ def _update_run(
 
 
 def last_scheduled_run(store: MetricStore) -> datetime | None:
-    """When the scheduler's last run was due (cron and catch-up runs only)."""
+    """When the scheduler's last run was due (cron and catch-up runs only; not one that
+    stopped on an error, which left the store as it was)."""
     if not store.exists():
         return None
     with store.read() as con:
         if not has_table(con, "scheduler_runs"):
             return None
         row = con.execute(
-            "SELECT max(scheduled_for) FROM scheduler_runs WHERE trigger IN ('cron', 'catch-up')"
+            "SELECT max(scheduled_for) FROM scheduler_runs WHERE trigger IN ('cron', 'catch-up') "
+            # A run that stopped on an error is caught up by the next scheduler to start.
+            "AND coalesce(status, '') NOT IN ('bad-input', 'error')"
         ).fetchone()
     return row[0] if row else None
