@@ -38,7 +38,7 @@ from metrics.presentation import (
     format_value,
     market_label,
 )
-from metrics.settings import Settings
+from metrics.settings import EXPORTS_AREA, Settings
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,6 @@ STATE_ORDER = ("escalated", "new", "still firing", "pending", "recovering", "no 
                "resolved")  # fmt: skip
 SEVERITY_ORDER = {"critical": 0, "warning": 1, None: 2}
 MAX_FOCUS_DAYS = 28  # contributors explain at most the last 28 days of a long run
-# Who hears that exports stopped arriving: routes for this area (or "*"), else mail.to.
-EXPORTS_AREA = "exports"
 # Marks the content key of a digest carrying the no-data notice, with the day it told.
 NO_DATA_MARK = "+no-data-"
 

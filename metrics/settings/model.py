@@ -43,6 +43,9 @@ EXPORT_TABLES = ("listings", "complaints", "appeals", "traffic")
 # The detector's default decision limit (alerts.detection.false_alarm_control.DEFAULT_THRESHOLD;
 # a test keeps them equal: metrics may not import alerts).
 DEFAULT_THRESHOLD = 4.0
+# The routing area of the exports' freshness (the digest's no-data notice), beside the
+# catalogue's indicator areas.
+EXPORTS_AREA = "exports"
 
 
 def _check_address(value: str) -> str:

@@ -109,6 +109,11 @@ def test_the_limit_comes_from_the_environment_variable(tmp_path: Path, smtp_serv
                          lifecycle={"stale_after_days": 7})  # fmt: skip
     assert run(config, day(44)).stale_exports == []  # 6 days old, limit 7
     assert smtp_server.mailbox.messages == []
+    # The exports' recipients are a routing area a config file may name.
+    toml = tmp_path / "govkpi.toml"
+    toml.write_text('[[routing.owners]]\narea = "exports"\nto = ["data-team@example.com"]\n')
+    routed = load_settings(toml, env={})
+    assert routed.routing.owners[0].area == "exports"
 
 
 def test_the_exports_recipients_get_the_notice_beside_or_apart_from_alerts(
