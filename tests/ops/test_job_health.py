@@ -204,3 +204,29 @@ def test_data_page_with_fresh_exports_and_a_clean_run(page_store: MetricStore) -
     assert any(md("none stale") in c for c in texts(at, "caption"))
     ages = at.dataframe[0].value.set_index("Export")["Age (days)"]
     assert ages.to_dict() == {"complaints": 0, "listings": 1}
+
+
+def test_a_run_that_stopped_on_an_error_is_recorded_but_still_caught_up(
+    tmp_path: Path,
+) -> None:
+    """The scheduler catches up the last slot not run: a failed run leaves the store's data as
+    it was, so its slot must not count as run (`last_scheduled_run`)."""
+    from datetime import UTC, datetime
+
+    from alerts.daily_job import last_scheduled_run, run_daily
+    from alerts.job_health import last_run
+    from metrics.errors import ConfigError
+    from tests.alerts_support import make_config
+
+    store = MetricStore(tmp_path / "s.duckdb")
+    add_series(store, "complaint_rate", "market=ES", [10.0] * 5)
+    config = make_config(store.path, timezone=ZONE)  # no data folder: compute cannot run
+    slot = datetime(2026, 3, 6, 6, 0, tzinfo=UTC)
+    with pytest.raises(ConfigError, match="no data folder"):
+        run_daily(config, trigger="cron", scheduled_for=slot, detect=False)
+    assert last_scheduled_run(store) is None
+    with store.read() as con:
+        recorded = last_run(con)
+    assert recorded is not None and recorded.trigger == "cron"
+    assert (recorded.status, recorded.exit_code) == ("bad-input", 2)
+    assert recorded.detail == "no data folder: pass --data DIR or set GOVKPI_DATA"
