@@ -5,11 +5,17 @@
 3. read the SLA clocks of the complaints still open at the end of the as-of day from the
    exports (the digest's "At risk in the next 24 h" section; `alerts.notify.at_risk_section`);
 4. in one store write: step the lifecycle to the as-of day, log every evaluation, work out the
-   due notifications, render one digest per recipient and queue it with its items logged;
+   due notifications, judge how old each export's newest day is (the digest's "No new data"
+   section; `alerts.rules.export_age`), render one digest per recipient and queue it with its
+   items logged;
 5. outside the write: send everything queued (this run's and earlier runs'), then record
    what went out. Anything left queued raises DeliveryQueuedError (exit code 3).
 A dry run does 1-4 but writes the digests as .eml files instead of queueing them; the
 notification log is untouched, so a later real run still sends them.
+
+Every run is recorded in `scheduler_runs` with its outcome, a run that stopped on an error
+too (status bad-input or error, its one line as detail), so `govkpi alerts status` and the
+Data page can say how the last run ended (`alerts.job_health`).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from alerts.notify.due_items import due_items
 from alerts.notify.email_render import build_message
 from alerts.notify.outbox import log_silenced, queue_digest, queued, record_delivery, write_eml
 from alerts.notify.smtp_delivery import deliver
+from alerts.rules.export_age import export_freshness, today_in
 from alerts.rules.rulebook import RuleBook, load_rules
 from alerts.run_log import run_id_in_logs
 from alerts.state.alert_store import ensure_schema, has_table
@@ -40,7 +47,7 @@ from alerts.state.evaluation import evaluate, persist
 from alerts.state.silences import active_silences
 from alerts.stop_request import finish_before_stopping
 from metrics.catalogue import Catalogue, load_catalogue
-from metrics.errors import ConfigError, DeliveryQueuedError
+from metrics.errors import ConfigError, DeliveryQueuedError, UserError
 from metrics.metric_store import MetricStore, get_meta
 from metrics.presentation import plural
 from metrics.settings import Settings
@@ -48,7 +55,7 @@ from metrics.settings import Settings
 log = logging.getLogger(__name__)
 
 # What a run with no digest says (the CLI prints it too): an empty day sends no email.
-NOTHING_TO_SEND = "nothing to send (no alert news and no complaints due within 24 h)"
+NOTHING_TO_SEND = "nothing to send (no alert news, no complaints due within 24 h, no stale exports)"
 
 
 @dataclass
@@ -67,6 +74,8 @@ class RunReport:
     sent: int = 0
     still_queued: int = 0
     failed: int = 0  # given up this run (refused for good, or out of attempts)
+    # Exports whose newest day is more than lifecycle.stale_after_days old (the no-data notice).
+    stale_exports: list[str] = field(default_factory=list)
     eml_paths: list[str] = field(default_factory=list)
     outbox_dir: str | None = None
 
@@ -74,6 +83,13 @@ class RunReport:
 def default_run_date(config: Settings, now: datetime) -> date:
     """Yesterday in the reporting time zone: the last whole day."""
     return now.astimezone(config.zone).date() - timedelta(days=1)
+
+
+def judged_today(config: Settings, run_date: date, now: datetime) -> date:
+    """The morning the job judges the exports' age on: today in the reporting zone, or the
+    morning after the as-of day when that is earlier (a run for a past day judges that
+    morning, as its alerts; the daily run's as-of day is yesterday, so it judges today)."""
+    return min(today_in(config.zone, now), run_date + timedelta(days=1))
 
 
 def run_daily(
@@ -96,10 +112,34 @@ def run_daily(
     store = MetricStore(config.store)
     run_date = run_date or default_run_date(config, now)
     report = RunReport(uuid.uuid4().hex[:12], run_date, dry_run)
-    if not dry_run:
-        missing = config.missing_for_delivery()
-        if missing:
-            raise ConfigError("email delivery needs " + ", ".join(missing) + " (or --dry-run)")
+    try:
+        if not dry_run:
+            missing = config.missing_for_delivery()
+            if missing:
+                raise ConfigError("email delivery needs " + ", ".join(missing) + " (or --dry-run)")
+        return _run(config, store, report, compute, detect, trigger, scheduled_for, now,
+                    catalogue, rulebook, contributors)  # fmt: skip
+    except DeliveryQueuedError:
+        raise  # recorded as `queued` by _deliver
+    except Exception as exc:
+        _record_failure(store, report, trigger, scheduled_for, now, exc)
+        raise
+
+
+def _run(
+    config: Settings,
+    store: MetricStore,
+    report: RunReport,
+    compute: bool,
+    detect: bool,
+    trigger: str,
+    scheduled_for: datetime | None,
+    now: datetime,
+    catalogue: Catalogue | None,
+    rulebook: RuleBook | None,
+    contributors: ContributorsFn | None,
+) -> RunReport:
+    run_date, dry_run = report.run_date, report.dry_run
     with run_id_in_logs(report.run_id):
         if compute:
             _compute(config, store)
@@ -152,9 +192,17 @@ def _evaluate_and_queue(
         items = due_items(con, evaluation, config, catalogue, active_silences(con, now))
         report.items = len(items)
         report.silenced = sum(1 for i in items if i.silence is not None)
+        fresh = export_freshness(
+            con, judged_today(config, run_date, now), config.timezone,
+            config.lifecycle.stale_after_days,
+        )  # fmt: skip
+        report.stale_exports = [e.export for e in fresh.stale]
+        for export in fresh.stale:
+            log.warning("no new data: %s", export.sentence(fresh.stale_after_days))
         digests = build_digests(
-            con, evaluation, items, config, catalogue, rulebook, contributors, now, sections
-        )
+            con, evaluation, items, config, catalogue, rulebook, contributors, now, sections,
+            fresh if fresh.stale else None,
+        )  # fmt: skip
         report.digests = len(digests)
         for digest in digests:
             msg = build_message(digest, config, now)
@@ -258,6 +306,35 @@ def _record_run(
     )
 
 
+def _record_failure(
+    store: MetricStore,
+    report: RunReport,
+    trigger: str,
+    scheduled_for: datetime | None,
+    now: datetime,
+    exc: Exception,
+) -> None:
+    """Records a run that stopped on an error (status bad-input: exit code 2, else error:
+    exit code 1), so the status command and the Data page say how the last run ended. Best
+    effort: a store that cannot be written keeps the error in the log alone."""
+    status = "bad-input" if isinstance(exc, UserError) else "error"
+    first = (str(exc).strip().splitlines() or [""])[0]
+    detail = (first or type(exc).__name__)[:500]
+    if not store.exists():
+        return
+    try:
+        with store.write() as con:
+            ensure_schema(con)
+            known = con.execute(
+                "SELECT count(*) FROM scheduler_runs WHERE run_id = ?", [report.run_id]
+            ).fetchone()
+            if not (known and known[0]):
+                _record_run(con, report, trigger, scheduled_for, now, status)
+            _update_run(con, report, status, detail)
+    except Exception as record_exc:  # the run's own error is what the caller must see
+        log.warning("could not record the failed run %s: %s", report.run_id, record_exc)
+
+
 def _update_run(
     con: duckdb.DuckDBPyConnection, report: RunReport, status: str, detail: str | None
 ) -> None:
@@ -268,13 +345,16 @@ def _update_run(
 
 
 def last_scheduled_run(store: MetricStore) -> datetime | None:
-    """When the scheduler's last run was due (cron and catch-up runs only)."""
+    """When the scheduler's last run was due (cron and catch-up runs only; not one that
+    stopped on an error, which left the store as it was)."""
     if not store.exists():
         return None
     with store.read() as con:
         if not has_table(con, "scheduler_runs"):
             return None
         row = con.execute(
-            "SELECT max(scheduled_for) FROM scheduler_runs WHERE trigger IN ('cron', 'catch-up')"
+            "SELECT max(scheduled_for) FROM scheduler_runs WHERE trigger IN ('cron', 'catch-up') "
+            # A run that stopped on an error is caught up by the next scheduler to start.
+            "AND coalesce(status, '') NOT IN ('bad-input', 'error')"
         ).fetchone()
     return row[0] if row else None

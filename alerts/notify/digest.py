@@ -28,8 +28,9 @@ from alerts.notify.change_story import ChangeRun, change_runs, story
 from alerts.notify.chart_data import chart_window
 from alerts.notify.digest_details import ContributorsFn, add_details
 from alerts.notify.due_items import Item
-from alerts.notify.outbox import mailed_on
+from alerts.notify.outbox import mailed_on, mailed_with
 from alerts.notify.routing import recipients
+from alerts.rules.export_age import ExportFreshness
 from alerts.rules.observations import ANOMALY_RULE, market_of
 from alerts.rules.rulebook import RuleBook
 from alerts.state.evaluation import Evaluation
@@ -46,7 +47,7 @@ from metrics.presentation import (
     market_label,
 )
 from metrics.runbooks import contact
-from metrics.settings import Settings
+from metrics.settings import EXPORTS_AREA, Settings
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ STATE_ORDER = ("escalated", "new", "still firing", "pending", "recovering", "no 
                "resolved")  # fmt: skip
 SEVERITY_ORDER = {"critical": 0, "warning": 1, None: 2}
 MAX_FOCUS_DAYS = 28  # contributors explain at most the last 28 days of a long run
+# Marks the content key of a digest carrying the no-data notice, with the day it told.
+NO_DATA_MARK = "+no-data-"
 
 
 @dataclass
@@ -148,6 +151,8 @@ class Digest:
     dashboard_url: str | None
     # Open complaints due within the next 24 h in this recipient's markets (None: nothing).
     at_risk: AtRiskSection | None = None
+    # Exports whose newest day is too old (the "No new data" section; None: all fresh).
+    no_data: ExportFreshness | None = None
 
     @property
     def state_counts(self) -> dict[str, int]:
@@ -180,19 +185,36 @@ def build_digests(
     contributors: ContributorsFn | None,
     now: datetime,
     at_risk: dict[str, AtRiskSection] | None = None,
+    no_data: ExportFreshness | None = None,
 ) -> list[Digest]:
     """One digest per recipient with due (unsilenced) items, carrying their at-risk section;
     and one per recipient with only an at-risk section, unless they already have a digest
-    for the day (re-runs and later runs of a day do not send the same clocks twice)."""
+    for the day (re-runs and later runs of a day do not send the same clocks twice).
+
+    `no_data` (stale exports) goes to the recipients of EXPORTS_AREA: in their alert digest
+    if they have one, else in a digest of its own (with their at-risk section, if due), at
+    most once per day judged (`no_data.today`), whatever the runs of that day evaluate."""
     items = [i for i in items if i.silence is None]
     sections = {person.lower(): (person, s) for person, s in (at_risk or {}).items()}
     digests = _alert_digests(con, evaluation, items, config, catalogue, rulebook, contributors,
                              now, sections) if items else []  # fmt: skip
+    told_on = f"{NO_DATA_MARK}{no_data.today.isoformat()}" if no_data else ""
+    data_people = {p.lower(): p for p in recipients(config, EXPORTS_AREA, None)} if no_data else {}
+    for digest in digests:
+        if digest.recipient.lower() in data_people:
+            digest.no_data = no_data
+            digest.content_key += told_on
     told = {d.recipient.lower() for d in digests}
-    for key, (person, section) in sorted(sections.items()):
-        if key in told or mailed_on(con, person, evaluation.as_of):
+    for key in sorted(set(sections) | set(data_people)):
+        if key in told:
             continue
-        content = hashlib.sha256(f"at-risk|{evaluation.as_of}".encode()).hexdigest()
+        person, section = sections.get(key, (data_people.get(key, ""), None))
+        if section is not None and mailed_on(con, person, evaluation.as_of):
+            section = None
+        stale = no_data if key in data_people and not mailed_with(con, person, told_on) else None
+        if section is None and stale is None:
+            continue
+        content = hashlib.sha256(f"at-risk|{evaluation.as_of}".encode()).hexdigest()[:24]
         digests.append(
             Digest(
                 recipient=person,
@@ -202,9 +224,10 @@ def build_digests(
                 counts={e: 0 for e in (*EVENT_ORDER, "critical")},
                 still_firing=[],
                 items=[],
-                content_key=content[:24],
+                content_key=(content if section else "") + (told_on if stale else ""),
                 dashboard_url=config.dashboard_url,
                 at_risk=section,
+                no_data=stale,
             )
         )
     return digests

@@ -66,6 +66,10 @@ def at_risk_text(digest: Digest) -> str | None:
     return f"{plural(digest.at_risk.due, 'complaint')} due within {digest.at_risk.window}"
 
 
+# The no-data badge: grey-blue like the `no data` state, bold, as nothing can be judged.
+NO_DATA_COLOURS = ("#e0e7ff", "#3730a3")
+
+
 def summary(digest: Digest) -> list[dict[str, str]]:
     parts = []
     for word, count in digest.state_counts.items():
@@ -78,6 +82,10 @@ def summary(digest: Digest) -> list[dict[str, str]]:
     if at_risk:
         bg, fg = AT_RISK_COLOURS
         parts.append({"text": at_risk, "bg": bg, "fg": fg})
+    stale = digest.no_data.headline() if digest.no_data else None
+    if stale:
+        bg, fg = NO_DATA_COLOURS
+        parts.append({"text": stale, "bg": bg, "fg": fg})
     return parts
 
 
@@ -123,6 +131,7 @@ def render_bodies(digest: Digest, config: Settings, subject: str) -> tuple[str, 
         "plural": plural,
         "sentence": sentence,
         "sep": SLICE_SEPARATOR,  # indicator · slice, as the HTML, dashboard and status
+        "data_page": f"{digest.dashboard_url}/data" if digest.dashboard_url else "",
     }
     text = env.get_template("digest.txt").render(context)
     html = env.get_template("digest.html").render(context)

@@ -169,6 +169,30 @@ def failed_messages(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str,
     return [(str(m), str(r), str(s), int(a), str(e)) for m, r, s, a, e in rows]
 
 
+def mailed_with(con: duckdb.DuckDBPyConnection, recipient: str, key_part: str) -> bool:
+    """Whether a digest whose content key contains `key_part` is queued or sent to this
+    recipient (the no-data notice marks its key with the day it was told on)."""
+    found = con.execute(
+        "SELECT count(*) FROM outbox WHERE lower(recipient) = lower(?) "
+        "AND contains(content_key, ?)",
+        [recipient, key_part],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def outbox_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int, list[str]]:
+    """Messages queued, messages given up, and the recipients of those given up."""
+    counts = dict(
+        con.execute(
+            "SELECT status, count(*) FROM outbox WHERE status IN ('queued', 'failed') GROUP BY 1"
+        ).fetchall()
+    )
+    failed_to = con.execute(
+        "SELECT DISTINCT recipient FROM outbox WHERE status = 'failed' ORDER BY 1"
+    ).fetchall()
+    return int(counts.get("queued", 0)), int(counts.get("failed", 0)), [r[0] for r in failed_to]
+
+
 def write_eml(folder: str, messages: list[EmailMessage]) -> list[str]:
     """Writes each message as <run date>_<recipient>_<id>.eml; returns the paths."""
     os.makedirs(folder, exist_ok=True)

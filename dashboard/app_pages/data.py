@@ -1,4 +1,10 @@
-"""Data: how fresh the exports are, how many rows arrived each day, and what validation found."""
+"""Data: how fresh the exports are, how the daily job last ran, how many rows arrived each day,
+and what validation found.
+
+Job health and export ages are `alerts.job_health`'s decisions in the sentences `govkpi alerts
+status` prints; an export is stale when its newest day is more than lifecycle.stale_after_days
+before today in the store's reporting zone.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,14 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from alerts.job_health import freshness_heading
+from alerts.rules.export_age import today_in
+from dashboard.builders.export_health import exports_with_age
 from dashboard.builders.figures import export_rows_figure
 from dashboard.builders.plain_text import markdown_literal
 from dashboard.context import page_context
 from dashboard.data import queries
+from dashboard.data.store import dashboard_settings
 from metrics.presentation import format_time, plural
 
 
@@ -41,23 +51,42 @@ if fresh.incomplete_days:
         + ". They are shown but not judged."
     )
 
+zone = ZoneInfo(fresh.timezone)
+health = queries.job_health(
+    ctx.store, today_in(zone), zone.key, dashboard_settings().lifecycle.stale_after_days
+)
+if health.freshness.stale:
+    limit = health.freshness.stale_after_days
+    st.error(
+        "**No new data** (the daily digest says so once a day):\n\n"
+        + "\n".join(f"- {markdown_literal(e.sentence(limit))}" for e in health.freshness.stale),
+        icon=":material/cloud_off:",
+    )
+
+st.subheader("Job health")
+run = health.last_run
+run_text = markdown_literal(run.sentence(zone) if run else "Last job run: none recorded.")
+if run is None or run.ok:
+    st.markdown(run_text)
+else:
+    st.error(run_text)
+mail_text = markdown_literal(health.mail.sentence())
+if health.mail.failed:
+    st.error(mail_text + " `govkpi alerts outbox` lists them; `--retry ID` sends one again.")
+elif health.mail.queued:
+    st.warning(mail_text + " The next run sends them.")
+else:
+    st.markdown(mail_text)
+st.caption("`govkpi alerts status` prints the same, with the firing alerts and silences.")
+
 st.subheader("Exports")
+st.caption(markdown_literal(freshness_heading(health.freshness)))
 files = queries.export_files(ctx.store)
-if files.empty:
+if files.empty and not health.freshness.exports:
     st.info("The store has no record of the export files.")
 else:
-    shown = files.rename(
-        columns={
-            "table": "Export",
-            "path": "Location",
-            "files": "Files",
-            "rows": "Rows",
-            "latest_event": "Latest event (UTC)",
-            "modified_at": "File written (UTC)",
-        }
-    )
     st.dataframe(
-        shown,
+        exports_with_age(files, health.freshness),
         hide_index=True,
         column_config={
             "Rows": st.column_config.NumberColumn(format="localized"),

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
+from alerts.job_health import JobHealth
+from alerts.job_health import job_health as read_job_health
 from alerts.rules.completeness import Completeness, load_completeness
 from dashboard.data.cache import per_store_version
 from metrics.metric_store import MetricStore, detection_test
@@ -171,3 +173,10 @@ def completeness(
     """Which recent days the alert job would call `no data`, and why (its own module)."""
     with MetricStore(path).read() as con:
         return load_completeness(con, start, end, ZoneInfo(timezone), ratio, alpha)
+
+
+@per_store_version
+def job_health(path: str, today: date, timezone: str, stale_after_days: int) -> JobHealth:
+    """The job's last run, its mail and each export's age on `today` (`alerts.job_health`)."""
+    with MetricStore(path).read() as con:
+        return read_job_health(con, today, timezone, stale_after_days)

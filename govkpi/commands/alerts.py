@@ -7,7 +7,7 @@
                           (at least one of --metric/--slice; `*` typed on purpose matches all)
     govkpi alerts unsilence ID --author NAME
     govkpi alerts ack METRIC SLICE RULE --author NAME [--note TEXT] [--url URL]
-    govkpi alerts status
+    govkpi alerts status          (alerts, silences, last run, mail, export freshness)
     govkpi alerts history | backtest | resolve | feedback    (govkpi/commands/alert_ledger/)
 
 Exit codes: 0 done; 2 bad configuration or arguments; 3 delivery failed and is queued.
@@ -125,7 +125,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ack.set_defaults(handler=ack_command)
 
     status = sub.add_parser(
-        "status", help="list firing alerts, active silences and messages given up"
+        "status",
+        help="firing alerts, silences, the job's last run, mail and export freshness",
+        description="List the firing alerts, the silences in force, then the job's health: its "
+        "last run (start in the reporting zone, outcome and exit code, or the failure), the "
+        "messages queued and given up (with their recipients), and each export's newest day "
+        "and age in days against today in the reporting zone, flagged STALE past "
+        "lifecycle.stale_after_days (GOVKPI_STALE_AFTER_DAYS, default 2 days). Exit code 0.",
     )
     _common(status)
     status.set_defaults(handler=status_command)
@@ -196,6 +202,10 @@ def run_command(args: argparse.Namespace) -> int:
             f"{plural(report.items, 'notification')} due ({report.silenced} silenced)"
             f"{at_risk}, {plural(report.digests, 'digest')}"
         )
+        if report.stale_exports:
+            limit = plural(config.lifecycle.stale_after_days, "day")
+            stale = ", ".join(report.stale_exports)
+            print(f"no new data: {stale} (newest day more than {limit} old)")
         if not report.digests:
             print(f"{report.run_date}: {NOTHING_TO_SEND}")
         if report.dry_run:
@@ -338,8 +348,21 @@ def status_command(args: argparse.Namespace) -> int:
             f"  {rec['silence_id']}: {what} until {format_time(until.to_pydatetime(), config.zone)}"
             f", by {rec['author']}: {rec['reason']}"
         )
+    _print_job_health(store, config)
     _print_failed_mail(store)
     return 0
+
+
+def _print_job_health(store: MetricStore, config: Settings) -> None:
+    """The last run, the mail counts and each export's age (`alerts.job_health`)."""
+    from alerts.job_health import job_health
+    from alerts.rules.export_age import today_in
+
+    today = today_in(config.zone)
+    with store.read() as con:
+        health = job_health(con, today, config.timezone, config.lifecycle.stale_after_days)
+    for line in health.lines(config.zone):
+        print(line)
 
 
 def _print_failed_mail(store: MetricStore) -> None:

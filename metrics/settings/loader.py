@@ -21,7 +21,13 @@ from pydantic_settings import InitSettingsSource
 from pydantic_settings.exceptions import SettingsError
 
 from metrics.errors import ConfigError
-from metrics.settings.model import CONFIG_ENV, ENV_DELIMITER, ENV_PREFIX, Settings
+from metrics.settings.model import (
+    CONFIG_ENV,
+    ENV_DELIMITER,
+    ENV_PREFIX,
+    EXPORTS_AREA,
+    Settings,
+)
 from metrics.settings.sources import (
     SECRET_KEYS,
     EnvironmentSource,
@@ -162,7 +168,7 @@ def _unknown_areas(
     if known_areas is None:
         from metrics.catalogue import load_catalogue
 
-        known_areas = {m.owner_area for m in load_catalogue()}
+        known_areas = {m.owner_area for m in load_catalogue()} | {EXPORTS_AREA}
     where = _where(("routing", "owners"), origins, path)
     if not where.endswith("routing.owners"):  # a variable or flag: name the key as well
         where += ": routing.owners"

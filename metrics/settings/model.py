@@ -45,6 +45,9 @@ EXPORT_TABLES = ("listings", "complaints", "appeals", "traffic")
 # The detector's default decision limit (alerts.detection.false_alarm_control.DEFAULT_THRESHOLD;
 # a test keeps them equal: metrics may not import alerts).
 DEFAULT_THRESHOLD = 4.0
+# The routing area of the exports' freshness (the digest's no-data notice), beside the
+# catalogue's indicator areas.
+EXPORTS_AREA = "exports"
 
 
 def _check_address(value: str) -> str:
@@ -156,6 +159,9 @@ class LifecycleSettings(_Section):
     incomplete_ratio: float = Field(0.5, gt=0, lt=1)
     # ...when so few rows would happen by chance (Poisson) less often than this.
     incomplete_alpha: float = Field(1e-4, gt=0, lt=0.5)
+    # An export whose newest day is more than this many days before today (reporting zone)
+    # is stale: the digest says so, once a day, and `alerts status` and the Data page flag it.
+    stale_after_days: int = Field(2, ge=1, le=365)
 
 
 class DigestSettings(_Section):

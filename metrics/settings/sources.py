@@ -50,6 +50,7 @@ FLAT_ENV: dict[str, Key] = {
     "GOVKPI_MAIL_TO": ("mail", "to"),
     "GOVKPI_SPARK_MASTER": ("spark", "master"),
     "GOVKPI_SPARK_REMOTE": ("spark", "remote"),
+    "GOVKPI_STALE_AFTER_DAYS": ("lifecycle", "stale_after_days"),
 }
 # Keys that hold a secret: never in the file, never shown.
 SECRET_KEYS = ("smtp_password",)
