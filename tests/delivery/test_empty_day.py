@@ -51,7 +51,7 @@ def test_a_quiet_day_sends_nothing_and_says_so(store, smtp_server, capsys, caplo
     assert smtp_server.mailbox.messages == []
     out = capsys.readouterr().out
     assert "0 firing" in out and "0 digests" in out
-    expected = f"{day(31)}: nothing to send (no alert news, no complaints due within 24 h, no stale exports)"
+    expected = f"{day(31)}: {daily_job.NOTHING_TO_SEND}"
     assert expected + "\n" in out
     assert expected in caplog.text
 
