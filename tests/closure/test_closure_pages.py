@@ -75,7 +75,7 @@ def test_acknowledge_with_an_action_link(store) -> None:
 
 def test_an_action_link_that_is_not_http_is_plain_text(store) -> None:
     """A link written before validation (or into the store by hand) is never made a link."""
-    with store.write() as con:
+    with store.write_ledger() as con:
         (episode,) = con.execute(
             "SELECT firing_since FROM alert_state WHERE state = 'firing' LIMIT 1"
         ).fetchall()[0]
