@@ -58,6 +58,17 @@ def ledger_path_for(store_path: str) -> str:
     return os.path.join(directory, stem + LEDGER_SUFFIX)
 
 
+def copy_store_files(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Copies a metric store and its alert ledger (when it has one) to another store path:
+    the two files are one store; a copy of the first alone loses every alert row."""
+    shutil.copyfile(source, target)
+    ledger, copied = ledger_path_for(os.fspath(source)), ledger_path_for(os.fspath(target))
+    if os.path.isfile(ledger):
+        shutil.copyfile(ledger, copied)
+    elif os.path.isfile(copied):
+        os.unlink(copied)
+
+
 class SwappedFile:
     """A DuckDB file that is only ever replaced whole, never written in place."""
 

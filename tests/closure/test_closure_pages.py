@@ -4,13 +4,13 @@ the team-response figures follow the feedback."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from metrics.metric_store import MetricStore
+from metrics.store_files import copy_store_files
 from tests.ledger_support import (
     fresh_caches,  # noqa: F401 (a fixture)
     ledger_dashboard_store,
@@ -32,7 +32,7 @@ def ledger_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def store(ledger_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
     path = tmp_path / "store.duckdb"
-    shutil.copyfile(ledger_store, path)
+    copy_store_files(ledger_store, path)
     monkeypatch.setenv("GOVKPI_STORE", str(path))
     return MetricStore(path)
 
