@@ -203,14 +203,17 @@ class MetricStore(SwappedFile):
         succeeds. Alert tables are written through `write_ledger`."""
         return self.write_copy(lambda con: migrate(con, self.path), _stamp)
 
-    def write_ledger(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
-        """A writable connection on a copy of the alert ledger only (the store's tables are
-        readable through views); swapped in only if the block succeeds. A store that does not
+    def write_ledger(
+        self, with_store: bool = True
+    ) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A writable connection on a copy of the alert ledger only, swapped in only if the
+        block succeeds; the store's tables are readable through views unless `with_store` is
+        False (a quicker write for what needs the alert tables alone). A store that does not
         exist yet is created (empty) first, so that readers find the two together."""
         if not self.exists():
             with self.write():
                 pass
-        return self.ledger.write()
+        return self.ledger.write(with_store)
 
 
 def _stamp(con: duckdb.DuckDBPyConnection) -> None:

@@ -167,7 +167,10 @@ def _ledger_meta(con: duckdb.DuckDBPyConnection, database: str, key: str) -> str
 
 
 def _check_ledger_version(con: duckdb.DuckDBPyConnection, database: str, path: str) -> None:
-    version = int(_ledger_meta(con, database, "schema_version") or 0)
+    _refuse_newer(int(_ledger_meta(con, database, "schema_version") or 0), path)
+
+
+def _refuse_newer(version: int, path: str) -> None:
     if version > LEDGER_SCHEMA_VERSION:
         raise UserError(
             f"the alert ledger {path} has schema version {version}, written by a newer "
@@ -197,27 +200,34 @@ class AlertLedger(SwappedFile):
         self.store_path = os.path.abspath(os.fspath(store_path))
         super().__init__(ledger_path_for(self.store_path))
 
-    def write(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
-        """A writable connection on a copy of the ledger, with the metric store's tables
-        (series, detections, meta...) readable through views, as the alert job needs them."""
-        return self.write_copy(self._prepare, _stamp)
+    def write(
+        self, with_store: bool = True
+    ) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A writable connection on a copy of the ledger. `with_store`: the metric store's
+        tables (series, detections, meta...) readable through views, as the alert job needs
+        them; without, the write skips opening the store (acknowledgements, silences)."""
+        return self.write_copy(lambda con: self._prepare(con, with_store), _stamp)
 
-    def _prepare(self, con: duckdb.DuckDBPyConnection) -> None:
+    def _prepare(self, con: duckdb.DuckDBPyConnection, with_store: bool) -> None:
         con.execute(
             f"CREATE TABLE IF NOT EXISTS {LEDGER_META} (key VARCHAR PRIMARY KEY, value VARCHAR)"
         )
-        _check_ledger_version(con, _database(con), self.path)
+        # Nothing is attached yet: the unqualified name is the ledger's table.
+        meta = dict(con.execute(f"SELECT key, value FROM {LEDGER_META}").fetchall())
+        _refuse_newer(int(meta.get("schema_version") or 0), self.path)
+        imported = "imported_from_store" in meta
         store_tables: list[str] = []
-        if os.path.isfile(self.store_path):
+        if (with_store or not imported) and os.path.isfile(self.store_path):
             con.execute(f"ATTACH ? AS {STORE_ALIAS} (READ_ONLY)", [self.store_path])
             store_tables = _tables(con, STORE_ALIAS)
-        if _ledger_meta(con, _database(con), "imported_from_store") is None:
+        if not imported:
             self._import_store_tables(con, store_tables)
-        set_ledger_meta(con, "schema_version", str(LEDGER_SCHEMA_VERSION))
-        own = set(_tables(con, _database(con)))
-        for table in store_tables:
-            if table not in LEDGER_TABLES and table not in own:
-                _view_over(con, STORE_ALIAS, table)
+            set_ledger_meta(con, "schema_version", str(LEDGER_SCHEMA_VERSION))
+        if with_store:
+            own = set(_tables(con, _database(con)))
+            for table in store_tables:
+                if table not in LEDGER_TABLES and table not in own:
+                    _view_over(con, STORE_ALIAS, table)
 
     def _import_store_tables(self, con: duckdb.DuckDBPyConnection, store_tables: list[str]) -> None:
         """Copies the alert tables a store of schema 2 or older holds, rows and constraints;

@@ -250,7 +250,7 @@ def add_silence(
         if not value or not value.strip():
             raise UserError(f"silence needs a {name}")
     silence_id = uuid.uuid4().hex[:12]
-    with store.write_ledger() as con:
+    with store.write_ledger(with_store=False) as con:
         ensure_schema(con)
         con.execute(
             "INSERT INTO silences VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
@@ -260,7 +260,7 @@ def add_silence(
 
 
 def expire_silence(store: MetricStore, silence_id: str, author: str) -> None:
-    with store.write_ledger() as con:
+    with store.write_ledger(with_store=False) as con:
         ensure_schema(con)
         found = con.execute(
             "SELECT count(*) FROM silences WHERE silence_id = ?", [silence_id]
@@ -289,7 +289,7 @@ def acknowledge(
     if not author or not author.strip():
         raise UserError("an acknowledgement needs an author")
     url = check_action_url(action_url)
-    with store.write_ledger() as con:
+    with store.write_ledger(with_store=False) as con:
         ensure_schema(con)
         row = con.execute(
             """

@@ -28,6 +28,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,14 +80,27 @@ def _add_alert_tables(path: str, days: int) -> tuple[str, int]:
 
 
 def _legacy_acknowledge(path: str, slice_key: str) -> None:
-    """An acknowledgement as the release before the ledger wrote it: the whole store copied,
-    the row added, the copy swapped in."""
+    """An acknowledgement as the release before the ledger wrote it: its `MetricStore.write()`
+    (schema check, the whole store copied, stamps, swap) around its `acknowledge` body (alert
+    schema ensured, the firing episode found, the row added)."""
+    from alerts.state.alert_store import ensure_schema
+    from metrics.metric_store import check_schema_version, set_meta
     from metrics.store_files import SwappedFile
 
-    with SwappedFile(path).write_copy(lambda con: None, lambda con: None) as con:
+    def stamp(con: duckdb.DuckDBPyConnection) -> None:
+        set_meta(con, "store_version", uuid.uuid4().hex)
+        set_meta(con, "written_at", datetime.now(UTC).isoformat(timespec="seconds"))
+
+    legacy = SwappedFile(path)
+    with legacy.write_copy(lambda con: check_schema_version(con, path), stamp) as con:
+        ensure_schema(con)
         (episode,) = con.execute(
-            "SELECT firing_since FROM alert_state WHERE metric_id = ? AND slice = ? "
-            "AND rule_id = ? AND state IN ('firing', 'recovering')",
+            """
+            SELECT firing_since FROM alert_state
+            WHERE metric_id = ? AND slice = ? AND rule_id = ? AND firing_since IS NOT NULL
+              AND (state IN ('firing', 'recovering')
+                   OR (state = 'no_data' AND held_state IN ('firing', 'recovering')))
+            """,
             [METRIC, slice_key, RULE],
         ).fetchone() or (None,)
         con.execute(
