@@ -22,9 +22,10 @@ from metrics.metric_store import MetricStore, set_meta, stored_schema_version
 from metrics.store_files import LEDGER_META, LEDGER_TABLES, ledger_path_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# Written by the release at 005597c (schema 2): tests/ledger_support.episode_store, the daily
-# job run on days 28..119 (delivery to a closed port: 12 messages given up, 1 queued), then an
-# acknowledgement and a silence of the FR episode, a resolution and feedback on the ES ones.
+# Written by main at 6717860 (the tree of 005597c; schema 2): tests/ledger_support's
+# episode_store, the daily job run on days 28..119 (delivery to a closed port: 12 messages given
+# up, 1 queued), then an acknowledgement and a silence of the FR episode, a resolution and
+# feedback on the ES ones.
 SCHEMA_2 = "store-schema2-alerts.duckdb.gz"
 FR = ("proactive_rate", "market=FR", "anomaly")
 
