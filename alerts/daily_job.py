@@ -44,6 +44,7 @@ from alerts.rules.rulebook import RuleBook, load_rules
 from alerts.run_log import run_id_in_logs
 from alerts.state.alert_store import ensure_schema, has_table
 from alerts.state.evaluation import evaluate, persist
+from alerts.state.retention import prune
 from alerts.state.silences import active_silences
 from alerts.stop_request import finish_before_stopping
 from metrics.catalogue import Catalogue, load_catalogue
@@ -183,7 +184,7 @@ def _evaluate_and_queue(
     queues nothing); returns the rendered messages."""
     run_date, dry_run = report.run_date, report.dry_run
     messages = []
-    with store.write() as con:
+    with store.write_ledger() as con:
         ensure_schema(con)
         evaluation = evaluate(con, catalogue, rulebook, run_date, config, report.run_id, now)
         persist(con, evaluation, now)
@@ -214,6 +215,7 @@ def _evaluate_and_queue(
         if not dry_run:
             log_silenced(con, items, run_date, now)
         _record_run(con, report, trigger, scheduled_for, now, "dry-run" if dry_run else "evaluated")
+        prune(con, config.retention_days, now, config.zone)
     log.info(
         "%s: %s, %d firing, %s due (%d silenced), %s due within 24 h, %s",
         run_date,
@@ -245,7 +247,7 @@ def _deliver(config: Settings, store: MetricStore, report: RunReport) -> RunRepo
         with store.read() as con:
             pending = queued(con)
         result = deliver(pending, config.smtp, config.smtp_password, config.mail.from_ or "")
-        with store.write() as con:
+        with store.write_ledger() as con:
             ensure_schema(con)
             given_up = record_delivery(con, result, datetime.now(UTC), config.smtp.max_attempts)
             still = [m for m in result.failed if m not in given_up]

@@ -124,17 +124,6 @@ def build_synthetic_store(path: Path, days: int = 400) -> str:
                   FROM grid g JOIN series s USING (metric_id, slice, date))
             """
         )
-        ensure_schema(con)
-        con.execute(
-            """
-            INSERT INTO alert_state (metric_id, slice, rule_id, rule_kind, state, severity,
-                                     since, firing_since, as_of, observed, updated_at)
-            SELECT metric_id, slice, metric_id || '.headline', 'threshold', 'firing',
-                   'warning', date, date, ?, value, now()
-            FROM detections WHERE is_alert AND date > ? LIMIT 40
-            """,
-            [last, last - timedelta(days=10)],
-        )
         con.execute(
             """
             INSERT INTO export_stats
@@ -154,6 +143,18 @@ def build_synthetic_store(path: Path, days: int = 400) -> str:
         set_meta(con, "last_day", last.isoformat())
         set_meta(con, "data_as_of", as_of)
         set_meta(con, "reporting_tz", "UTC")
+    with store.write_ledger() as con:  # the alert tables live in the ledger beside the store
+        ensure_schema(con)
+        con.execute(
+            """
+            INSERT INTO alert_state (metric_id, slice, rule_id, rule_kind, state, severity,
+                                     since, firing_since, as_of, observed, updated_at)
+            SELECT metric_id, slice, metric_id || '.headline', 'threshold', 'firing',
+                   'warning', date, date, ?, value, now()
+            FROM detections WHERE is_alert AND date > ? LIMIT 40
+            """,
+            [last, last - timedelta(days=10)],
+        )
     return store.path
 
 

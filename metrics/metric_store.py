@@ -1,20 +1,17 @@
-"""The metric store: one DuckDB file holding series, detections, export stats and alert state.
+"""The metric store: one DuckDB file holding series, detections and export stats; the alert
+tables live in the alert ledger beside it (metrics/store_files.py).
 
 Writers never touch the live file: they work on a copy and swap it in with os.replace, under
 an exclusive lock file, so a crash or a bad export never leaves the store half-written and
 readers (the dashboard) keep reading the previous version while a compute runs. Readers open
-a read-only connection per use.
+a read-only connection per use, which sees the ledger's tables too.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
-import shutil
-import tempfile
-import time
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -22,11 +19,18 @@ from datetime import UTC, datetime
 import duckdb
 
 from metrics.errors import UserError
+from metrics.store_files import (
+    LEDGER_META_KEYS,
+    LEDGER_TABLES,
+    LEGACY_COPY_PREFIX,
+    AlertLedger,
+    SwappedFile,
+    attach_ledger,
+)
 
 log = logging.getLogger(__name__)
 
-# Working copies of releases before copies carried their store's name.
-LEGACY_COPY_PREFIX = ".govkpi-store-"
+__all__ = ["LEGACY_COPY_PREFIX", "MetricStore", "get_meta", "set_meta"]
 
 # Dimension order is part of the contract: slices are written in this order.
 DIMENSIONS = ("market", "category_l1", "seller_tier", "channel", "issue_type")
@@ -66,6 +70,8 @@ CREATE TABLE IF NOT EXISTS validation (
 """
 
 
+LEDGER_STEP = 3
+
 # The store's schema, step by step. Each step brings a store from the version before it to
 # its own; a write applies the steps a store lacks, in order, in the copy it swaps in, and
 # records the version (meta schema_version). Steps must be safe on a store that already has
@@ -76,6 +82,16 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         2,
         "detections name the test that decided",
         "ALTER TABLE detections ADD COLUMN IF NOT EXISTS test VARCHAR",
+    ),
+    (
+        # migrate() first has the ledger copy them (AlertLedger imports them once, in its
+        # own swapped write): they are dropped only once the ledger holds them.
+        LEDGER_STEP,
+        "alert tables moved to the alert ledger beside the store",
+        ";".join(f'DROP TABLE IF EXISTS "{t}"' for t in LEDGER_TABLES)
+        + ";DELETE FROM meta WHERE key IN ("
+        + ", ".join(f"'{k}'" for k in LEDGER_META_KEYS)
+        + ")",
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -112,6 +128,9 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str) -> list[int]:
     applied = []
     for step, what, sql in MIGRATIONS:
         if step > version:
+            if step == LEDGER_STEP and version:
+                with AlertLedger(path).write():
+                    pass  # its first write copies the store's alert tables (under our lock)
             con.execute(sql)
             set_meta(con, "schema_version", str(step))  # step 1 made meta
             applied.append(step)
@@ -153,86 +172,53 @@ def file_version(path: str | None) -> str:
     return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
 
 
-class MetricStore:
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.path.abspath(os.fspath(path))
+class MetricStore(SwappedFile):
+    """The metric store; its alert ledger (`ledger`) is a second file beside it."""
 
     @property
-    def lock_path(self) -> str:
-        return self.path + ".lock"
-
-    @property
-    def copy_prefix(self) -> str:
-        """The name every working copy of this store starts with (hidden, beside it)."""
-        return f".{os.path.basename(self.path)}.copy-"
-
-    def _remove_leftover_copies(self, directory: str) -> None:
-        """Working copies left by a writer that was killed. Called under the write lock, so
-        none of this store's copies can be in use; other stores' copies have other names.
-        Copies named by releases before the store's name was in them (`.govkpi-store-`)
-        cannot be told apart, so only those a day old go."""
-        stale_before = time.time() - 86_400
-        for name in os.listdir(directory):
-            path = os.path.join(directory, name)
-            ours = name.startswith(self.copy_prefix)
-            legacy = name.startswith(LEGACY_COPY_PREFIX)
-            if not (ours or legacy) or not name.endswith((".duckdb", ".duckdb.wal")):
-                continue
-            with contextlib.suppress(FileNotFoundError):
-                if legacy and os.path.getmtime(path) > stale_before:
-                    continue
-                size = os.path.getsize(path)
-                os.unlink(path)
-                log.info("removed %s (%d MB), left by a write that did not finish", path,
-                         size // 1_000_000)  # fmt: skip
-
-    def exists(self) -> bool:
-        return os.path.isfile(self.path)
+    def ledger(self) -> AlertLedger:
+        return AlertLedger(self.path)
 
     def version(self) -> str:
-        """Changes whenever a write is swapped in; cheap enough to key caches on."""
-        return file_version(self.path)
+        """Changes whenever a write of the store or of its ledger is swapped in; cheap enough
+        to key caches on."""
+        return f"{file_version(self.path)}+{file_version(self.ledger.path)}"
 
     @contextlib.contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection to the current version of the store."""
+        """A read-only connection to the current version of the store, with the alert
+        ledger's tables readable by their names (see metrics/store_files.py)."""
         if not self.exists():
             raise UserError(f"metric store {self.path} does not exist; run `govkpi compute`")
         con = duckdb.connect(self.path, read_only=True)
         try:
             check_schema_version(con, self.path)
+            attach_ledger(con, self.path)
             yield con
         finally:
             con.close()
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A writable connection on a copy; swapped in only if the block succeeds."""
-        directory = os.path.dirname(self.path) or "."
-        os.makedirs(directory, exist_ok=True)
-        with open(self.lock_path, "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            self._remove_leftover_copies(directory)
-            fd, tmp = tempfile.mkstemp(prefix=self.copy_prefix, suffix=".duckdb", dir=directory)
-            os.close(fd)
-            os.unlink(tmp)
-            try:
-                if self.exists():
-                    shutil.copyfile(self.path, tmp)
-                con = duckdb.connect(tmp)
-                try:
-                    migrate(con, self.path)
-                    yield con
-                    set_meta(con, "store_version", uuid.uuid4().hex)
-                    set_meta(con, "written_at", datetime.now(UTC).isoformat(timespec="seconds"))
-                    con.execute("CHECKPOINT")
-                finally:
-                    con.close()
-                os.replace(tmp, self.path)
-            finally:
-                for leftover in (tmp, tmp + ".wal"):
-                    if os.path.exists(leftover):
-                        os.unlink(leftover)
+    def write(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A writable connection on a copy of the store; swapped in only if the block
+        succeeds. Alert tables are written through `write_ledger`."""
+        return self.write_copy(lambda con: migrate(con, self.path), _stamp)
+
+    def write_ledger(
+        self, with_store: bool = True
+    ) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A writable connection on a copy of the alert ledger only, swapped in only if the
+        block succeeds; the store's tables are readable through views unless `with_store` is
+        False (a quicker write for what needs the alert tables alone). A store that does not
+        exist yet is created (empty) first, so that readers find the two together."""
+        if not self.exists():
+            with self.write():
+                pass
+        return self.ledger.write(with_store)
+
+
+def _stamp(con: duckdb.DuckDBPyConnection) -> None:
+    set_meta(con, "store_version", uuid.uuid4().hex)
+    set_meta(con, "written_at", datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

@@ -206,8 +206,6 @@ def build_store(
             con.register("new_detections", detections_frame(series))
             con.execute("INSERT INTO detections BY NAME SELECT * FROM new_detections")
         _export_tables(con, series)
-        if alerts:
-            _alert_tables(con)
         set_meta(con, "first_day", min(series["date"]).isoformat())
         set_meta(con, "last_day", LAST_DAY.isoformat())
         set_meta(con, "data_as_of", f"{LAST_DAY.isoformat()} 06:00:00")
@@ -217,6 +215,9 @@ def build_store(
         )
         if data_dir is not None:
             set_meta(con, "data_dir", str(data_dir))
+    if alerts:
+        with store.write_ledger() as con:
+            _alert_tables(con)
     return store
 
 

@@ -1,9 +1,11 @@
-"""Alert tables in the metric store, and the API the dashboard uses to read and change them.
+"""Alert tables, kept in the alert ledger beside the metric store (metrics/store_files.py), and
+the API the dashboard uses to read and change them.
 
 Tables are created idempotently inside each write (`ensure_schema`). Readers get a read-only
-connection that may predate the first alert run, so every read function returns an empty
-frame with the right columns when a table does not exist yet. Writes go through
-`MetricStore.write()` (copy, change, swap under a lock).
+store connection (`MetricStore.read()`, which sees the ledger's tables) that may predate the
+first alert run, so every read function returns an empty frame with the right columns when a
+table does not exist yet. Writes go through `MetricStore.write_ledger()` (copy the ledger only,
+change, swap under the ledger's lock): an acknowledgement never rewrites the metric store.
 """
 
 from __future__ import annotations
@@ -248,7 +250,7 @@ def add_silence(
         if not value or not value.strip():
             raise UserError(f"silence needs a {name}")
     silence_id = uuid.uuid4().hex[:12]
-    with store.write() as con:
+    with store.write_ledger(with_store=False) as con:
         ensure_schema(con)
         con.execute(
             "INSERT INTO silences VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
@@ -258,7 +260,7 @@ def add_silence(
 
 
 def expire_silence(store: MetricStore, silence_id: str, author: str) -> None:
-    with store.write() as con:
+    with store.write_ledger(with_store=False) as con:
         ensure_schema(con)
         found = con.execute(
             "SELECT count(*) FROM silences WHERE silence_id = ?", [silence_id]
@@ -287,7 +289,7 @@ def acknowledge(
     if not author or not author.strip():
         raise UserError("an acknowledgement needs an author")
     url = check_action_url(action_url)
-    with store.write() as con:
+    with store.write_ledger(with_store=False) as con:
         ensure_schema(con)
         row = con.execute(
             """

@@ -92,7 +92,7 @@ def resolve(
     reason = _choice(reason, RESOLUTION_REASONS, "reason")
     author = _required(author, "an author")
     note = _required(note, "a note")
-    with store.write() as con:
+    with store.write_ledger(with_store=False) as con:
         ensure_schema(con)
         now = datetime.now(UTC)
         ensure_episodes(con, now)
@@ -119,7 +119,7 @@ def give_feedback(
     the alert's open episode, else its latest. Returns the episode."""
     verdict = _choice(verdict, FEEDBACK_VERDICTS, "feedback")
     author = _required(author, "an author")
-    with store.write() as con:
+    with store.write_ledger(with_store=False) as con:
         ensure_schema(con)
         now = datetime.now(UTC)
         ensure_episodes(con, now)

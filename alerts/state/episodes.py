@@ -21,7 +21,7 @@ import pandas as pd
 
 from alerts.state.alert_store import has_table
 from alerts.state.lifecycle import SEVERITY_RANK
-from metrics.metric_store import set_meta
+from metrics.store_files import LEDGER_META, set_ledger_meta
 
 KEY = ["metric_id", "slice", "rule_id"]
 EPISODE_COLUMNS = [
@@ -126,7 +126,10 @@ def logged_episodes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def _backfilled(con: duckdb.DuckDBPyConnection) -> bool:
     # fetchall: a result left half-read blocks the connection's next register() (DuckDB 2).
-    rows = con.execute("SELECT value FROM meta WHERE key = ?", [BACKFILLED]).fetchall()
+    # The mark is the ledger's; a store of schema 2 not yet migrated (no ledger) kept it in
+    # its own meta table.
+    table = LEDGER_META if has_table(con, LEDGER_META) else "meta"
+    rows = con.execute(f"SELECT value FROM {table} WHERE key = ?", [BACKFILLED]).fetchall()
     return bool(rows)
 
 
@@ -136,7 +139,7 @@ def ensure_episodes(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
     if _backfilled(con):
         return
     _upsert(con, logged_episodes(con), now)
-    set_meta(con, BACKFILLED, now.isoformat(timespec="seconds"))
+    set_ledger_meta(con, BACKFILLED, now.isoformat(timespec="seconds"))
 
 
 def record_episodes(con: duckdb.DuckDBPyConnection, log_rows: list[dict], now: datetime) -> int:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if target is not None:
         if not (args.author or "").strip():
             raise UserError("--author NAME is required with --retry and --drop")
-        with store.write() as con:
+        with store.write_ledger(with_store=False) as con:
             ensure_schema(con)
             message_id = find_message(con, target)
             act = requeue if args.retry else drop

@@ -35,6 +35,7 @@ from metrics.presentation import is_web_link
 ENV_PREFIX = "GOVKPI_"
 ENV_DELIMITER = "__"
 CONFIG_ENV = "GOVKPI_CONFIG"
+DEFAULT_RETENTION_DAYS = 400
 PASSWORD_ENV = "GOVKPI_SMTP_PASSWORD"
 PASSWORD_FILE_ENV = "GOVKPI_SMTP_PASSWORD_FILE"
 # What DuckDB may hold in memory before it spills to disk: headroom under a 6 GB machine budget.
@@ -309,6 +310,10 @@ class Settings(BaseSettings):
     engine: Literal["duckdb", "spark"] = "duckdb"
     # DuckDB's memory limit (e.g. 4GB, 512MB); past it DuckDB spills to disk.
     memory_limit: str = DEFAULT_MEMORY_LIMIT
+    # Days of alert evaluations and sent mail the alert ledger keeps (episodes,
+    # acknowledgements, closure and unsent mail are kept for good); 400 keeps a year-over-year
+    # view of the evaluation log.
+    retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1, le=36_500)
     spark: SparkSettings = Field(default_factory=SparkSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     mail: MailSettings = Field(default_factory=MailSettings)

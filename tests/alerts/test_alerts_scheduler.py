@@ -36,7 +36,7 @@ def config_for(tmp_path: Path, cron: str = "0 7 * * *"):  # type: ignore[no-unty
 
 
 def remember_run(store: MetricStore, scheduled_for: datetime) -> None:
-    with store.write() as con:
+    with store.write_ledger() as con:
         ensure_schema(con)
         con.execute(
             "INSERT INTO scheduler_runs VALUES ('r1', 'cron', ?, ?, ?, ?, 'ok', NULL)",

@@ -5,7 +5,6 @@ the notifications it sent, and it catches the planted model outage."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from metrics.catalogue import load_catalogue
 from metrics.engine import compute_store
 from metrics.metric_store import MetricStore
 from metrics.settings import Settings
+from metrics.store_files import copy_store_files
 from sample_data.generator import generate_sample
 from tests.ledger_support import govkpi, use_store
 
@@ -63,7 +63,7 @@ def test_backtest_of_the_rules_in_force_is_what_the_job_recorded(
     sample_store, tmp_path, smtp_server, monkeypatch, capsys
 ) -> None:
     store = MetricStore(tmp_path / "store.duckdb")
-    shutil.copyfile(sample_store / "store.duckdb", store.path)
+    copy_store_files(sample_store / "store.duckdb", store.path)
     config = _settings(store, smtp_server.port)
     last = FIRST_RUN + timedelta(days=RUN_DAYS - 1)
     for i in range(RUN_DAYS):

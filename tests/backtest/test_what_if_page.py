@@ -4,7 +4,6 @@ beside the rule in force, checked like the rules file, and nothing is saved."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from alerts.rules.rulebook import load_rules
 from metrics.catalogue import load_catalogue
 from metrics.metric_store import MetricStore
 from metrics.settings import load_settings
+from metrics.store_files import copy_store_files
 from tests.dashboard_fixtures import REPORT_DAY, build_store
 from tests.ledger_support import fresh_caches, open_page, texts  # noqa: F401 (a fixture)
 
@@ -31,7 +31,7 @@ def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def store(fixture_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
     path = tmp_path / "store.duckdb"
-    shutil.copyfile(fixture_store, path)
+    copy_store_files(fixture_store, path)
     monkeypatch.setenv("GOVKPI_STORE", str(path))
     return MetricStore(path)
 

@@ -4,13 +4,13 @@ the team-response figures follow the feedback."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from metrics.metric_store import MetricStore
+from metrics.store_files import copy_store_files
 from tests.ledger_support import (
     fresh_caches,  # noqa: F401 (a fixture)
     ledger_dashboard_store,
@@ -32,7 +32,7 @@ def ledger_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def store(ledger_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
     path = tmp_path / "store.duckdb"
-    shutil.copyfile(ledger_store, path)
+    copy_store_files(ledger_store, path)
     monkeypatch.setenv("GOVKPI_STORE", str(path))
     return MetricStore(path)
 
@@ -75,7 +75,7 @@ def test_acknowledge_with_an_action_link(store) -> None:
 
 def test_an_action_link_that_is_not_http_is_plain_text(store) -> None:
     """A link written before validation (or into the store by hand) is never made a link."""
-    with store.write() as con:
+    with store.write_ledger() as con:
         (episode,) = con.execute(
             "SELECT firing_since FROM alert_state WHERE state = 'firing' LIMIT 1"
         ).fetchall()[0]

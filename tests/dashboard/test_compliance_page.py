@@ -12,7 +12,6 @@ Clocks read at the end of Sun 03-29 (Mon 03-30 00:00 UTC); hours left worked out
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import streamlit as st
 
 from govkpi import cli
 from metrics.metric_store import MetricStore
+from metrics.store_files import copy_store_files
 from tests.dashboard.test_dashboard_pages import all_text, open_page, param, rendered_text, texts
 from tests.dashboard_fixtures import REPORT_DAY, build_store
 from tests.export_fixtures import write_exports
@@ -76,7 +76,7 @@ def built(exports: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
 def store(built: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
     """A private copy of the module's store, named by GOVKPI_STORE."""
     path = tmp_path / "store.duckdb"
-    shutil.copyfile(built, path)
+    copy_store_files(built, path)
     monkeypatch.setenv("GOVKPI_STORE", str(path))
     return MetricStore(path)
 

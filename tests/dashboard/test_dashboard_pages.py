@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics.catalogue import load_catalogue
 from metrics.metric_store import MetricStore
+from metrics.store_files import copy_store_files
 from tests.dashboard_fixtures import (
     REPORT_DAY,
     build_empty_store,
@@ -49,7 +49,7 @@ def shared_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 def store(shared_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
     """A private copy (tests may write to it) named by GOVKPI_STORE."""
     path = tmp_path / "store.duckdb"
-    shutil.copyfile(shared_store, path)
+    copy_store_files(shared_store, path)
     monkeypatch.setenv("GOVKPI_STORE", str(path))
     return MetricStore(path)
 

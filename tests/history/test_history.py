@@ -50,7 +50,7 @@ def test_history_survives_pruned_evaluations_and_the_replay_window(evaluated) ->
     """Episode A lies outside every later run's window; the log of its days is then pruned
     (as an operator clearing old evaluations would): the history still has it."""
     store, config = evaluated
-    with store.write() as con:
+    with store.write_ledger() as con:
         con.execute("DELETE FROM alert_evaluations WHERE date < ?", [day(100)])
     run(config, day(119), dry_run=True)  # a re-run of the last day writes again
     assert _episodes(store)[0] == (ES, day(31), day(34))
@@ -70,11 +70,11 @@ def test_history_survives_pruned_evaluations_and_the_replay_window(evaluated) ->
 def test_a_store_evaluated_before_the_episode_table_keeps_its_history(evaluated) -> None:
     """Read-only, its episodes come from the evaluation log; its next write backfills them."""
     store, config = evaluated
-    with store.write() as con:
+    with store.write_ledger() as con:
         con.execute("DROP TABLE alert_episodes")
-        con.execute("DELETE FROM meta WHERE key = ?", [BACKFILLED])
+        con.execute("DELETE FROM ledger_meta WHERE key = ?", [BACKFILLED])
         con.execute("ALTER TABLE acknowledgements DROP COLUMN action_url")
-    with store.write() as con:  # a write by an older release would not add the table back
+    with store.write_ledger() as con:  # a write by an older release would not add the table back
         con.execute("DROP TABLE IF EXISTS alert_episodes")
     with store.read() as con:
         history = episode_history(con, day(0), day(119), config.zone)

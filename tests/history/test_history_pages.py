@@ -3,7 +3,6 @@ of a past morning, over a ledger the real daily job wrote (AppTest)."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ import pytest
 from alerts.state.history import episode_history, ledger_on
 from metrics.metric_store import MetricStore
 from metrics.presentation import format_value
+from metrics.store_files import copy_store_files
 from tests.dashboard_fixtures import REPORT_DAY
 from tests.ledger_support import (
     all_text,
@@ -37,7 +37,7 @@ def ledger_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def store(ledger_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
     path = tmp_path / "store.duckdb"
-    shutil.copyfile(ledger_store, path)
+    copy_store_files(ledger_store, path)
     monkeypatch.setenv("GOVKPI_STORE", str(path))
     return MetricStore(path)
 

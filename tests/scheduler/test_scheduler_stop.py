@@ -117,7 +117,9 @@ def _sha1(path: str) -> str:
 
 def _seeded_store(tmp_path: Path) -> MetricStore:
     store = MetricStore(str(tmp_path / "store.duckdb"))
-    with store.write() as con:
+    with store.write():
+        pass
+    with store.write_ledger() as con:
         ensure_schema(con)
     return store
 

@@ -13,6 +13,7 @@ import pytest
 from alerts.detection.store_scoring import detect_store
 from metrics.errors import UserError
 from metrics.metric_store import SCHEMA_VERSION, MetricStore, set_meta, stored_schema_version
+from metrics.store_files import LEDGER_META, LEDGER_TABLES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Written by the release at 61fae39 (schema 1, before detections named their test) and at
@@ -29,10 +30,14 @@ def _unpacked(name: str, folder: Path) -> MetricStore:
     return MetricStore(path)
 
 
-def _tables(store: MetricStore) -> dict[str, int]:
-    with store.read() as con:
+def _tables(path: str) -> dict[str, int]:
+    """Row counts of one DuckDB file's tables (the store alone, or the ledger alone)."""
+    con = duckdb.connect(path, read_only=True)
+    try:
         names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
         return {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names}
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize("fixture", [BEFORE_TESTS, SCHEMA_1])
@@ -42,7 +47,7 @@ def test_an_old_store_is_migrated_on_its_first_write_and_keeps_its_rows(
     store = _unpacked(fixture, tmp_path)
     with store.read() as con:
         assert stored_schema_version(con) == 1
-    before = _tables(store)
+    before = _tables(store.path)
     assert before["series"] > 0 and before["detections"] > 0
     with store.write() as con:
         set_meta(con, "touched", "yes")
@@ -50,7 +55,15 @@ def test_an_old_store_is_migrated_on_its_first_write_and_keeps_its_rows(
         assert stored_schema_version(con) == SCHEMA_VERSION
         columns = [r[0] for r in con.execute("DESCRIBE detections").fetchall()]
     assert "test" in columns
-    assert _tables(store) == {**before, "meta": before["meta"] + 1}
+    # The alert tables moved to the ledger beside the store (tests/store/test_alert_ledger.py).
+    alerts = {t: n for t, n in before.items() if t in LEDGER_TABLES}
+    after = _tables(store.path)
+    assert alerts and after == {
+        **{t: n for t, n in before.items() if t not in alerts},
+        "meta": after["meta"],  # + touched, - the episodes' backfill mark (now the ledger's)
+    }
+    ledger = _tables(store.ledger.path)
+    assert ledger == {**alerts, LEDGER_META: ledger[LEDGER_META]}
     detect_store(store)  # and the current detector writes into it, test column included
     with store.read() as con:
         rows = con.execute("SELECT count(*), count(test) FILTER (WHERE NOT is_anomaly) "
