@@ -104,7 +104,7 @@ CREATE TABLE IF NOT EXISTS scheduler_runs (
 );
 CREATE TABLE IF NOT EXISTS audit_log (
     -- one row per change a person made, written with it: see alerts/state/audit_log.py
-    at TIMESTAMPTZ NOT NULL, who VARCHAR NOT NULL,
+    acted_at TIMESTAMPTZ NOT NULL, who VARCHAR NOT NULL,
     role VARCHAR NOT NULL,           -- viewer | operator | admin (signed in) | local
     action VARCHAR NOT NULL,         -- acknowledge | resolve | feedback | silence | ...
     target VARCHAR NOT NULL, details VARCHAR   -- details: JSON

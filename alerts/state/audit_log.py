@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 LOCAL_ROLE = "local"
-AUDIT_COLUMNS = ["at", "who", "role", "action", "target", "details"]
+AUDIT_COLUMNS = ["acted_at", "who", "role", "action", "target", "details"]
 
 
 def record(
@@ -34,7 +34,8 @@ def record(
     """One audit row on `con`, the connection of the write that makes the change."""
     shown = {k: v for k, v in (details or {}).items() if v not in (None, "")}
     con.execute(
-        "INSERT INTO audit_log (at, who, role, action, target, details) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (acted_at, who, role, action, target, details) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         [
             at or datetime.now(UTC),
             who,
@@ -61,7 +62,7 @@ def audit_entries(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFr
     if not found or not found[0]:
         return pd.DataFrame(columns=AUDIT_COLUMNS)
     return con.execute(
-        "SELECT at, who, role, action, target, details FROM audit_log "
-        "ORDER BY at DESC, action LIMIT ?",
+        "SELECT acted_at, who, role, action, target, details FROM audit_log "
+        "ORDER BY acted_at DESC, action LIMIT ?",
         [int(limit)],
     ).df()

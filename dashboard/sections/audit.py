@@ -28,7 +28,7 @@ def audit_table(entries: pd.DataFrame) -> pd.DataFrame:
         {
             "When": [
                 format_time(at.to_pydatetime(), zone)
-                for at in pd.to_datetime(entries["at"], utc=True)
+                for at in pd.to_datetime(entries["acted_at"], utc=True)
             ],
             "Who": entries["who"],
             "Role": entries["role"],
