@@ -180,3 +180,24 @@ def test_the_secrets_folder_is_removed_when_the_dashboard_stops(tmp_path: Path) 
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_alerts_audit_prints_who_did_what(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = build_store(tmp_path / "store.duckdb")
+    base = ["--store", store.path]
+    assert main(["alerts", "audit", *base]) == 0
+    assert "the audit log is empty" in capsys.readouterr().out
+    assert main(["alerts", "silence", *base, "--metric", "takedown_rate", "--until",
+                 "2099-01-01", "--reason", "migration", "--author", "ana"]) == 0  # fmt: skip
+    assert main(["alerts", "ack", *base, "proactive_rate", "market=ES", "proactive_rate.headline",
+                 "--author", "luis", "--note", "on it"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["alerts", "audit", *base]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[-1] == "(2 entries, newest first; times in UTC)"
+    assert "luis (local)  acknowledge  proactive_rate / market=ES" in lines[0]
+    assert "[note: on it]" in lines[0]
+    assert "ana (local)  silence  takedown_rate / *" in lines[1] and "reason: migration" in lines[1]
+    assert main(["alerts", "audit", *base, "--limit", "0"]) == 2
