@@ -111,6 +111,14 @@ def check_exposure(settings: Settings, host: str, allow_unauthenticated: bool) -
     missing = settings.missing_for_sign_in()
     if missing:
         raise ConfigError(f"sign-in is configured only in part: {', '.join(missing)} not set")
+    if settings.sign_in and not is_loopback(host):
+        if not (settings.auth.redirect_uri or settings.dashboard_url):
+            raise ConfigError(
+                f"--host {host}: with sign-in the provider must send browsers back to the "
+                "dashboard's public address: set dashboard_url (GOVKPI_DASHBOARD_URL) or "
+                "auth.redirect_uri (GOVKPI_AUTH_REDIRECT_URI)"
+            )
+        return
     if settings.sign_in or is_loopback(host):
         return
     if not allow_unauthenticated:

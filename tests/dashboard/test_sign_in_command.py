@@ -114,8 +114,11 @@ def test_no_sign_in_means_this_machine_only(
     assert "WITHOUT sign-in" in caplog.text
     with pytest.raises(UserError):
         check_exposure(settings, "192.168.1.5", allow_unauthenticated=False)
-    # with sign-in, any address
-    check_exposure(load_settings(env=AUTH_ENV), "0.0.0.0", allow_unauthenticated=False)
+    # with sign-in, any address, once the provider knows where to send browsers back
+    with pytest.raises(ConfigError, match="GOVKPI_DASHBOARD_URL"):
+        check_exposure(load_settings(env=AUTH_ENV), "0.0.0.0", allow_unauthenticated=False)
+    public = {**AUTH_ENV, "GOVKPI_DASHBOARD_URL": "https://govkpi.example.com"}
+    check_exposure(load_settings(env=public), "0.0.0.0", allow_unauthenticated=False)
     assert "--allow-unauthenticated" in _help(["dashboard", "--help"])
 
 
