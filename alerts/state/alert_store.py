@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import pandas as pd
 
+from alerts.state.audit_log import LOCAL_ROLE, alert_target, record
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
 from metrics.presentation import is_web_link
@@ -102,6 +103,13 @@ CREATE TABLE IF NOT EXISTS scheduler_runs (
     run_id VARCHAR PRIMARY KEY, trigger VARCHAR NOT NULL,   -- manual | cron | catch-up
     scheduled_for TIMESTAMPTZ, run_date DATE, started_at TIMESTAMPTZ NOT NULL,
     finished_at TIMESTAMPTZ, status VARCHAR, detail VARCHAR
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    -- one row per change a person made, written with it: see alerts/state/audit_log.py
+    acted_at TIMESTAMPTZ NOT NULL, who VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,           -- viewer | operator | admin (signed in) | local
+    action VARCHAR NOT NULL,         -- acknowledge | resolve | feedback | silence | ...
+    target VARCHAR NOT NULL, details VARCHAR   -- details: JSON
 );
 -- Added later: older stores gain the column on their next write.
 ALTER TABLE acknowledgements ADD COLUMN IF NOT EXISTS action_url VARCHAR;
@@ -238,9 +246,11 @@ def add_silence(
     until: datetime,
     reason: str,
     author: str,
+    role: str = LOCAL_ROLE,
 ) -> str:
     """Silences notifications for alerts whose metric and slice match the glob patterns
-    (`*`, `?`, `[...]`; e.g. `market=ES*`) until `until`; returns the silence id."""
+    (`*`, `?`, `[...]`; e.g. `market=ES*`) until `until`; returns the silence id. `role`:
+    the author's dashboard role, for the audit log (`local` without sign-in)."""
     if until.tzinfo is None:
         raise UserError("silence end must carry a time zone")
     now = datetime.now(UTC)
@@ -256,10 +266,15 @@ def add_silence(
             "INSERT INTO silences VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
             [silence_id, metric_pattern, slice_pattern, now, until, reason, author, now],
         )
+        record(con, author, role, "silence", f"{metric_pattern} / {slice_pattern}",
+               {"silence_id": silence_id, "until": until.isoformat(), "reason": reason},
+               now)  # fmt: skip
     return silence_id
 
 
-def expire_silence(store: MetricStore, silence_id: str, author: str) -> None:
+def expire_silence(
+    store: MetricStore, silence_id: str, author: str, role: str = LOCAL_ROLE
+) -> None:
     with store.write_ledger(with_store=False) as con:
         ensure_schema(con)
         found = con.execute(
@@ -267,11 +282,13 @@ def expire_silence(store: MetricStore, silence_id: str, author: str) -> None:
         ).fetchone()
         if not found or not found[0]:
             raise UserError(f"no silence {silence_id!r}")
+        now = datetime.now(UTC)
         con.execute(
             "UPDATE silences SET expired_at = ?, expired_by = ? "
             "WHERE silence_id = ? AND expired_at IS NULL",
-            [datetime.now(UTC), author, silence_id],
+            [now, author, silence_id],
         )
+        record(con, author, role, "end_silence", silence_id, None, now)
 
 
 def acknowledge(
@@ -282,6 +299,7 @@ def acknowledge(
     author: str,
     note: str,
     action_url: str | None = None,
+    role: str = LOCAL_ROLE,
 ) -> date:
     """Acknowledges the current firing episode: no reminders until it resolves. `action_url`
     (optional) links the ticket or action taken; it must be an http(s) address. Returns the
@@ -302,11 +320,14 @@ def acknowledge(
         ).fetchone()
         if row is None:
             raise UserError(f"no firing alert {metric_id} / {slice} / {rule_id} to acknowledge")
+        now = datetime.now(UTC)
         con.execute(
             "INSERT INTO acknowledgements (metric_id, slice, rule_id, episode, author, note, "
             "acknowledged_at, action_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [metric_id, slice, rule_id, row[0], author, note, datetime.now(UTC), url],
+            [metric_id, slice, rule_id, row[0], author, note, now, url],
         )
+        record(con, author, role, "acknowledge", alert_target(metric_id, slice, rule_id, row[0]),
+               {"note": note, "action_url": url}, now)  # fmt: skip
     return row[0]
 
 

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from alerts.state.alert_store import AckKey, ensure_schema, has_table
+from alerts.state.audit_log import LOCAL_ROLE, alert_target, record
 from alerts.state.episodes import ensure_episodes
 from metrics.errors import UserError
 from metrics.metric_store import MetricStore
@@ -85,6 +86,7 @@ def resolve(
     note: str,
     author: str,
     episode: date | None = None,
+    role: str = LOCAL_ROLE,
 ) -> date:
     """Closes an episode by hand with a reason (action_taken, false_alarm, expected) and a
     note. Without `episode`: the open one. An episode the lifecycle already resolved may be
@@ -102,6 +104,8 @@ def resolve(
             "author, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [metric_id, slice_key, rule_id, found, reason, note, author, now],
         )
+        record(con, author, role, "resolve", alert_target(metric_id, slice_key, rule_id, found),
+               {"reason": reason, "note": note}, now)  # fmt: skip
     return found
 
 
@@ -114,6 +118,7 @@ def give_feedback(
     author: str,
     note: str = "",
     episode: date | None = None,
+    role: str = LOCAL_ROLE,
 ) -> date:
     """Records whether an episode was useful (`useful` / `not_useful`); without `episode`,
     the alert's open episode, else its latest. Returns the episode."""
@@ -129,6 +134,8 @@ def give_feedback(
             "author, given_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [metric_id, slice_key, rule_id, found, verdict, note.strip() or None, author, now],
         )
+        record(con, author, role, "feedback", alert_target(metric_id, slice_key, rule_id, found),
+               {"verdict": verdict, "note": note.strip()}, now)  # fmt: skip
     return found
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from alerts.state import alert_store
 from alerts.state.silences import silence_end
+from dashboard.builders.access import Access
 from dashboard.builders.alert_rows import breach_requests, firing_rows, rule_name
 from dashboard.builders.link_table import link_table_markdown
 from dashboard.builders.plain_text import markdown_literal
@@ -18,12 +19,14 @@ from dashboard.data import ledger as alert_access
 from dashboard.data.store import dashboard_settings
 from dashboard.sections.alert_history import history_section, response_section
 from dashboard.sections.as_of import as_of_banner, as_of_day, as_of_picker
+from dashboard.sections.audit import audit_section
 from dashboard.sections.closure_forms import (
     FLASH,
     acknowledge_form,
     feedback_form,
     resolve_form,
 )
+from dashboard.sections.sign_in import author_input, operator_only, page_access
 from metrics.errors import UserError
 from metrics.presentation import (
     describe_slice,
@@ -88,7 +91,7 @@ def silence_problems(metric_pattern: str, slice_pattern: str, until: object, aut
     return problems
 
 
-def _silence_form(ctx: PageContext) -> None:
+def _silence_form(ctx: PageContext, access: Access) -> None:
     zone = dashboard_settings().zone  # the reporting zone, as `govkpi alerts silence --until`
     today = datetime.now(zone).date()
     with st.form("silence", clear_on_submit=False):
@@ -117,7 +120,7 @@ def _silence_form(ctx: PageContext) -> None:
             key="sil_until",
             format="YYYY-MM-DD",
         )
-        author = st.text_input("Your name (required)", key="sil_author")
+        author = author_input(access, "sil_author")
         reason = st.text_area("Reason (required)", key="sil_reason")
         if not st.form_submit_button("Add silence"):
             return
@@ -135,6 +138,7 @@ def _silence_form(ctx: PageContext) -> None:
             until,
             reason.strip(),
             author.strip(),
+            role=access.role,
         )
     except UserError as exc:
         st.error(markdown_literal(exc))
@@ -143,7 +147,7 @@ def _silence_form(ctx: PageContext) -> None:
     st.rerun()
 
 
-def _expire_form(ctx: PageContext, silences: pd.DataFrame) -> None:
+def _expire_form(ctx: PageContext, silences: pd.DataFrame, access: Access) -> None:
     with st.form("expire"):
         choice = st.selectbox(
             "Silence",
@@ -151,14 +155,14 @@ def _expire_form(ctx: PageContext, silences: pd.DataFrame) -> None:
             key="exp_id",
             format_func=lambda sid: _silence_label(silences, sid),
         )
-        author = st.text_input("Your name (required)", key="exp_author")
+        author = author_input(access, "exp_author")
         if not st.form_submit_button("End silence"):
             return
     if not author.strip():
         st.error("Please give your name.")
         return
     try:
-        alert_store.expire_silence(ctx.store, str(choice), author.strip())
+        alert_store.expire_silence(ctx.store, str(choice), author.strip(), role=access.role)
     except UserError as exc:
         st.error(markdown_literal(exc))
         return
@@ -216,6 +220,7 @@ def _history_table(ctx: PageContext, history: pd.DataFrame) -> pd.DataFrame:
 
 
 ctx = page_context()
+access = page_access()
 st.title("Alerts")
 st.caption(
     "Alerts fire when an indicator breaks its threshold or moves outside its expected range "
@@ -260,28 +265,30 @@ else:
         unsafe_allow_html=True,
     )
     st.caption(STATE_HELP)
-    if as_of is None:
+    if as_of is None and operator_only(access, "Acknowledging or resolving an alert"):
         with st.expander("Acknowledge an alert", icon=":material/task_alt:"):
-            acknowledge_form(ctx, firing)
+            acknowledge_form(ctx, firing, access)
         with st.expander("Resolve an alert by hand", icon=":material/check_circle:"):
-            resolve_form(ctx, firing)
+            resolve_form(ctx, firing, access)
 
 st.subheader(f"Silences in force ({0 if silences is None else len(silences)})")
 if silences is not None and not silences.empty:
     st.dataframe(_silence_table(silences), hide_index=True)
-    with st.expander("End a silence early", icon=":material/notifications_active:"):
-        _expire_form(ctx, silences)
+    if access.can_act:
+        with st.expander("End a silence early", icon=":material/notifications_active:"):
+            _expire_form(ctx, silences, access)
 else:
     st.caption("No silence is in force.")
-with st.expander("Add a silence", icon=":material/notifications_off:"):
-    _silence_form(ctx)
+if operator_only(access, "Adding or ending a silence"):
+    with st.expander("Add a silence", icon=":material/notifications_off:"):
+        _silence_form(ctx, access)
 
 searched = history_section(ctx)
 if searched is not None:
     episodes, found = searched
-    if not episodes.empty:
+    if not episodes.empty and operator_only(access, "Giving feedback on an alert"):
         with st.expander("Give feedback on an alert", icon=":material/thumbs_up_down:"):
-            feedback_form(ctx, episodes)
+            feedback_form(ctx, episodes, access)
     response_section(ctx, found)
 
 st.subheader("State changes")
@@ -298,3 +305,6 @@ else:
         # Dates stay dates (the column sorts), shown as every other page writes a day.
         column_config={"Day": st.column_config.DateColumn(format="ddd DD MMM YYYY")},
     )
+
+if access.can_audit:
+    audit_section(ctx)

@@ -15,6 +15,7 @@ from alerts.notify.contributor_text import (
     evidence_noun,
     pattern_sentence,
 )
+from dashboard.builders.access import Access
 from dashboard.builders.figures import contribution_figure, heatmap_figure
 from dashboard.builders.periods import period_note, pooled_series_value
 from dashboard.builders.plain_text import markdown_literal as literal
@@ -27,6 +28,7 @@ from dashboard.builders.view import View, first_value
 from dashboard.context import PageContext, page_context
 from dashboard.data import ledger, queries, raw_rows
 from dashboard.data.drivers import BASELINE_DAYS, contributors, dimensions
+from dashboard.sections.sign_in import operator_only, page_access
 from dashboard.view_state import metric_select, resolve_view, slice_select, write_view
 from metrics.catalogue import MetricDefinition
 from metrics.presentation import (
@@ -218,10 +220,13 @@ def _small_rule(definition: MetricDefinition, min_cases: float) -> str:
     )
 
 
-def _rows(ctx: PageContext, definition: MetricDefinition, view: View) -> None:
+def _rows(ctx: PageContext, definition: MetricDefinition, view: View, access: Access) -> None:
     assert view.day is not None
     source = raw_rows.ROW_SOURCES.get(definition.id)
     st.subheader("The rows behind it")
+    # The rows name listings, sellers and complainants: operators and admins only.
+    if not operator_only(access, "Seeing the rows behind a slice (and their CSV)"):
+        return
     if source is None:
         st.info("Rows are not available for this indicator.")
         return
@@ -280,6 +285,7 @@ def _rows(ctx: PageContext, definition: MetricDefinition, view: View) -> None:
 
 
 ctx = page_context()
+access = page_access()
 st.title("Drill-down")
 view = resolve_view(ctx, use_day=True)
 view, period = _controls(ctx, view)
@@ -297,7 +303,7 @@ st.caption(
 )
 _heatmap(ctx, definition, view.day or ctx.report_day, period)
 _drivers(ctx, definition, view, period)
-_rows(ctx, definition, view)
+_rows(ctx, definition, view, access)
 st.page_link(
     "app_pages/indicator.py",
     label="Back to the trend",

@@ -19,7 +19,7 @@ import pandas as pd
 
 from alerts.notify.change_story import change_runs, story
 from alerts.rules.rulebook import RuleBook
-from alerts.state import alert_store
+from alerts.state import alert_store, audit_log
 from alerts.state.history import episode_history, evaluated_on, ledger_on
 from alerts.state.status_data import day_facts
 from dashboard.data.cache import per_store_version
@@ -88,6 +88,11 @@ def logged(path: str, day: date) -> bool:
 @per_store_version
 def silences(path: str, active_only: bool = True) -> pd.DataFrame | None:
     return _read(path, lambda con: alert_store.list_silences(con, active_only=active_only))
+
+
+@per_store_version
+def audit_entries(path: str, limit: int = 200) -> pd.DataFrame | None:
+    return _read(path, lambda con: audit_log.audit_entries(con, limit))
 
 
 @per_store_version

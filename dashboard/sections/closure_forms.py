@@ -1,7 +1,8 @@
 """The Alerts page's closure forms: acknowledge (with a note and an action link), resolve by
-hand with a reason, and feedback on an episode. Each needs the author's name, as every action
-on the page does (sign-in comes later); the store records it with the time. Writes go through
-`alerts.state` (`alert_store.acknowledge`, `closure.resolve`, `closure.give_feedback`)."""
+hand with a reason, and feedback on an episode. The author is the signed-in identity (or, in
+local mode without sign-in, the name typed); the store records it, its role and the time, in the
+audit log too. Writes go through `alerts.state` (`alert_store.acknowledge`, `closure.resolve`,
+`closure.give_feedback`). The page shows these forms to operators and admins only."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import streamlit as st
 
 from alerts.state import alert_store, closure
 from alerts.state.alert_status import ledger_lifecycle
+from dashboard.builders.access import Access
 from dashboard.builders.episode_rows import episode_label
 from dashboard.builders.plain_text import markdown_literal
 from dashboard.context import PageContext
+from dashboard.sections.sign_in import author_input
 from metrics.errors import UserError
 from metrics.presentation import describe_slice, format_day
 
@@ -50,7 +53,7 @@ def _attempt(write: Callable[[], object]) -> bool:
     return True
 
 
-def acknowledge_form(ctx: PageContext, firing: pd.DataFrame) -> None:
+def acknowledge_form(ctx: PageContext, firing: pd.DataFrame, access: Access) -> None:
     firing = firing.reset_index(drop=True)
     with st.form("acknowledge", clear_on_submit=False):
         st.caption("Acknowledging says someone is on it: no reminders until the alert resolves.")
@@ -60,7 +63,7 @@ def acknowledge_form(ctx: PageContext, firing: pd.DataFrame) -> None:
             format_func=lambda i: alert_label(ctx, firing.iloc[int(i)]),
             key="ack_alert",
         )
-        author = st.text_input("Your name (required)", key="ack_author")
+        author = author_input(access, "ack_author")
         note = st.text_area("Reason / what is being done (required)", key="ack_note")
         url = st.text_input(
             "Action link (optional): the ticket or page of what is being done",
@@ -77,13 +80,20 @@ def acknowledge_form(ctx: PageContext, firing: pd.DataFrame) -> None:
     metric_id, slice_key, rule_id = row["metric_id"], row["slice"], row["rule_id"]
     if _attempt(
         lambda: alert_store.acknowledge(
-            ctx.store, metric_id, slice_key, rule_id, author.strip(), note.strip(), url
-        )
+            ctx.store,
+            metric_id,
+            slice_key,
+            rule_id,
+            author.strip(),
+            note.strip(),
+            url,
+            role=access.role,
+        )  # fmt: skip
     ):
         _done(f"Acknowledged {ctx.label(metric_id)} ({describe_slice(slice_key)}).")
 
 
-def resolve_form(ctx: PageContext, firing: pd.DataFrame) -> None:
+def resolve_form(ctx: PageContext, firing: pd.DataFrame, access: Access) -> None:
     firing = firing.reset_index(drop=True)
     with st.form("resolve", clear_on_submit=False):
         st.caption(
@@ -101,7 +111,7 @@ def resolve_form(ctx: PageContext, firing: pd.DataFrame) -> None:
             "Reason", list(REASONS), format_func=REASONS.__getitem__, key="res_reason"
         )
         note = st.text_area("What was done, or why (required)", key="res_note")
-        author = st.text_input("Your name (required)", key="res_author")
+        author = author_input(access, "res_author")
         if not st.form_submit_button("Resolve"):
             return
     if not author.strip() or not note.strip():
@@ -120,12 +130,13 @@ def resolve_form(ctx: PageContext, firing: pd.DataFrame) -> None:
             note.strip(),
             author.strip(),
             episode,
+            role=access.role,
         )  # fmt: skip
     ):
         _done(f"Resolved {ctx.label(metric_id)} ({describe_slice(slice_key)}).")
 
 
-def feedback_form(ctx: PageContext, episodes: pd.DataFrame) -> None:
+def feedback_form(ctx: PageContext, episodes: pd.DataFrame, access: Access) -> None:
     """`episodes`: history rows (newest last), the ones offered for feedback."""
     records = episodes.iloc[::-1].to_dict("records")
     with st.form("feedback", clear_on_submit=False):
@@ -144,7 +155,7 @@ def feedback_form(ctx: PageContext, episodes: pd.DataFrame) -> None:
             horizontal=True,
         )  # fmt: skip
         note = st.text_input("Why (optional)", key="fb_note")
-        author = st.text_input("Your name (required)", key="fb_author")
+        author = author_input(access, "fb_author")
         if not st.form_submit_button("Save feedback"):
             return
     if not author.strip():
@@ -161,6 +172,7 @@ def feedback_form(ctx: PageContext, episodes: pd.DataFrame) -> None:
             author.strip(),
             note,
             rec["firing_since"],
+            role=access.role,
         )  # fmt: skip
     ):
         _done(f"Feedback saved: {VERDICTS[str(verdict)].lower()}.")

@@ -14,6 +14,7 @@ import os
 import time
 
 from govkpi.commands.common import add_config_arg, command_settings
+from govkpi.commands.dashboard import add_exposure_arg
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--host",
         default="127.0.0.1",
         metavar="H",
-        help="dashboard address (default: 127.0.0.1, this machine only)",
+        help="dashboard address (default: 127.0.0.1, this machine only); another address "
+        "needs sign-in configured (docs/auth.md) or --allow-unauthenticated",
     )
+    add_exposure_arg(parser)
     parser.add_argument(
         "--listings",
         type=int,
@@ -80,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from alerts.daily_job import run_daily
     from alerts.detect_step import detect_with_settings
     from govkpi.commands.common import parse_day
-    from govkpi.commands.dashboard import check_port_free, serve
+    from govkpi.commands.dashboard import check_exposure, check_port_free, serve
     from metrics.engine import compute_with_settings
     from metrics.metric_store import MetricStore
     from metrics.presentation import plural
@@ -106,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
             "mail.to": [DEMO_RECIPIENT],
         },
     )
+    if not args.no_serve:
+        check_exposure(settings, args.host, args.allow_unauthenticated)  # before the work too
 
     if os.path.isfile(os.path.join(data, "listings.parquet")):
         say(f"1/4 sample exports: reusing {data}")
@@ -140,5 +145,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0
     say(f"dashboard: http://localhost:{args.port}/  (Ctrl+C stops it)")
-    result = serve(settings, args.host, args.port, wait=True)
+    result = serve(
+        settings, args.host, args.port, wait=True, allow_unauthenticated=args.allow_unauthenticated
+    )
     return int(result) if isinstance(result, int) else 0

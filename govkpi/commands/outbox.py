@@ -38,6 +38,7 @@ def register_under(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from alerts.notify.outbox import drop, find_message, outbox_listing, requeue
     from alerts.state.alert_store import ensure_schema, has_table
+    from alerts.state.audit_log import LOCAL_ROLE, record
 
     settings = command_settings(args, {"store": args.store})
     store = MetricStore(require(settings.store, "--store", "store", "GOVKPI_STORE"))
@@ -51,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
             ensure_schema(con)
             message_id = find_message(con, target)
             act = requeue if args.retry else drop
-            act(con, message_id, args.author.strip(), datetime.now(UTC))
+            now = datetime.now(UTC)
+            act(con, message_id, args.author.strip(), now)
+            action = "retry_mail" if args.retry else "drop_mail"
+            record(con, args.author.strip(), LOCAL_ROLE, action, message_id, None, now)
         if not args.quiet:
             verb = "queued again (the next run sends it)" if args.retry else "dropped"
             print(f"{message_id}: {verb}")

@@ -3,9 +3,11 @@
 Sources, one precedence everywhere: command-line flags > GOVKPI_* environment variables >
 TOML file (`--config FILE` or GOVKPI_CONFIG) > defaults. Every key has a variable:
 GOVKPI_<KEY> at the top level, GOVKPI_<SECTION>__<KEY> in a section (`GOVKPI_DETECTION__FDR`);
-the older flat names (GOVKPI_SMTP_HOST, GOVKPI_MAIL_TO, GOVKPI_RULES...) keep working. The SMTP
-password comes only from GOVKPI_SMTP_PASSWORD or the file GOVKPI_SMTP_PASSWORD_FILE names: it
-is refused in the TOML file and kept in a SecretStr that no repr, dump or log shows.
+the older flat names (GOVKPI_SMTP_HOST, GOVKPI_MAIL_TO, GOVKPI_RULES...) keep working. Secrets
+(the SMTP password, the sign-in client secret and cookie secret) come only from their variable
+or the file its *_FILE variable names (GOVKPI_SMTP_PASSWORD[_FILE],
+GOVKPI_AUTH_CLIENT_SECRET[_FILE], GOVKPI_AUTH_COOKIE_SECRET[_FILE]): they are refused in the
+TOML file and kept in SecretStr values that no repr, dump or log shows.
 
 It lives beside `metrics.errors` at the bottom layer so that metrics, alerts, the dashboard
 and the command line all read the same values.
@@ -19,11 +21,16 @@ from metrics.settings.model import (
     EXPORTS_AREA,
     PASSWORD_ENV,
     PASSWORD_FILE_ENV,
+    ROLES,
+    SECRET_VARIABLES,
+    AuthSettings,
     DetectionSettings,
     DigestSettings,
     LifecycleSettings,
     MailSettings,
     OwnerRoute,
+    Role,
+    RoleSettings,
     RoutingSettings,
     ScheduleSettings,
     Settings,
@@ -34,6 +41,11 @@ from metrics.settings.model import (
 from metrics.settings.sources import FLAT_ENV
 
 __all__ = [
+    "ROLES",
+    "SECRET_VARIABLES",
+    "AuthSettings",
+    "Role",
+    "RoleSettings",
     "CONFIG_ENV",
     "DEFAULT_MEMORY_LIMIT",
     "DEFAULT_THRESHOLD",

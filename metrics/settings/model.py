@@ -38,6 +38,19 @@ CONFIG_ENV = "GOVKPI_CONFIG"
 DEFAULT_RETENTION_DAYS = 400
 PASSWORD_ENV = "GOVKPI_SMTP_PASSWORD"
 PASSWORD_FILE_ENV = "GOVKPI_SMTP_PASSWORD_FILE"
+CLIENT_SECRET_ENV = "GOVKPI_AUTH_CLIENT_SECRET"
+COOKIE_SECRET_ENV = "GOVKPI_AUTH_COOKIE_SECRET"
+# Secret setting -> (its variable, the variable naming a file that holds it). Secrets come from
+# these alone: never from the TOML file, never handed to a child process in its environment.
+SECRET_VARIABLES: dict[str, tuple[str, str]] = {
+    "smtp_password": (PASSWORD_ENV, PASSWORD_FILE_ENV),
+    "auth_client_secret": (CLIENT_SECRET_ENV, CLIENT_SECRET_ENV + "_FILE"),
+    "auth_cookie_secret": (COOKIE_SECRET_ENV, COOKIE_SECRET_ENV + "_FILE"),
+}
+# The dashboard's roles, least to most: viewers read; operators also acknowledge, resolve,
+# silence, give feedback and see the rows behind a slice; admins also read the audit log.
+ROLES = ("viewer", "operator", "admin")
+Role = Literal["viewer", "operator", "admin"]
 # What DuckDB may hold in memory before it spills to disk: headroom under a 6 GB machine budget.
 DEFAULT_MEMORY_LIMIT = "4GB"
 # The export tables a Spark catalogue table can stand in for (metrics.contract.TABLES; a test
@@ -221,6 +234,83 @@ class IndicatorSettings(_Section):
         return None if value is None else _check_web_link(value)
 
 
+def _check_web_url(value: str | None, key: str) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise ValueError(f"{key} {value!r} must start with http:// or https://")
+    return value
+
+
+class RoleSettings(_Section):
+    """`[auth.roles]`: who gets which role. Entries of `admin` / `operator` are an email
+    address (`lead@example.com`) or a domain (`@example.com`); `groups` maps a value of the
+    ID token's `groups_claim` to a role. The highest match wins; anyone signed in whom nothing
+    matches is a viewer."""
+
+    admin: list[str] = Field(default_factory=list)
+    operator: list[str] = Field(default_factory=list)
+    groups_claim: str | None = None
+    groups: dict[str, Role] = Field(default_factory=dict)
+
+    @field_validator("admin", "operator", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return _address_list(value)
+
+    @field_validator("admin", "operator")
+    @classmethod
+    def _entries(cls, value: list[str]) -> list[str]:
+        checked = []
+        for entry in value:
+            entry = entry.strip().lower()
+            domain = entry[1:] if entry.startswith("@") else None
+            if domain is not None:
+                if "." not in domain or any(c in domain for c in " @<>,;"):
+                    raise ValueError(f"{entry!r} is not a domain (e.g. @example.com)")
+            else:
+                _check_address(entry)
+            checked.append(entry)
+        return checked
+
+    @model_validator(mode="after")
+    def _claim_for_groups(self) -> RoleSettings:
+        if self.groups and not self.groups_claim:
+            raise ValueError(
+                "auth.roles.groups is set but auth.roles.groups_claim is not "
+                '(the ID token claim that lists the groups, e.g. "groups")'
+            )
+        return self
+
+
+class AuthSettings(_Section):
+    """Sign-in to the dashboard by OpenID Connect (Streamlit's st.login). Sign-in is on when
+    `provider_url` is set; the client secret and cookie secret come from the environment only
+    (GOVKPI_AUTH_CLIENT_SECRET, GOVKPI_AUTH_COOKIE_SECRET or their _FILE variables)."""
+
+    # The provider's discovery document (.../.well-known/openid-configuration).
+    provider_url: str | None = None
+    client_id: str | None = None
+    # The dashboard's public address + /oauth2callback; default: dashboard_url's, else
+    # http://localhost:PORT/oauth2callback.
+    redirect_uri: str | None = None
+    roles: RoleSettings = Field(default_factory=RoleSettings)
+
+    @field_validator("provider_url")
+    @classmethod
+    def _provider(cls, value: str | None) -> str | None:
+        return _check_web_url(value, "auth.provider_url")
+
+    @field_validator("redirect_uri")
+    @classmethod
+    def _redirect(cls, value: str | None) -> str | None:
+        value = _check_web_url(value, "auth.redirect_uri")
+        if value is not None and not value.rstrip("/").endswith("/oauth2callback"):
+            raise ValueError(
+                f"auth.redirect_uri {value!r} must end with /oauth2callback "
+                "(Streamlit's callback path)"
+            )
+        return value
+
+
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 # A catalogue table: `table`, `db.table` or `catalog.db.table`, plain identifiers only.
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
@@ -322,8 +412,12 @@ class Settings(BaseSettings):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     detection: DetectionSettings = Field(default_factory=DetectionSettings)
-    # Environment (or GOVKPI_SMTP_PASSWORD_FILE) only; excluded from dumps, masked in reprs.
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    # Secrets (SECRET_VARIABLES): environment or the file a *_FILE variable names, only;
+    # excluded from dumps, masked in reprs.
     smtp_password: SecretStr | None = Field(None, exclude=True, repr=False)
+    auth_client_secret: SecretStr | None = Field(None, exclude=True, repr=False)
+    auth_cookie_secret: SecretStr | None = Field(None, exclude=True, repr=False)
 
     # Where each value came from ("file", "env (GOVKPI_X)", "flag"), by dotted key; set by
     # load_settings. Missing keys are defaults.
@@ -391,6 +485,23 @@ class Settings(BaseSettings):
 
     def routed_areas(self) -> set[str]:
         return {route.area for route in self.routing.owners}
+
+    @property
+    def sign_in(self) -> bool:
+        """Whether the dashboard requires sign-in (an OpenID Connect provider is set)."""
+        return self.auth.provider_url is not None
+
+    def missing_for_sign_in(self) -> list[str]:
+        """What sign-in still needs: nothing when it is off and nothing of it is set."""
+        given = {
+            "auth.provider_url (GOVKPI_AUTH_PROVIDER_URL)": self.auth.provider_url,
+            "auth.client_id (GOVKPI_AUTH_CLIENT_ID)": self.auth.client_id,
+            f"{CLIENT_SECRET_ENV} or {CLIENT_SECRET_ENV}_FILE": self.auth_client_secret,
+            f"{COOKIE_SECRET_ENV} or {COOKIE_SECRET_ENV}_FILE": self.auth_cookie_secret,
+        }
+        if all(value is None for value in given.values()):
+            return []
+        return [name for name, value in given.items() if value is None]
 
     def missing_for_delivery(self) -> list[str]:
         """What a real (not dry-run) delivery still needs."""

@@ -3,8 +3,9 @@
 - `EnvironmentSource`: GOVKPI_<KEY> and GOVKPI_<SECTION>__<KEY> (pydantic-settings' own
   reader, given the environment to read so that a test or the dashboard's child can pass one).
 - `FlatEnvironmentSource`: the flat names govkpi has always read (GOVKPI_SMTP_HOST,
-  GOVKPI_MAIL_TO, GOVKPI_RULES...) and GOVKPI_SMTP_PASSWORD_FILE. Below the `__` form, which
-  wins when both name the same key.
+  GOVKPI_MAIL_TO, GOVKPI_RULES, GOVKPI_AUTH_PROVIDER_URL...) and the secrets' *_FILE variables
+  (GOVKPI_SMTP_PASSWORD_FILE, GOVKPI_AUTH_CLIENT_SECRET_FILE, GOVKPI_AUTH_COOKIE_SECRET_FILE).
+  Below the `__` form, which wins when both name the same key.
 - `TomlFileSource`: the file of `--config` or GOVKPI_CONFIG; a secret in it is refused.
 """
 
@@ -30,8 +31,7 @@ from metrics.settings.model import (
     CONFIG_ENV,
     ENV_DELIMITER,
     ENV_PREFIX,
-    PASSWORD_ENV,
-    PASSWORD_FILE_ENV,
+    SECRET_VARIABLES,
 )
 
 Key = tuple[str, ...]
@@ -51,9 +51,17 @@ FLAT_ENV: dict[str, Key] = {
     "GOVKPI_SPARK_MASTER": ("spark", "master"),
     "GOVKPI_SPARK_REMOTE": ("spark", "remote"),
     "GOVKPI_STALE_AFTER_DAYS": ("lifecycle", "stale_after_days"),
+    "GOVKPI_AUTH_PROVIDER_URL": ("auth", "provider_url"),
+    "GOVKPI_AUTH_CLIENT_ID": ("auth", "client_id"),
+    "GOVKPI_AUTH_REDIRECT_URI": ("auth", "redirect_uri"),
 }
 # Keys that hold a secret: never in the file, never shown.
-SECRET_KEYS = ("smtp_password",)
+SECRET_KEYS = tuple(SECRET_VARIABLES)
+# How a secret might be spelled in the TOML file (all refused): section -> names.
+SECRETS_IN_FILE = {
+    "smtp": ("password", "password_file"),
+    "auth": ("client_secret", "cookie_secret", "client_secret_file", "cookie_secret_file"),
+}
 
 
 class EnvironmentSource(EnvSettingsSource):
@@ -90,7 +98,8 @@ class EnvironmentSource(EnvSettingsSource):
 
 
 class FlatEnvironmentSource(PydanticBaseSettingsSource):
-    """The flat GOVKPI_* names of FLAT_ENV, and the password from GOVKPI_SMTP_PASSWORD_FILE."""
+    """The flat GOVKPI_* names of FLAT_ENV, and each secret from the file its *_FILE variable
+    names (SECRET_VARIABLES)."""
 
     origin = "env"
 
@@ -114,22 +123,21 @@ class FlatEnvironmentSource(PydanticBaseSettingsSource):
                     target = target.setdefault(section, {})
                 target[last] = value
                 self.variables[key] = var
-        password_file = self._env.get(PASSWORD_FILE_ENV)
-        if password_file:
-            if self._env.get(PASSWORD_ENV):
+        for secret, (variable, file_variable) in SECRET_VARIABLES.items():
+            path = self._env.get(file_variable)
+            if not path:
+                continue
+            if self._env.get(variable):
+                self.problems.append(f"environment: set {variable} or {file_variable}, not both")
+                continue
+            try:
+                # Secret files usually end with a newline that is not part of the secret.
+                data[secret] = Path(path).read_text().rstrip("\r\n")
+                self.variables[(secret,)] = file_variable
+            except OSError as exc:
                 self.problems.append(
-                    f"environment: set {PASSWORD_ENV} or {PASSWORD_FILE_ENV}, not both"
+                    f"environment: {file_variable}: cannot read {path}: {exc.strerror}"
                 )
-            else:
-                try:
-                    # Secret files usually end with a newline that is not part of the password.
-                    data["smtp_password"] = Path(password_file).read_text().rstrip("\r\n")
-                    self.variables[("smtp_password",)] = PASSWORD_FILE_ENV
-                except OSError as exc:
-                    self.problems.append(
-                        f"environment: {PASSWORD_FILE_ENV}: cannot read {password_file}: "
-                        f"{exc.strerror}"
-                    )
         return data
 
 
@@ -154,18 +162,29 @@ class TomlFileSource(TomlConfigSettingsSource):
             raise ConfigError(f"config file {self.path} is not valid TOML: {exc}") from None
         except OSError as exc:
             raise ConfigError(f"config file {self.path}: {exc.strerror}") from None
-        smtp = data.get("smtp")
-        secrets = ("password", "password_file")
-        found = [f"smtp.{k}" for k in secrets if isinstance(smtp, dict) and k in smtp]
-        found += [k for k in ("password", *SECRET_KEYS) if k in data]
-        for key in found:
+        found = [
+            (f"{section}.{name}", section)
+            for section, names in SECRETS_IN_FILE.items()
+            for name in names
+            if isinstance(data.get(section), dict) and name in data[section]
+        ]
+        found += [(key, key) for key in ("password", *SECRET_KEYS) if key in data]
+        for key, which in found:
             section, _, name = key.rpartition(".")
             (data[section] if section else data).pop(name)
+            variable, file_variable = _secret_variables(which, name)
             self.problems.append(
                 f"{self.path}: {key} is not allowed in a file; "
-                f"set {PASSWORD_ENV} or {PASSWORD_FILE_ENV} instead"
+                f"set {variable} or {file_variable} instead"
             )
         return data
+
+
+def _secret_variables(which: str, name: str) -> tuple[str, str]:
+    """The variables that hold the secret a file tried to set (`auth`, `client_secret`)."""
+    if which == "auth":
+        return SECRET_VARIABLES["auth_" + name.removesuffix("_file")]
+    return SECRET_VARIABLES.get(which, SECRET_VARIABLES["smtp_password"])
 
 
 def config_path(explicit: str | None, env: Mapping[str, str]) -> str | None:

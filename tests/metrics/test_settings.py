@@ -324,7 +324,7 @@ def test_detection_default_is_the_detectors() -> None:
 ROOT = Path(__file__).resolve().parents[2]
 OPTIONAL = re.compile(r'^# (?=\[|[a-z_]+ = |"[a-z0-9_.]+" = )', re.MULTILINE)
 # Free-form tables: their keys are the user's (Spark settings, export tables), not the model's.
-MAPS = ("spark.conf", "spark.tables")
+MAPS = ("spark.conf", "spark.tables", "auth.roles.groups")
 
 
 def test_example_file_validates_and_names_every_setting(tmp_path: Path) -> None:

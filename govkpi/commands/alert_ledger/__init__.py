@@ -1,12 +1,13 @@
-"""`govkpi alerts history | backtest | resolve | feedback`: the alert ledger's past, what a set of
-rules would have fired, and closing episodes by hand. Registered under `govkpi alerts`."""
+"""`govkpi alerts history | backtest | resolve | feedback | audit`: the alert ledger's past, what
+a set of rules would have fired, closing episodes by hand, and who did what (the audit log).
+Registered under `govkpi alerts`."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
 
-from govkpi.commands.alert_ledger import backtest, closure, history
+from govkpi.commands.alert_ledger import audit, backtest, closure, history
 
 
 def register(
@@ -16,3 +17,4 @@ def register(
     history.register(sub, common)
     backtest.register(sub, common)
     closure.register(sub, common)
+    audit.register(sub, common)
