@@ -325,7 +325,7 @@ def _record_failure(
     if not store.exists():
         return
     try:
-        with store.write() as con:
+        with store.write_ledger(with_store=False) as con:
             ensure_schema(con)
             known = con.execute(
                 "SELECT count(*) FROM scheduler_runs WHERE run_id = ?", [report.run_id]

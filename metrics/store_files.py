@@ -44,7 +44,6 @@ STORE_ALIAS = "govkpi_store"
 LEDGER_TABLES = (
     "alert_state", "alert_evaluations", "silences", "acknowledgements", "outbox",
     "notifications", "alert_episodes", "alert_resolutions", "alert_feedback", "scheduler_runs",
-    "audit_log",
 )  # fmt: skip
 LEDGER_META = "ledger_meta"
 # Keys of the store's meta table that describe alert tables: copied to the ledger's with them.

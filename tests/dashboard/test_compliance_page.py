@@ -144,7 +144,7 @@ def test_the_list_is_the_file_the_cli_writes(store: MetricStore, exports: Path,
                                              tmp_path: Path) -> None:  # fmt: skip
     output = tmp_path / "cli.csv"
     args = ["sla", "at-risk", "--data", str(exports), "--date", REPORT_DAY.isoformat(),
-            "--hours", "72", "--timezone", "UTC", "--output", str(output)]  # fmt: skip
+            "--hours", "72", "--overdue", "--timezone", "UTC", "--output", str(output)]  # fmt: skip
     assert cli.main(args) == 0
     written = pd.read_csv(output, dtype=str)
     at = open_page("compliance", {"hours": "72"})

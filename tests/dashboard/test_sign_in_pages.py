@@ -5,7 +5,6 @@ log; without sign-in the local user acts under a typed name and is told the mode
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.builders.access import role_for
 from metrics.metric_store import MetricStore
 from metrics.settings import RoleSettings
+from metrics.store_files import copy_store_files
 from tests.dashboard_fixtures import REPORT_DAY, build_store, write_rows_exports
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
@@ -52,7 +52,7 @@ def shared_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def store(shared_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MetricStore:
     path = tmp_path / "store.duckdb"
-    shutil.copyfile(shared_store, path)
+    copy_store_files(shared_store, path)  # the store and its alert ledger
     monkeypatch.setenv("GOVKPI_STORE", str(path))
     return MetricStore(path)
 

@@ -9,7 +9,6 @@ judge against."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ from dashboard.builders.plain_text import markdown_literal as md
 from govkpi.cli import main
 from metrics.metric_store import MetricStore
 from metrics.presentation import format_day
+from metrics.store_files import copy_store_files
 from tests.alerts_support import add_export_stats, add_series, free_port
 from tests.dashboard_fixtures import LAST_DAY, build_store
 
@@ -128,7 +128,7 @@ def page_store(
     shared_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MetricStore]:
     path = tmp_path / "store.duckdb"
-    shutil.copyfile(shared_store, path)
+    copy_store_files(shared_store, path)  # the store and its alert ledger
     monkeypatch.setenv("GOVKPI_STORE", str(path))
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -155,7 +155,7 @@ def test_data_page_flags_stale_exports_and_a_failed_run(page_store: MetricStore)
     # today in the store's zone (UTC).
     today = today_in(ZoneInfo("UTC"))
     age = (today - LAST_DAY).days
-    with page_store.write() as con:
+    with page_store.write_ledger() as con:
         ensure_schema(con)
         con.execute(
             "INSERT INTO scheduler_runs VALUES ('r1', 'cron', '2026-03-30 05:00:00+00', "
@@ -189,7 +189,7 @@ def test_data_page_flags_stale_exports_and_a_failed_run(page_store: MetricStore)
 def test_data_page_with_fresh_exports_and_a_clean_run(page_store: MetricStore) -> None:
     today = today_in(ZoneInfo("UTC"))
     stats_until(page_store, {"listings": today - timedelta(days=1), "complaints": today})
-    with page_store.write() as con:
+    with page_store.write_ledger() as con:
         ensure_schema(con)
         con.execute(
             "INSERT INTO scheduler_runs VALUES ('r2', 'manual', NULL, ?, now(), now(), 'ok', NULL)",
