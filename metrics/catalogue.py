@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from metrics.metric_store import DIMENSIONS
 from metrics.presentation import is_web_link
 
 OPTIONAL_EXPORTS = ("appeals", "traffic")
+# A runbook packaged with the catalogue: a Markdown file in runbooks/ beside the SQL files.
+PACKAGED_RUNBOOK = re.compile(r"runbooks/[A-Za-z0-9_-]+\.md")
 
 # The slices every indicator is computed for (DESIGN.md), restricted to its own dimensions.
 SLICE_SETS: tuple[tuple[str, ...], ...] = (
@@ -54,9 +57,10 @@ class MetricDefinition(BaseModel):
     requires: tuple[Literal["appeals", "traffic"], ...] = ()
     version: int = Field(ge=1)
     # Who answers for the indicator and where its runbook is: shown in every alert card and
-    # on the Catalogue page; wording only, not part of the fingerprint. The settings'
-    # [indicators.<id>] override both; without runbook_url the settings' runbook_base_url or
-    # else the packaged sql/runbooks/<id>.md is linked (`metrics.runbooks.contact`).
+    # on the Catalogue page; wording only, not part of the fingerprint. runbook_url is the
+    # team's own page (http or https), or a packaged runbook (`runbooks/<file>.md` beside the
+    # SQL files, shown on the dashboard's Catalogue page; the settings' runbook_base_url goes
+    # before it). The settings' [indicators.<id>] override both (`metrics.runbooks.contact`).
     owner: str | None = Field(None, min_length=1)
     runbook_url: str | None = None
     sql: str = ""
@@ -64,8 +68,11 @@ class MetricDefinition(BaseModel):
     @field_validator("runbook_url")
     @classmethod
     def _web_link(cls, value: str | None) -> str | None:
-        if value is not None and not is_web_link(value):
-            raise ValueError(f"{value!r} is not an http(s) address (https://wiki.example.org/...)")
+        if value is not None and not (is_web_link(value) or PACKAGED_RUNBOOK.fullmatch(value)):
+            raise ValueError(
+                f"{value!r} is neither an http(s) address (https://wiki.example.org/...) nor a "
+                "packaged runbook (runbooks/<name>.md)"
+            )
         return value
 
     @field_validator("better", mode="before")

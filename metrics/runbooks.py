@@ -2,10 +2,11 @@
 the Catalogue page and the Indicator page all show.
 
 The runbook address, most specific first: the settings' `[indicators.<id>] runbook_url`, the
-catalogue's `runbook_url`, the settings' `runbook_base_url` (a team's wiki, one page per
-indicator), else the packaged runbook (`sql/runbooks/<id>.md`) on the dashboard's Catalogue
-page. The owner: the settings' `[indicators.<id>] owner`, the catalogue's `owner`, else the
-team of its owner area.
+catalogue's `runbook_url` when it is a web address, the settings' `runbook_base_url` (a team's
+wiki, one page per indicator), else the packaged runbook the catalogue names
+(`runbook_url = "runbooks/<id>.md"`, a file beside the SQL) on the dashboard's Catalogue page.
+The owner: the settings' `[indicators.<id>] owner`, the catalogue's `owner`, else the team of
+its owner area.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from metrics.catalogue import MetricDefinition, default_sql_dir
-from metrics.presentation import area_label, view_query
+from metrics.presentation import area_label, is_web_link, view_query
 from metrics.settings import Settings
 
 METRIC_PLACEHOLDER = "{metric_id}"
@@ -34,9 +35,12 @@ def runbooks_dir() -> Path:
     return default_sql_dir() / "runbooks"
 
 
-def packaged_runbook(metric_id: str) -> str | None:
-    """The packaged runbook's Markdown, or None when the indicator has none."""
-    path = runbooks_dir() / f"{metric_id}.md"
+def packaged_runbook(definition: MetricDefinition) -> str | None:
+    """The Markdown of the packaged runbook the catalogue names (`runbooks/<name>.md`), else
+    of `runbooks/<id>.md`; None when there is none."""
+    named = definition.runbook_url
+    relative = named if named and not is_web_link(named) else f"runbooks/{definition.id}.md"
+    path = default_sql_dir() / relative
     return path.read_text() if path.is_file() else None
 
 
@@ -63,7 +67,7 @@ def contact(definition: MetricDefinition, settings: Settings) -> Contact:
     )
     if override is not None and override.runbook_url:
         return Contact(owner, override.runbook_url, "settings")
-    if definition.runbook_url:
+    if definition.runbook_url and is_web_link(definition.runbook_url):
         return Contact(owner, definition.runbook_url, "catalogue")
     if settings.runbook_base_url:
         return Contact(owner, wiki_link(settings.runbook_base_url, definition.id), "wiki")

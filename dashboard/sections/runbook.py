@@ -27,7 +27,7 @@ def runbook_details(definition: MetricDefinition) -> None:
     if who.runbook_source != "packaged" and who.runbook_url:
         st.link_button("Runbook (your team's)", who.runbook_url, icon=":material/menu_book:")
         return
-    text = packaged_runbook(definition.id)
+    text = packaged_runbook(definition)
     if text is None:
         st.caption("No runbook for this indicator.")
     else:

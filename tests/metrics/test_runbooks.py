@@ -19,7 +19,8 @@ def test_every_indicator_has_an_owner_and_a_packaged_runbook_of_its_own() -> Non
     catalogue = load_catalogue()
     for m in catalogue:
         assert m.owner, m.id
-        text = packaged_runbook(m.id)
+        assert m.runbook_url == f"runbooks/{m.id}.md", m.id  # named in the catalogue
+        text = packaged_runbook(m)
         assert text is not None, f"no sql/runbooks/{m.id}.md"
         assert text.startswith(f"# Runbook: {m.label} (`{m.id}`)"), m.id
         assert "## When it alerts" in text, m.id
@@ -32,11 +33,13 @@ def test_a_runbook_that_is_not_a_web_address_is_named_with_its_file(tmp_path: Pa
     shutil.copytree(default_sql_dir(), folder)
     for metric_id, url in (("proactive_rate", "wiki/proactive"), ("complaint_rate", "ftp://x.org")):
         toml = folder / f"{metric_id}.toml"
-        toml.write_text(toml.read_text() + f'runbook_url = "{url}"\n')
+        packaged = f'runbook_url = "runbooks/{metric_id}.md"'
+        toml.write_text(toml.read_text().replace(packaged, f'runbook_url = "{url}"'))
     with pytest.raises(UserError) as caught:
         load_catalogue(folder)
     message = str(caught.value)
     assert "proactive_rate.toml: runbook_url" in message and "'wiki/proactive'" in message
+    assert "nor a packaged runbook (runbooks/<name>.md)" in message
     assert "complaint_rate.toml: runbook_url" in message and "ftp://x.org" in message
 
 
@@ -45,7 +48,8 @@ def test_owner_and_runbook_are_wording_not_part_of_the_fingerprint(tmp_path: Pat
     shutil.copytree(default_sql_dir(), folder)
     toml = folder / "proactive_rate.toml"
     text = toml.read_text().replace('owner = "Detection team"', 'owner = "Ana (#det-oncall)"')
-    toml.write_text(text + 'runbook_url = "https://wiki.example.com/p"\n')
+    packaged = 'runbook_url = "runbooks/proactive_rate.md"'
+    toml.write_text(text.replace(packaged, 'runbook_url = "https://wiki.example.com/p"'))
     changed = load_catalogue(folder).metrics["proactive_rate"]
     shipped = load_catalogue().metrics["proactive_rate"]
     assert (
