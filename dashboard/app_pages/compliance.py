@@ -259,7 +259,7 @@ def at_risk_list(page: CompliancePage) -> None:
         f"{format_day(page.view.day)}, and those already past it: they need action first. "
         f"Times in {literal(page.zone)} with their UTC offset, hours left counted from "
         "midnight, rows in deadline order; sort by any column. The download holds both "
-        "tables, as the file `govkpi sla at-risk` writes."
+        "tables, as the file `govkpi sla at-risk --overdue` writes."
     )
     st.markdown(f"**Due within {hours} h** ({plural(len(due), 'complaint')})")
     if due.empty:

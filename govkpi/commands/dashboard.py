@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
+# A .toml path that never exists: Streamlit reads no secrets and says nothing (/dev/null is
+# refused with an error line, as neither a .toml file nor a folder).
+NO_SECRETS = str(Path(__file__).with_name("no-secrets-without-sign-in.toml"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -169,7 +172,7 @@ def write_secrets_file(settings: Settings, port: int) -> str:
 
 def streamlit_command(host: str, port: int, secrets_file: str | None = None) -> list[str]:
     # Without sign-in, no secrets file at all: not even one the working directory provides.
-    secrets = secrets_file or os.devnull
+    secrets = secrets_file or NO_SECRETS
     return [
         sys.executable,
         "-m",

@@ -17,6 +17,7 @@ import pytest
 
 from govkpi.cli import main
 from govkpi.commands.dashboard import (
+    NO_SECRETS,
     check_exposure,
     child_environment,
     streamlit_command,
@@ -161,7 +162,8 @@ def test_secrets_file_is_private_and_the_child_env_has_no_secret(
     assert options["--secrets.files"] == path
     # without sign-in Streamlit gets no secrets file at all (not one from the working folder)
     options = dict(zip(*[iter(streamlit_command("127.0.0.1", 1)[5:])] * 2, strict=True))
-    assert options["--secrets.files"] == os.devnull
+    assert options["--secrets.files"] == NO_SECRETS
+    assert not os.path.exists(NO_SECRETS)
 
 
 def test_the_secrets_folder_is_removed_when_the_dashboard_stops(tmp_path: Path) -> None:
