@@ -65,6 +65,9 @@ def start_session(settings: SparkSettings, memory_limit: str | None = None) -> S
     # pyspark's own notes about pandas 3, not ours to act on: kept off the command's stderr.
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
+    # py4j's bridge reports each socket it closes at INFO ("Closing down clientserver
+    # connection"): noise at the end of every Spark command's output.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     from pyspark.sql import SparkSession
 
     # Python workers (detection's applyInPandas) run this interpreter and its packages, not
@@ -134,11 +137,27 @@ def _start_classic(settings: SparkSettings, memory_limit: str | None) -> Started
         # A standalone master that does not answer would leave Spark retrying for a minute.
         hosts = master.removeprefix("spark://").split(",")
         _require_any_reachable([h if ":" in h else f"{h}:{MASTER_PORT}" for h in hosts])
-    conf = {**DEFAULT_CONF, **settings.conf}
-    if LOCAL_MASTER.match(master) and memory_limit and "spark.driver.memory" not in conf:
-        # In local mode the driver does all the work: its heap is the engine's memory.
-        conf["spark.driver.memory"] = jvm_size(memory_limit)
+    conf = {**DEFAULT_CONF, **local_defaults(master, memory_limit), **settings.conf}
     return _launch(master, {**conf, **FIXED_CONF}, java)
+
+
+def local_defaults(master: str, memory_limit: str | None) -> dict[str, str]:
+    """What local mode needs unlike a cluster (the settings' [spark.conf] go over it). The
+    driver does all the work: its heap is the engine's memory. Shuffles get 4 partitions per
+    core instead of Spark's 200, sized for a cluster: measured on the 1M-listing sample on
+    2 cores, 96 s with 8 partitions against 219 s with 200."""
+    found = LOCAL_MASTER.match(master)
+    if not found:
+        return {}
+    threads = (found.group(1) or "[1]").strip("[]").split(",")[0]
+    if threads == "*":
+        cores = os.cpu_count() or 1
+    else:
+        cores = int(threads) if threads.isdigit() else 1
+    defaults = {"spark.sql.shuffle.partitions": str(4 * cores)}
+    if memory_limit:
+        defaults["spark.driver.memory"] = jvm_size(memory_limit)
+    return defaults
 
 
 def _require_any_reachable(addresses: list[str]) -> None:

@@ -3,10 +3,12 @@ catalogue into jobs, memory sizes and Spark Connect addresses."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from metrics.catalogue import load_catalogue
-from metrics.engines.spark_session import connect_address, jvm_size
+from metrics.engines.spark_session import connect_address, jvm_size, local_defaults
 from metrics.errors import UserError
 
 pytestmark = pytest.mark.spark
@@ -50,3 +52,17 @@ def test_memory_limit_as_the_jvm_takes_it(limit: str, expected: str) -> None:
 def test_a_connect_url_is_shown_without_its_parameters() -> None:
     assert connect_address("sc://spark.example.com/;token=abc") == "spark.example.com:15002"
     assert connect_address("sc://10.0.0.5:443/;use_ssl=true;token=x") == "10.0.0.5:443"
+
+
+def test_local_mode_gets_few_shuffle_partitions_and_the_memory_limit_as_heap() -> None:
+    assert local_defaults("local[2]", "4GB") == {
+        "spark.sql.shuffle.partitions": "8",
+        "spark.driver.memory": jvm_size("4GB"),
+    }
+    cores = os.cpu_count() or 1
+    assert local_defaults("local[*]", None) == {"spark.sql.shuffle.partitions": str(4 * cores)}
+    assert local_defaults("local", None) == {"spark.sql.shuffle.partitions": "4"}
+    assert local_defaults("local[3,2]", None) == {"spark.sql.shuffle.partitions": "12"}
+    # A cluster sizes its own shuffles and heaps.
+    assert local_defaults("spark://host:7077", "4GB") == {}
+    assert local_defaults("yarn", "4GB") == {}
