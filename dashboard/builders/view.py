@@ -55,8 +55,9 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def _echo(text: str) -> str:
-    return text if len(text) <= _ECHO_LIMIT else text[:_ECHO_LIMIT] + "…"
+def echo(text: str, limit: int = _ECHO_LIMIT) -> str:
+    """Untrusted text from a link, cut to `limit` characters for a warning."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def parse_view(
@@ -77,7 +78,7 @@ def parse_view(
     metric = first_value(params, "metric")
     if metric is not None and metric not in metrics:
         warnings.append(
-            f"The link asks for an indicator “{_echo(metric)}” that does not exist; "
+            f"The link asks for an indicator “{echo(metric)}” that does not exist; "
             f"showing {metrics.get(defaults.metric, defaults.metric)} instead."
         )
     elif metric is not None:
@@ -89,7 +90,7 @@ def parse_view(
             parse_slice(slice_key)
         except ValueError:
             warnings.append(
-                f"The slice “{_echo(slice_key)}” in the link is not valid (write “all” or "
+                f"The slice “{echo(slice_key)}” in the link is not valid (write “all” or "
                 "dimension=value pairs such as “market=ES,category_l1=toys”); showing the "
                 "whole platform."
             )
@@ -114,7 +115,7 @@ def parse_view(
             day = parse_date(day_text)
             if day is None:
                 warnings.append(
-                    f"The day “{_echo(day_text)}” in the link is not a date (YYYY-MM-DD); "
+                    f"The day “{echo(day_text)}” in the link is not a date (YYYY-MM-DD); "
                     "showing the latest complete day."
                 )
             else:
@@ -122,11 +123,12 @@ def parse_view(
     return view, warnings
 
 
-def _parse_period(
-    params: Mapping[str, object], view: View, defaults: View
-) -> tuple[View, list[str]]:
+def period_dates(
+    params: Mapping[str, object], start: date, end: date, echo_limit: int = _ECHO_LIMIT
+) -> tuple[date, date, list[str]]:
+    """The link's `start` and `end` over the given defaults, each checked alone: a value that
+    is not a date keeps its default and adds a warning (echoing the untrusted text)."""
     warnings: list[str] = []
-    start, end = defaults.start, defaults.end
     for key in ("start", "end"):
         text = first_value(params, key)
         if text is None:
@@ -134,14 +136,20 @@ def _parse_period(
         parsed = parse_date(text)
         if parsed is None:
             warnings.append(
-                f"The {key} date “{_echo(text)}” in the link is not a date (YYYY-MM-DD); "
-                "showing the default period."
+                f"The {key} date “{echo(text, echo_limit)}” in the link is not a date "
+                "(YYYY-MM-DD); showing the default period."
             )
-            continue
-        if key == "start":
+        elif key == "start":
             start = parsed
         else:
             end = parsed
+    return start, end, warnings
+
+
+def _parse_period(
+    params: Mapping[str, object], view: View, defaults: View
+) -> tuple[View, list[str]]:
+    start, end, warnings = period_dates(params, defaults.start, defaults.end)
     if start > end:
         warnings.append(
             f"The start date {start.isoformat()} is after the end date {end.isoformat()}; "
@@ -172,7 +180,7 @@ def parse_as_of(
     day = parse_date(text)
     fallback = "; showing the latest day."
     if day is None:
-        return None, f"The link's as-of day “{_echo(text)}” is not a date (YYYY-MM-DD){fallback}"
+        return None, f"The link's as-of day “{echo(text)}” is not a date (YYYY-MM-DD){fallback}"
     if day > last:
         return (
             None,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from dashboard.builders.view import first_value, parse_date
+from dashboard.builders.view import echo, first_value, parse_date, period_dates
 from metrics.presentation import view_query
 
 # The at-risk windows the page offers, in hours (the CLI takes any).
@@ -45,7 +45,7 @@ class ComplianceView:
 
 
 def _echo(text: str) -> str:
-    return text if len(text) <= _ECHO_LIMIT else text[:_ECHO_LIMIT] + "…"
+    return echo(text, _ECHO_LIMIT)
 
 
 def parse_compliance_view(
@@ -76,21 +76,8 @@ def parse_compliance_view(
             )
         else:
             view = replace(view, day=day)
-    start, end = defaults.start, defaults.end
-    for key in ("start", "end"):
-        text = first_value(params, key)
-        if text is None:
-            continue
-        parsed = parse_date(text)
-        if parsed is None:
-            warnings.append(
-                f"The {key} date “{_echo(text)}” in the link is not a date (YYYY-MM-DD); "
-                "showing the default period."
-            )
-        elif key == "start":
-            start = parsed
-        else:
-            end = parsed
+    start, end, period_warnings = period_dates(params, defaults.start, defaults.end, _ECHO_LIMIT)
+    warnings.extend(period_warnings)
     start, end = max(start, first_day), min(end, last_day)
     if start > end:
         warnings.append("The period in the link is empty or outside the data; showing the default.")
