@@ -11,6 +11,7 @@ a viewer finds no acknowledge control. Set GOVKPI_SCREENSHOTS=DIR to keep screen
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,7 +136,8 @@ def test_an_operator_acknowledges_and_the_audit_log_names_them(
     page.get_by_text("Acknowledge an alert").click()
     page.get_by_label("Reason / what is being done (required)").fill("Checking the ES model")
     page.get_by_role("button", name="Acknowledge", exact=True).click()
-    page.get_by_text("Acknowledged ").first.wait_for(timeout=WAIT)
+    # "Acknowledged" also heads a column: wait for the page's own confirmation of this one.
+    page.get_by_text(re.compile(r"^Acknowledged .+\)\.$")).first.wait_for(timeout=WAIT)
     _shot(page, "operator_alerts")
     page.context.close()
     with served.store.read() as con:
