@@ -424,6 +424,11 @@ def score_matrix(
         allow = np.where(on_event[:, None], _event_allowance(r, events, p), 0.0)
         excess = np.where(r > allow, r - allow, np.where(r > 0, 0.0, r))
         z = np.where(on_event[:, None], sign * excess * unit / sd, z)
+        # A share whose band would span nearly 0-100 % gets no day verdict (point or burst)
+        # and no band; its counts still feed the tests that pool days (a ring on a dozen
+        # sellers a day), and its volume is still judged.
+        spans = _band_spans_the_range(kind, expected_y, sd, denominator, p.threshold)
+        z = np.where(spans, np.nan, z)
         persistence = _persistence(kind, y, work.v, base, sd_frame, p)
         rho = persistence[0]  # the shift GLR's windows are short: AR(1) at lag 1 is enough
         acc, by_cusum = _accumulator(kind, y, base, sd_frame, flagged, persistence, p)
@@ -448,7 +453,6 @@ def score_matrix(
         score = np.where(by_glr, glr, score)
         test = np.where(by_glr, TEST_SHIFT, test)
         enough_cases = _volume_ok(kind, work.events, work.volume, expected_y, p.min_events)
-        enough_cases &= ~_band_spans_the_range(kind, expected_y, sd, denominator, p.threshold)
         if p.burst_days >= 2:
             # A stock's days are its changes from yesterday: their sum is the stock's own
             # wander over the window, which the point test already bounds (not tested here).
@@ -492,8 +496,8 @@ def score_matrix(
     lower_y = expected_y - half - np.where(sign < 0, widen, 0.0)
     upper_y = expected_y + half + np.where(sign > 0, widen, 0.0)
     # Too few cases to judge the day: no band (rather than one covering the whole range).
-    lower_y = np.where(enough_cases, lower_y, np.nan)
-    upper_y = np.where(enough_cases, upper_y, np.nan)
+    lower_y = np.where(enough_cases & ~spans, lower_y, np.nan)
+    upper_y = np.where(enough_cases & ~spans, upper_y, np.nan)
     # A held day is judged against the level before the change: its band is that one.
     lower_y = np.where(ep.held, ep.reference - p.threshold * ep.reference_sd, lower_y)
     upper_y = np.where(ep.held, ep.reference + p.threshold * ep.reference_sd, upper_y)
