@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS detections (
     is_anomaly BOOLEAN,      -- outside the band, either direction
     direction VARCHAR,       -- 'up' | 'down' | NULL
     is_alert BOOLEAN,        -- anomalous in the direction that is bad for the metric
-    test VARCHAR             -- which test decided: 'point' | 'shift' | 'ramp' | 'volume' | NULL
+    test VARCHAR             -- which test decided: point, burst, shift, ramp, volume or NULL
 );
 CREATE TABLE IF NOT EXISTS export_stats (
     "table" VARCHAR, date DATE, market VARCHAR, rows BIGINT

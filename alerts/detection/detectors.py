@@ -8,19 +8,20 @@ For one kind of indicator, many series at once (rows = days, columns = series):
   For shares and rates the baseline's level is read at the day's own volume
   (`alerts.detection.volume.level_at_volume`): on a small slice the scale's mean depends on
   the cases a day.
-- Accumulator: an EWMA (lambda 0.15) of the residuals against the *long* baseline (days
-  t-42..t-15), each clipped to +/-3 and held on days the point test already flags, so a
-  one-to-three-day spike leaves no tail. Its control limit (4.5 sd) is widened by the
-  residuals' own persistence, because real governance series drift in runs: their
-  autocorrelation is read as rho * phi^(h-1) at lag h (ARMA(1,1): a persistent part plus
-  white sampling noise), learned over 56 days ending two weeks back, so an incident's own
-  run does not inflate it (`_persistence`). It catches 14-21 day ramps, and runs of days at
-  ~3 sd in small slices, that never make a single day extreme. Both accumulators start
-  (from zero) once that autocorrelation can be learned: a series' first ~9 weeks are judged
-  by the point test alone. Beside it, a two-sided CUSUM of the same residuals
-  (de-correlated by the same persistence) catches a lasting shift of 1.5-2.5 sd -- a share
-  that triples on ~100 cases a day -- which the EWMA, discounting old days, can miss for
-  good.
+- Accumulator: an EWMA (lambda 0.15) of the residuals -- of counts against the *long*
+  baseline (days t-42..t-15), of shares, rates and durations against the short one, which a
+  slowly drifting true rate does not leave behind -- each clipped to +/-3 and held on days
+  the point test already flags, so a one-to-three-day spike leaves no tail. Its control
+  limit (4.5 sd) is widened by the residuals' own persistence, because real governance
+  series drift in runs: their autocorrelation is read as rho * phi^(h-1) at lag h
+  (ARMA(1,1): a persistent part plus white sampling noise), learned over 56 days ending two
+  weeks back, so an incident's own run does not inflate it (`_persistence`). It catches
+  14-21 day ramps, and runs of days at ~3 sd in small slices, that never make a single day
+  extreme. Both accumulators start (from zero) once that autocorrelation can be learned: a
+  series' first ~9 weeks are judged by the point test alone. Beside it, a two-sided CUSUM of
+  the same residuals (de-correlated by the same persistence) catches a lasting shift of
+  1.5-2.5 sd -- a share that triples on ~100 cases a day -- which the EWMA, discounting old
+  days, can miss for good.
 - Shift GLR (`alerts.detection.level_shift`), for shares and rates in slices where sampling noise is
   most of the variance: the largest standardised window of the last 2-14 days, each window
   against the baseline frozen on its first day and, where counts are known, tested exactly
@@ -33,8 +34,9 @@ For one kind of indicator, many series at once (rows = days, columns = series):
   `false_alarm_control` and it is testable: a baseline from at least 14 observed days
   of the last 28, a learned spread, and enough volume -- shares and rates need `min_events`
   events observed or expected on their rarer side (non-events for a share near 1), durations
-  `min_events` cases. An untestable day gets a band but no score and no verdict: one
-  complaint among 20 listings is not evidence.
+  `min_events` cases; a count day, one expected event (below five, only the accumulators
+  can reach the threshold: a count of three a day that stops). An untestable day gets a
+  band but no score and no verdict: one complaint among 20 listings is not evidence.
 """
 
 from __future__ import annotations
@@ -66,12 +68,22 @@ from alerts.detection.volume.collapse import VolumeParams, volume_anomalies
 from alerts.detection.volume.level_at_volume import at_volume, expected_value, reference_volume
 
 # Which test decided an anomalous day (`Scores.test`; named in `TEST_NAMES`).
-TEST_NONE, TEST_POINT, TEST_SHIFT, TEST_RAMP, TEST_VOLUME = 0, 1, 2, 3, 4
-TEST_NAMES = {TEST_POINT: "point", TEST_SHIFT: "shift", TEST_RAMP: "ramp", TEST_VOLUME: "volume"}
+TEST_NONE, TEST_POINT, TEST_SHIFT, TEST_RAMP, TEST_VOLUME, TEST_BURST = 0, 1, 2, 3, 4, 5
+TEST_NAMES = {
+    TEST_POINT: "point",
+    TEST_SHIFT: "shift",
+    TEST_RAMP: "ramp",
+    TEST_VOLUME: "volume",
+    TEST_BURST: "burst",
+}
 
 # Kinds whose denominator is a volume of cases checked in its own right (volume.collapse).
 VOLUME_KINDS = ("share", "rate", "duration")
 
+# A share whose band would cover all but this much at both ends is not judged that day.
+WHOLE_RANGE_MARGIN = 0.05
+# A count day is judged when the baseline expects at least this many events (see _volume_ok).
+MIN_COUNT_EXPECTED = 1.0
 # Day pairs the residuals' lag-1 autocorrelation is learned from, at least.
 RHO_MIN_PAIRS = 21
 # The autocorrelation's decay beyond lag 1 is read from lags 1..PERSISTENCE_LAGS, and capped.
@@ -91,6 +103,11 @@ class DetectorParams:
     shift_windows: int = 14
     shift_min_sampling_share: float = 0.5
     min_events: float = 5.0
+    # The burst test (`_burst`): windows of 2..burst_days days, each day at least
+    # burst_floor sd out; its limit, mapped onto the threshold. burst_days below 2: none.
+    burst_days: int = 3
+    burst_floor: float = 1.0
+    burst_limit: float = 4.5
     # Days the residuals' persistence is learned from (ending two weeks back). 112 also
     # quieted backlogs whose last eight weeks happened to be calm, but caught a stock's
     # change of trend (its flow stopping) only after three weeks.
@@ -159,13 +176,13 @@ def _persistence(
     long baseline's gap, so an incident's own run does not inflate it.
 
     Where a share's, rate's or duration's day-to-day variance is mostly not sampling noise
-    (large slices: less than `shift_min_sampling_share` of it is), the level days'
-    residuals are those the accumulators sum, against the long level: there a true level
-    that drifts slowly and smoothly (a quarter up or down over a year) keeps a lasting bias
-    against a level weeks old, and learned there it widens the limits instead of being
-    summed into an alarm. Small slices, whose spread is sampling noise that hides any drift,
-    and counts (stocks among them, judged by their change from yesterday on stock days) keep
-    today's expectation.
+    (large slices: less than `shift_min_sampling_share` of it is), it is learned from the
+    level days' residuals against the long level, weeks older than the short one the
+    accumulators sum against: there a true level that drifts slowly and smoothly (a quarter
+    up or down over a year) keeps a lasting bias against a level weeks old, and learned there
+    it widens the limits instead of being summed into an alarm. Small slices, whose spread is
+    sampling noise that hides any drift, and counts (stocks among them, judged by their
+    change from yesterday on stock days) keep today's expectation.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         drifting = (v / base.variance.to_numpy() < p.shift_min_sampling_share) & (kind != "count")
@@ -208,6 +225,7 @@ def _persistence(
 
 
 def _accumulator(
+    kind: str,
     y: pd.DataFrame,
     base: Baseline,
     sd: pd.DataFrame,
@@ -221,7 +239,11 @@ def _accumulator(
     `persistence` is (rho, phi) of `_persistence`: the residuals' autocorrelation at lag h
     is rho * phi^(h-1).
     """
-    z_long = ((y - base.expected_long) / sd).clip(-p.accumulator_clip, p.accumulator_clip)
+    # Shares, rates and durations are summed against the short level: a true rate that drifts
+    # slowly (a quarter up or down over a year) keeps a lasting bias against a level weeks old,
+    # which summed for a week reads as a shift. Counts (stocks among them) keep the long one.
+    reference = base.expected_long if kind == "count" else base.expected
+    z_long = ((y - reference) / sd).clip(-p.accumulator_clip, p.accumulator_clip)
     # Days the point test already flags are held out: a spike must not leave a tail.
     z_long = z_long.where(~flagged)
     # Until the autocorrelation can be learned (about nine weeks into a series) a run cannot
@@ -271,6 +293,51 @@ def _cusum(z: FloatArray, p: DetectorParams) -> FloatArray:
     return out / h * accumulator_limit()
 
 
+def _burst(z: FloatArray, rho: FloatArray, p: DetectorParams) -> FloatArray:
+    """Signed burst score: the largest standardised sum of the last 2..`burst_days` days'
+    point z, in units of the point threshold.
+
+    A spike or dip of two or three days at 3-4 sd, none of them extreme alone, is as unlikely
+    as one day at 4 sd. A window counts only when every day in it is at least `burst_floor`
+    sd out in the same direction and none is point-flagged (a spike must not leave a tail).
+    The sum's variance allows for the residuals' lag-1 autocorrelation (AR(1)). Its limit
+    `burst_limit` holds the per-day false-alarm probability near the point test's: for
+    unit-normal days, 4.5 is reached on 1.5e-5 of days, |z| >= 4 on 6.3e-5.
+    Like the accumulators, it starts once that autocorrelation can be learned.
+    """
+    best = np.full(z.shape, np.nan)
+    rho_now = np.nan_to_num(rho)
+    usable = np.where(np.abs(z) >= p.threshold, np.nan, z)
+    for m in range(2, p.burst_days + 1):
+        window = np.full((m,) + z.shape, np.nan)
+        for k in range(m):
+            window[k, k:] = usable[: z.shape[0] - k]
+        # AR(1): the variance of a sum of m days is m (1 + 2 sum_k (1 - k/m) rho^k).
+        acf = 1.0 + 2.0 * sum((1.0 - k / m) * rho_now**k for k in range(1, m))
+        with np.errstate(invalid="ignore"):
+            total = window.sum(axis=0) / np.sqrt(m * acf)
+            same = (window.min(axis=0) >= p.burst_floor) | (window.max(axis=0) <= -p.burst_floor)
+        stat = np.where(same, total, np.nan)
+        larger = np.abs(np.nan_to_num(stat)) > np.abs(np.nan_to_num(best))
+        best = np.where(larger, stat, best)
+    learnable = np.cumsum(~np.isnan(z), axis=0) > RHO_MIN_PAIRS + 1 + p.baseline.long_lag
+    return np.where(learnable, best, np.nan) * (p.threshold / p.burst_limit)
+
+
+def _band_spans_the_range(
+    kind: str, expected_y: FloatArray, sd: FloatArray, denominator: FloatArray, threshold: float
+) -> BoolArray:
+    """Shares whose band (expected +/- threshold sd) would reach from near 0 to near 100 %:
+    on a handful of cases no share is unusual, and such a band only looks like a verdict."""
+    if kind != "share":
+        return np.zeros(np.shape(expected_y), dtype=bool)
+    unit = np.ones(np.shape(expected_y))
+    lower = from_working_scale(kind, expected_y - threshold * sd, denominator, unit)
+    upper = from_working_scale(kind, expected_y + threshold * sd, denominator, unit)
+    with np.errstate(invalid="ignore"):
+        return (lower <= WHOLE_RANGE_MARGIN) & (upper >= 1.0 - WHOLE_RANGE_MARGIN)
+
+
 def _volume_ok(
     kind: str, events: FloatArray, volume: FloatArray, expected_y: FloatArray, min_events: float
 ) -> BoolArray:
@@ -286,6 +353,10 @@ def _volume_ok(
             events = np.where(flip, volume - events, events)
             expected = np.where(flip, volume - expected, expected)
         ok = np.fmax(events, expected) >= min_events
+        if kind == "count":
+            # A count below `min_events` can never fall 4 sd on its own, so these days only
+            # feed the accumulators: a slice of three a day that stops for a fortnight.
+            ok |= expected >= MIN_COUNT_EXPECTED
     return unknown | ok
 
 
@@ -353,9 +424,14 @@ def score_matrix(
         allow = np.where(on_event[:, None], _event_allowance(r, events, p), 0.0)
         excess = np.where(r > allow, r - allow, np.where(r > 0, 0.0, r))
         z = np.where(on_event[:, None], sign * excess * unit / sd, z)
+        # A share whose band would span nearly 0-100 % gets no day verdict (point or burst)
+        # and no band; its counts still feed the tests that pool days (a ring on a dozen
+        # sellers a day), and its volume is still judged.
+        spans = _band_spans_the_range(kind, expected_y, sd, denominator, p.threshold)
+        z = np.where(spans, np.nan, z)
         persistence = _persistence(kind, y, work.v, base, sd_frame, p)
         rho = persistence[0]  # the shift GLR's windows are short: AR(1) at lag 1 is enough
-        acc, by_cusum = _accumulator(y, base, sd_frame, flagged, persistence, p)
+        acc, by_cusum = _accumulator(kind, y, base, sd_frame, flagged, persistence, p)
         acc = acc * (p.threshold / accumulator_limit())
         by_acc = np.abs(np.nan_to_num(acc)) > np.abs(np.nan_to_num(z))
         score = np.where(by_acc, acc, z)
@@ -377,6 +453,20 @@ def score_matrix(
         score = np.where(by_glr, glr, score)
         test = np.where(by_glr, TEST_SHIFT, test)
         enough_cases = _volume_ok(kind, work.events, work.volume, expected_y, p.min_events)
+        if p.burst_days >= 2:
+            # A stock's days are its changes from yesterday: their sum is the stock's own
+            # wander over the window, which the point test already bounds (not tested here).
+            stockish = base.stock.to_numpy() | base.stock_series.to_numpy()
+            judged = enough_cases & ~stockish
+            if kind == "count":
+                # A small count (a backlog of a few items filling up) wanders in runs that
+                # its first weeks do not show: only counts of `min_events` a day or more.
+                with np.errstate(invalid="ignore"):
+                    judged &= expected_events(kind, expected_y, work.volume) >= p.min_events
+            burst = _burst(np.where(judged, z, np.nan), rho, p)
+            by_burst = np.abs(np.nan_to_num(burst)) > np.abs(np.nan_to_num(score))
+            score = np.where(by_burst, burst, score)
+            test = np.where(by_burst, TEST_BURST, test)
         testable = (
             ~np.isnan(work.y)
             & ~np.isnan(expected_y)
@@ -406,8 +496,8 @@ def score_matrix(
     lower_y = expected_y - half - np.where(sign < 0, widen, 0.0)
     upper_y = expected_y + half + np.where(sign > 0, widen, 0.0)
     # Too few cases to judge the day: no band (rather than one covering the whole range).
-    lower_y = np.where(enough_cases, lower_y, np.nan)
-    upper_y = np.where(enough_cases, upper_y, np.nan)
+    lower_y = np.where(enough_cases & ~spans, lower_y, np.nan)
+    upper_y = np.where(enough_cases & ~spans, upper_y, np.nan)
     # A held day is judged against the level before the change: its band is that one.
     lower_y = np.where(ep.held, ep.reference - p.threshold * ep.reference_sd, lower_y)
     upper_y = np.where(ep.held, ep.reference + p.threshold * ep.reference_sd, upper_y)

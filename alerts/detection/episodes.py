@@ -16,7 +16,9 @@ before it) with an *episode*:
   sampling variance are still applied, so a weekend or a festival is not read as a change).
 - Each later day with a value, the day's z against that frozen reference, signed in the
   episode's direction, feeds a one-sided CUSUM for "the level went back": increments
-  delta / 2 - z, where delta is the episode's typical z so far (between 2 and 4). While the
+  delta / 2 - z, where delta is the episode's typical distance so far, per day and in sd,
+  from the level before it (between 2 and 4; not the tests' scores, which for a shift the
+  accumulators found are far larger than any one day's distance). While the
   CUSUM stays under `end_limit` the level is still where the change took it, and the day is
   held: anomalous, scored against the frozen reference, its band the frozen one. A shift of
   3 sd or more holds. A change flagged on fewer than `lasting_days` days is held only while
@@ -147,8 +149,11 @@ def follow_episodes(
             start = np.where(new, t, start)
             ref_centre = np.where(new, centre[t], ref_centre)
             ref_extra = np.where(new, np.fmax(sd[t] ** 2 - sampling[t], 0.0), ref_extra)
-            z_now = np.abs(np.nan_to_num(score[t]))
-            z_now = np.fmin(z_now, 6.0)
+            # The change's typical size per day is the days' distance from the level before it
+            # (a new episode's day: from today's expectation), not the test's score: a shift of
+            # 2.5 sd that the accumulators flagged at 4 would read as "gone back" within weeks.
+            z_start = (y[t] - expected[t]) / sd[t] * sign[t]
+            z_now = np.clip(np.nan_to_num(np.where(new, z_start, z_ref)), 0.0, 6.0)
             z_sum = np.where(new, z_now, np.where(same, z_sum + z_now, z_sum))
             z_count = np.where(new, 1.0, np.where(same, z_count + 1.0, z_count))
             back = np.where(new | same, 0.0, back)

@@ -1,7 +1,8 @@
 """Which of the detector's tests fired on a series and how long the change has been building:
 "one-day spike", "shift since Sat 05 Sep 2026", "slow ramp over 12 days", "volume collapse".
 
-The detector names its test per anomalous day (`detections.test`: point, shift, ramp, volume;
+The detector names its test per anomalous day (`detections.test`: point, burst, shift, ramp,
+volume;
 stores written before it lack the column and get a wording that names no test). "Since when" is
 the first day of the current run of consecutive anomalous days (`detections.is_anomaly`) that
 ends on the breached day.
@@ -25,7 +26,7 @@ VOLUME_WINDOW = 28  # days whose median denominator tells a collapse from a surg
 
 @dataclass(frozen=True)
 class ChangeRun:
-    test: str | None  # point | shift | ramp | volume | None (unknown: an old store)
+    test: str | None  # point | burst | shift | ramp | volume | None (unknown: an old store)
     since: date  # first day of the run of anomalous days
     days: int  # its length, breached day included
     volume_fell: bool | None  # for a volume anomaly: the denominator fell (None: unknown)
@@ -90,6 +91,9 @@ def story(run: ChangeRun | None) -> str:
         if run.days == 1:
             return "One-day spike"
         return f"Spikes every day {lasting}"
+    if run.test == "burst":
+        # Two or three days out together, none extreme alone: the run began before its flag.
+        return "Spike over several days" if run.days == 1 else f"Spike over several days, {lasting}"
     if run.test == "shift":
         return f"Shift {lasting}"
     if run.test == "ramp":

@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="Parquet file to write for --input: series_id, date, value, expected, lower, "
         "upper, score, is_anomaly, direction (plus kind, is_alert and test: which test "
-        "decided an anomalous day, point, shift, ramp or volume)",
+        "decided an anomalous day: point, burst, shift, ramp or volume)",
     )
     parser.add_argument(
         "--threshold",

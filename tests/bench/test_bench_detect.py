@@ -15,7 +15,8 @@ T = pd.Timestamp
 def test_nab_alone_is_scored_and_named_held_out(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--suites", "nab", "--no-baselines", "--speed-series", "0"]) == 0
     out = capsys.readouterr().out
-    assert "tuning: synthetic seed 1 only" in out
+    assert "tuning: synthetic seed 1, and the holdout generator's development draws 11," in out
+    assert "held out (never tuned on): synthetic seed 7, holdout seeds 101, 202" in out
     assert "NAB nyc_taxi passengers per day (1 real series, seen once)" in out
     assert "govkpi: kept " in out and "/5 (" in out
     for other in ("synthetic suite", "holdout suite", "sample data"):

@@ -235,3 +235,61 @@ def test_verdicts_are_causal_truncating_a_series_changes_no_earlier_day() -> Non
         assert (part["is_anomaly"] == same["is_anomaly"]).all()
         assert (part["is_alert"] == same["is_alert"]).all()
     assert full["is_alert"].any()
+
+
+def _burst_caught(seed: int, params: DetectorParams | None = None) -> bool:
+    # Three days at about 2.6 sd each (log-sd 0.046: Poisson on 800 plus 3 % overdispersion).
+    df = build("count", level=800, volume=1, seed=seed, effect=days(240, [180], 0.12, 3))
+    out = score_series(df, "count", None, 1.0, params)
+    return bool(out["is_alert"].iloc[180:185].any())
+
+
+def test_a_spike_over_three_days_none_extreme_alone_is_caught_by_the_burst_test() -> None:
+    caught = [_burst_caught(seed) for seed in range(6)]
+    assert sum(caught) >= 5, caught
+    without = [_burst_caught(seed, DetectorParams(burst_days=1)) for seed in range(6)]
+    assert sum(without) <= 2, without  # the point test alone sees no day at 4 sd
+    df = build("count", level=800, volume=1, seed=1, effect=days(240, [180], 0.12, 3))
+    out = score_series(df, "count", None, 1.0)
+    assert "burst" in set(out["test"].iloc[180:185])
+    assert stray(out["is_alert"].iloc[:180]) <= 1
+
+
+def test_slow_smooth_drift_of_a_share_rarely_alerts() -> None:
+    # The true share wanders about +-25 % over a year (two slow waves) on 4,000 cases a day
+    # (160 events: sampling noise is most of the spread, and the drift still moves the
+    # share by several sampling sd over two months). Before the accumulators summed against
+    # the short level, five of these six series alerted for days on end.
+    t = np.arange(420)
+    drift = 0.22 * (0.6 * np.sin(2 * np.pi * t / 250) + 0.4 * np.sin(2 * np.pi * t / 390 + 1))
+    alerting = []
+    for seed in range(6):
+        df = build("share", level=0.04, volume=4_000, days=420, od=0.01, seed=seed, effect=drift)
+        out = score(df, "share")
+        assert out["score"].notna().sum() > 300
+        alerting.append(stray(out["is_alert"]) > 1)
+    assert sum(alerting) <= 1, alerting
+
+
+def test_a_small_count_that_stops_is_caught() -> None:
+    # Three a day, then nothing for three weeks: no single day is evidence, the run is.
+    stop = np.where((np.arange(240) >= 190) & (np.arange(240) < 211), -20.0, 0.0)
+    df = build("count", level=3, volume=1, od=0.0, seed=12, effect=stop)
+    out = score(df, "count", "higher")
+    assert stray(out["is_alert"].iloc[:190]) <= 1
+    flagged = np.flatnonzero(out["is_alert"].iloc[190:211])
+    assert flagged.size and flagged[0] <= 14
+
+
+def test_a_share_on_a_dozen_cases_gets_no_band_spanning_the_range() -> None:
+    # The demo's outage day: removals fall from ~80 to 11 and a share near one half would get
+    # a band from 0 % to 99.7 %. No band and no share verdict; the volume collapse still alerts.
+    df = build("share", level=0.5, volume=80, od=0.0, seed=13)
+    df.loc[200, ["numerator", "denominator", "value"]] = [0.0, 11.0, 0.0]
+    # Without the festival calendar: 618 (day 164) widens its band on purpose.
+    out = score_series(df, "share", "higher", 1.0, DetectorParams(known_events=NO_EVENTS))
+    assert np.isnan(out["lower"].iloc[200]) and np.isnan(out["upper"].iloc[200])
+    assert out["is_alert"].iloc[200] and out["test"].iloc[200] == "volume"
+    usual = out.iloc[100:200]
+    assert usual["lower"].notna().all()
+    assert ((usual["lower"] > 0.05) & (usual["upper"] < 0.95)).all()

@@ -30,6 +30,9 @@ def test_the_run_starts_at_the_first_anomalous_day_in_a_row() -> None:
 
 def test_each_test_in_words() -> None:
     assert story(run_ending(frame([False, True], [None, "point"]), DAY)) == "One-day spike"
+    assert story(run_ending(frame([False, True], [None, "burst"]), DAY)) == (
+        "Spike over several days"
+    )
     ramp = run_ending(frame([False] + [True] * 12, [None] + ["ramp"] * 12), DAY)
     assert story(ramp) == "Slow ramp over 12 days, since Fri 28 Aug 2026"
     dens = [80.0] * 30 + [11.0, 13.0]
