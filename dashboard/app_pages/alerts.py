@@ -67,8 +67,8 @@ STATE_HELP = (
     "recovering (good again, not yet for long enough); no data (the latest day is missing or "
     "incomplete: the alert stays as it was until data arrives). The digest email uses the same "
     "words. Last breach: the last day that breached, its value and what it breached. Change: "
-    "for the statistical detector, which test fired and since when (a one-day spike, a shift, "
-    "a slow ramp, a volume collapse), as in the digest. Rule: the "
+    "for the statistical detector, which test fired and since when (a one-day spike, a spike "
+    "over several days, a shift, a slow ramp, a volume collapse), as in the digest. Rule: the "
     "threshold rule's name (its id is the indicator's id, a dot and the name), or “anomaly” "
     "for the statistical detector."
 )
