@@ -152,7 +152,7 @@ def _weekly(rng: np.random.Generator, amplitude: tuple[float, float]) -> np.ndar
     profile = rng.normal(size=7)
     profile -= profile.mean()
     profile *= rng.uniform(*amplitude) / np.abs(profile).max()
-    return np.asarray(profile[(START.dayofweek + np.arange(N_DAYS)) % 7])
+    return np.asarray(profile[(START.day_of_week + np.arange(N_DAYS)) % 7])
 
 
 def _festivals(rng: np.random.Generator) -> np.ndarray:
