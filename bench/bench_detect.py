@@ -6,6 +6,9 @@ false events):
   synthetic seed S   bench/labelled_suite.py: the TUNING seed (1) and a held-out seed (7)
   holdout            bench/holdout_suite.py, seeds 101 and 202: a generator written apart
                      from the tuning one, HELD OUT (never tuned on)
+  holdout-b          bench/holdout_b_suite.py, seeds 303 and 404: a third generator written
+                     from issue 12's description alone, HELD OUT (never seen while
+                     developing the detector)
   nab                NAB's NYC taxi passengers per day with its five labelled windows
                      (bench/detect_nab.py), HELD OUT
   sample             a metric store filled by `govkpi compute` from `govkpi sample` exports,
@@ -23,7 +26,7 @@ indicator; both directions when it has none). The generated suites add a breakdo
 govkpi's figures (bench/detect_breakdown.py). Then N synthetic series of 400 days are scored
 to time the detector.
 
-    .venv/bin/python -m bench.bench_detect [--suites synthetic,holdout,nab,sample]
+    .venv/bin/python -m bench.bench_detect [--suites synthetic,holdout,holdout-b,nab,sample]
         [--store PATH --incidents FILE] [--speed-series N] [--no-baselines]
 
 Exit code 0: the tables are the result, the goals are printed above them.
@@ -67,10 +70,11 @@ from bench.detect_scoring import (
     window_delays,
     with_sequence,
 )
+from bench.holdout_b_suite import HOLDOUT_B_SEEDS, N_DAYS, HoldoutBSuite, make_holdout_b
 from bench.holdout_suite import DEVELOPMENT_SEEDS, HOLDOUT_SEEDS, HoldoutSuite, make_holdout
 from bench.labelled_suite import Suite, make_suite
 
-SUITES = ("synthetic", "holdout", "nab", "sample")
+SUITES = ("synthetic", "holdout", "holdout-b", "nab", "sample")
 GOALS = "goals: F1 >= 0.85, recall >= 0.9, <= 0.5 false events / series-year, delay <= 1 day"
 SAMPLE_SKIPPED = (
     "\nsample data: skipped (give --store PATH and --incidents FILE: a store computed\n"
@@ -130,7 +134,7 @@ def run_methods(
 
 
 def labelled_suite(
-    suite: Suite | HoldoutSuite, baselines: bool
+    suite: Suite | HoldoutSuite | HoldoutBSuite, baselines: bool
 ) -> tuple[dict[str, EventScore], list[str]]:
     """Scores a generated labelled suite; the notes break govkpi's figures down."""
     specs = {s: SeriesSpec(t.kind, t.better, t.scale) for s, t in suite.series.items()}
@@ -277,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"tuning: synthetic seed {args.seed}, and the holdout generator's development draws"
         f" {', '.join(map(str, DEVELOPMENT_SEEDS))} (not scored here). held out (never tuned on):"
-        f" synthetic seed {args.holdout_seed}, holdout seeds {', '.join(map(str, HOLDOUT_SEEDS))}."
+        f" synthetic seed {args.holdout_seed}, holdout seeds {', '.join(map(str, HOLDOUT_SEEDS))},"
+        f" holdout-b seeds {', '.join(map(str, HOLDOUT_B_SEEDS))}."
         " NAB nyc_taxi: looked at once while developing (a festival-day rule changed after it)."
         " sample: seen while developing, not held out."
     )
@@ -292,6 +297,15 @@ def main(argv: list[str] | None = None) -> int:
             results, notes = labelled_suite(make_holdout(seed, args.n_series), baselines)
             print_table(
                 f"holdout suite, seed {seed} (HELD OUT, {args.n_series} series of 420 days)",
+                results,
+                notes,
+            )
+    if "holdout-b" in chosen:
+        for seed in HOLDOUT_B_SEEDS:
+            results, notes = labelled_suite(make_holdout_b(seed, args.n_series), baselines)
+            print_table(
+                f"holdout-b suite, seed {seed} (HELD OUT, never seen while developing,"
+                f" {args.n_series} series of {N_DAYS} days)",
                 results,
                 notes,
             )
