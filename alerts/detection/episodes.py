@@ -28,6 +28,10 @@ before it) with an *episode*:
 - For `memory_days` after its start, an anomaly in the opposite direction whose value is
   not beyond the frozen reference by a full threshold is dropped: going back to the level
   before the change is a recovery, not a new anomaly.
+- After an episode held for `max_days` (its level stayed), for `memory_days` after its start,
+  an anomaly in its direction is dropped unless the day is a full threshold beyond the
+  change's own level: the baselines still catching up with a change already flagged is a
+  re-alert, not news; a further move is.
 
 Stocks (a backlog, live listings: judged by their change from yesterday) have no episodes.
 A known-event day never ends an episode (the detector allows for its own move); it holds a
@@ -103,6 +107,10 @@ def follow_episodes(
     z_sum = np.zeros(n)
     z_count = np.zeros(n)
     back = np.zeros(n)  # the "level went back" CUSUM
+    # After an episode that lasted `max_days` (the level stayed; the baselines have learned
+    # it), the change's frozen reference and typical distance, for `memory_days` from its start.
+    stayed = np.zeros(n, dtype=bool)
+    stayed_delta = np.zeros(n)
     with np.errstate(invalid="ignore", divide="ignore"):
         for t in range(days):
             # The day against each series' frozen reference (today's season and sampling).
@@ -120,6 +128,18 @@ def follow_episodes(
             )
             is_anomaly[t] &= ~returning
             sign[t] = np.where(returning, 0.0, sign[t])
+            # The same direction again on a level that has not moved on from the change: a
+            # re-alert, not news. A further move (a threshold beyond the change's level) is.
+            again = (
+                is_anomaly[t]
+                & ~active
+                & stayed
+                & recent
+                & (sign[t] == direction)
+                & (z_ref < stayed_delta + threshold)
+            )
+            is_anomaly[t] &= ~again
+            sign[t] = np.where(again, 0.0, sign[t])
             # An active episode on a judged day that is not anomalous: hold or end. A neutral
             # day (a festival, whose own move the detector allows for) never ends one, and
             # holds only a lasting change whose level it still shows (half of it, at least).
@@ -133,6 +153,9 @@ def follow_episodes(
             hold = open_day & (back < p.end_limit) & ((t - start) < p.max_days)
             hold &= lasting | (z_ref >= threshold / 2)
             ended = counts & ~hold
+            capped = open_day & ((t - start) >= p.max_days)
+            stayed = np.where(capped, True, stayed)
+            stayed_delta = np.where(capped, delta, stayed_delta)
             hold &= ~neutral[t] | (lasting & (z_ref >= delta / 2))
             active &= ~ended
             is_anomaly[t] |= hold
@@ -158,4 +181,5 @@ def follow_episodes(
             z_count = np.where(new, 1.0, np.where(same, z_count + 1.0, z_count))
             back = np.where(new | same, 0.0, back)
             active |= new
+            stayed &= ~new
     return Episodes(is_anomaly, out_score, sign, held, reference, reference_sd)

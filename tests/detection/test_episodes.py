@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from alerts.detection.detectors import DetectorParams
-from alerts.detection.episodes import EpisodeParams
+from alerts.detection.episodes import EpisodeParams, follow_episodes
 from alerts.detection.scoring import score_series
 from tests.detection.test_detection_phenomena import SCALE, build, days
 
@@ -87,3 +87,23 @@ def test_verdicts_stay_causal_with_episodes() -> None:
         pd.testing.assert_frame_equal(
             part[columns], full[columns].iloc[:cut], check_dtype=False, rtol=1e-9
         )
+
+
+def test_after_a_change_held_its_full_term_the_same_move_is_not_news_again() -> None:
+    # A level 3 sd up from day 10 that stays: held for `max_days`, then the baselines still
+    # lag and a test fires again on day 80 on the same level (a re-alert), and on day 90 the
+    # level moves a full threshold further (news).
+    n = 120
+    y = np.where(np.arange(n) >= 10, 3.0, 0.0)
+    y[90] = 8.0
+    score = np.zeros(n)
+    score[[10, 80, 90]] = [4.5, 4.5, 5.0]
+    zeros = np.zeros((n, 1))
+    ep = follow_episodes(
+        y[:, None], zeros, zeros, np.ones((n, 1)), np.full((n, 1), 0.5), score[:, None],
+        np.ones((n, 1), dtype=bool), np.zeros(n, dtype=bool), 4.0, EpisodeParams(),
+    )  # fmt: skip
+    flagged = ep.is_anomaly[:, 0]
+    assert flagged[10:66].all() and not flagged[66:80].any()  # held for its 56 days
+    assert not flagged[80]  # the same level again: not a second alert
+    assert flagged[90]  # a further move is
