@@ -125,10 +125,11 @@ def prepare_facts(
     dims = listing_facts.select("listing_id", "market", "category_l1", "seller_tier")
     _complaint_facts(spark, facts, typed["complaints"], dims, tz, sla, window, oldest_complaint)
     if "appeals" in typed:
-        # How the appealed removal was first found: the accuracy indicators split by it.
+        # How the appealed removal was first found: the accuracy indicators split by it. One
+        # projection of listing_facts (joining dims to detection_channel would make Spark
+        # join every listing to itself); the appeals, few, are the side Spark broadcasts.
         appeals = typed["appeals"].join(
-            dims.join(listing_facts.select("listing_id", "detection_channel"), "listing_id"),
-            "listing_id",
+            listing_facts.select(*dims.columns, "detection_channel"), "listing_id"
         )
         facts.register(
             "appeal_facts",
