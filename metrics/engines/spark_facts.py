@@ -31,6 +31,9 @@ TIMESTAMPS = {
     "appeals": ("filed_at", "decided_at"),
 }
 
+# Columns of the listings export that listing_facts leaves out, as metrics.facts does.
+LISTING_COLUMNS_LEFT_OUT = ("category_l2", "automation", "decision_ground")
+
 
 @dataclass
 class SparkFacts:
@@ -100,14 +103,18 @@ def prepare_facts(
     from pyspark.sql import functions as F
 
     facts = SparkFacts()
-    # listing_facts is the listings export (all but category_l2, with days): one cache each.
+    # listing_facts: the listings export's columns that metrics.facts keeps, with days, cached
+    # once (the columns no indicator reads are not copied into the cache).
     listing_facts = facts.register(
-        "listing_facts", _typed(exports["listings"], "listings", tz).drop("category_l2")
+        "listing_facts",
+        _typed(exports["listings"], "listings", tz).drop(*LISTING_COLUMNS_LEFT_OUT),
     )
     typed = {"listings": listing_facts}
     for name, frame in exports.items():
         if name != "listings":
-            typed[name] = _typed(frame, name, tz).cache()
+            # Not cached: the window's aggregates read a few columns of the Parquet files, the
+            # facts built from them are the cached relations (caching both cost a second copy).
+            typed[name] = _typed(frame, name, tz)
     facts.exports = typed
     window, oldest_complaint = _window(typed, tz, facts)
     start = max(since, window.first_day) if since else window.first_day
@@ -125,10 +132,11 @@ def prepare_facts(
     dims = listing_facts.select("listing_id", "market", "category_l1", "seller_tier")
     _complaint_facts(spark, facts, typed["complaints"], dims, tz, sla, window, oldest_complaint)
     if "appeals" in typed:
-        # How the appealed removal was first found: the accuracy indicators split by it.
+        # How the appealed removal was first found: the accuracy indicators split by it. One
+        # projection of listing_facts (joining dims to detection_channel would make Spark
+        # join every listing to itself); the appeals, few, are the side Spark broadcasts.
         appeals = typed["appeals"].join(
-            dims.join(listing_facts.select("listing_id", "detection_channel"), "listing_id"),
-            "listing_id",
+            listing_facts.select(*dims.columns, "detection_channel"), "listing_id"
         )
         facts.register(
             "appeal_facts",
@@ -234,7 +242,9 @@ def _complaint_facts(
     schema = ", ".join(["market string", "day date", *[f"{d} date" for d in due]])
     sla_calendar = facts.register("sla_calendar", spark.createDataFrame(calendar_rows, schema))
 
-    base = complaints.join(dims, "listing_id").select(
+    # A hash of the complaints, the smaller side, probed by every listing: a sort-merge join
+    # would sort both sides.
+    base = complaints.hint("shuffle_hash").join(dims, "listing_id").select(
         "complaint_id", "listing_id", "market", "category_l1", "seller_tier", "channel",
         "issue_type", "outcome", "received_at", "decided_at", "complainant_informed_at",
         "received_day", "decided_day",
