@@ -34,9 +34,11 @@ before it) with an *episode*:
   re-alert, not news; a further move is.
 
 Stocks (a backlog, live listings: judged by their change from yesterday) have no episodes.
-A known-event day never ends an episode (the detector allows for its own move); it holds a
-lasting change while it still shows at least half of it, so a festival in the middle of a
-change does not split it.
+A known-event day never ends an episode (the detector allows for its own move). It holds a
+lasting change whatever the festival does to the day -- a day left unflagged in the middle
+of a change (New Year's Eve inside a shift that began in December) split one alert event
+into two -- and never stretches a spike, whose frozen reference knows nothing of the
+festival's own move.
 """
 
 from __future__ import annotations
@@ -153,10 +155,12 @@ def follow_episodes(
             hold = open_day & (back < p.end_limit) & ((t - start) < p.max_days)
             hold &= lasting | (z_ref >= threshold / 2)
             ended = counts & ~hold
+            # A festival day's own move is in z_ref too: it holds a lasting change (which it
+            # cannot end) but never stretches a spike.
+            hold &= ~neutral[t] | lasting
             capped = open_day & ((t - start) >= p.max_days)
             stayed = np.where(capped, True, stayed)
             stayed_delta = np.where(capped, delta, stayed_delta)
-            hold &= ~neutral[t] | (lasting & (z_ref >= delta / 2))
             active &= ~ended
             is_anomaly[t] |= hold
             sign[t] = np.where(hold, direction, sign[t])
