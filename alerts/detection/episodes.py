@@ -34,9 +34,13 @@ before it) with an *episode*:
   re-alert, not news; a further move is.
 
 Stocks (a backlog, live listings: judged by their change from yesterday) have no episodes.
-A known-event day never ends an episode (the detector allows for its own move); it holds a
-lasting change while it still shows at least half of it, so a festival in the middle of a
-change does not split it.
+A known-event day never ends an episode (the detector allows for its own move) and never
+stretches a spike, whose frozen reference knows nothing of the festival's own move. It holds
+a lasting change while the day still shows half of it, and one that is `festival_hold_days`
+old or more whatever the festival does to the day: a day left unflagged in the middle of a
+change (New Year's Eve inside a shift that began in December) split one alert event into
+two, while a holiday's own dip of a few days (Thanksgiving to Cyber Monday: eight) is over
+well before two weeks.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class EpisodeParams:
     max_days: int = 56
     lasting_days: int = 3
     memory_days: int = 120
+    festival_hold_days: int = 14
 
 
 @dataclass
@@ -153,10 +158,14 @@ def follow_episodes(
             hold = open_day & (back < p.end_limit) & ((t - start) < p.max_days)
             hold &= lasting | (z_ref >= threshold / 2)
             ended = counts & ~hold
+            # A festival day's own move is in z_ref too. It never stretches a spike; it holds a
+            # lasting change that still shows half of itself, or one two weeks old or more
+            # whatever the festival does to the day (a holiday's few days are over by then).
+            settled = (t - start) >= p.festival_hold_days
+            hold &= ~neutral[t] | (lasting & (settled | (z_ref >= delta / 2)))
             capped = open_day & ((t - start) >= p.max_days)
             stayed = np.where(capped, True, stayed)
             stayed_delta = np.where(capped, delta, stayed_delta)
-            hold &= ~neutral[t] | (lasting & (z_ref >= delta / 2))
             active &= ~ended
             is_anomaly[t] |= hold
             sign[t] = np.where(hold, direction, sign[t])

@@ -17,7 +17,7 @@ def test_nab_alone_is_scored_and_named_held_out(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "tuning: synthetic seed 1, and the holdout generator's development draws 11," in out
     assert "held out (never tuned on): synthetic seed 7, holdout seeds 101, 202" in out
-    assert "NAB nyc_taxi passengers per day (1 real series, seen once)" in out
+    assert "NAB nyc_taxi passengers per day (1 real series, seen twice)" in out
     assert "govkpi: kept " in out and "/5 (" in out
     for other in ("synthetic suite", "holdout suite", "sample data"):
         assert other not in out

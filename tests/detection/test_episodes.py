@@ -107,3 +107,21 @@ def test_after_a_change_held_its_full_term_the_same_move_is_not_news_again() -> 
     assert flagged[10:66].all() and not flagged[66:80].any()  # held for its 56 days
     assert not flagged[80]  # the same level again: not a second alert
     assert flagged[90]  # a further move is
+
+
+def test_a_festival_inside_a_lasting_change_does_not_split_it() -> None:
+    # Complaints per live listing up by half from 17 Dec (after 12.12) and staying; on New
+    # Year's Eve and Day (known "down" days) the holiday takes them back to the old level.
+    # Those days used to go unflagged, splitting one change into two alert events.
+    n = 400
+    day_of = {pd.Timestamp(d): (pd.Timestamp(d) - pd.Timestamp("2025-01-05")).days
+              for d in ("2025-12-17", "2025-12-31", "2026-01-01")}  # fmt: skip
+    start, eve, new_year = day_of.values()
+    effect = np.where(np.arange(n) >= start, 0.5, 0.0)
+    effect[[eve, new_year]] = 0.0
+    df = build("rate", level=20e-4, volume=100_000, days=n, seed=4, effect=effect)
+    out = score_series(df, "rate", "lower", SCALE["rate"])
+    flagged = out["is_alert"].to_numpy()
+    assert flagged[start]
+    assert flagged[eve] and flagged[new_year]  # held through the holiday
+    assert len(runs(flagged[start - 5 : new_year + 10])) == 1
