@@ -146,8 +146,8 @@ def follow_episodes(
             is_anomaly[t] &= ~again
             sign[t] = np.where(again, 0.0, sign[t])
             # An active episode on a judged day that is not anomalous: hold or end. A neutral
-            # day (a festival, whose own move the detector allows for) never ends one, and
-            # holds only a lasting change whose level it still shows (half of it, at least).
+            # day (a festival, whose own move the detector allows for) never ends one; which
+            # changes it holds is decided below.
             open_day = active & ~is_anomaly[t] & judged[t] & ~np.isnan(z_ref)
             delta = np.clip(z_sum / np.fmax(z_count, 1.0), p.min_delta, p.max_delta)
             counts = open_day & ~neutral[t]
