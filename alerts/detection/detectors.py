@@ -456,8 +456,7 @@ def score_matrix(
         if p.burst_days >= 2:
             # A stock's days are its changes from yesterday: their sum is the stock's own
             # wander over the window, which the point test already bounds (not tested here).
-            stockish = base.stock.to_numpy() | base.stock_series.to_numpy()
-            judged = enough_cases & ~stockish
+            judged = enough_cases & ~base.stock.to_numpy()  # a stock series' days among them
             if kind == "count":
                 # A small count (a backlog of a few items filling up) wanders in runs that
                 # its first weeks do not show: only counts of `min_events` a day or more.
