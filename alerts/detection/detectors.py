@@ -35,8 +35,11 @@ For one kind of indicator, many series at once (rows = days, columns = series):
   of the last 28, a learned spread, and enough volume -- shares and rates need `min_events`
   events observed or expected on their rarer side (non-events for a share near 1), durations
   `min_events` cases; a count day, one expected event (below five, only the accumulators
-  can reach the threshold: a count of three a day that stops). An untestable day gets a
-  band but no score and no verdict: one complaint among 20 listings is not evidence.
+  can reach the threshold: a count of three a day that stops). A share or rate below
+  `min_events` is judged the same way on the days its rarer side falls short of at least two
+  expected events, and only for a fall (`_falling_silent`): a slice of four complaints a day
+  that goes quiet. An untestable day gets a band but no score and no verdict: one complaint
+  among 20 listings is not evidence.
 """
 
 from __future__ import annotations
@@ -84,6 +87,10 @@ VOLUME_KINDS = ("share", "rate", "duration")
 WHOLE_RANGE_MARGIN = 0.05
 # A count day is judged when the baseline expects at least this many events (see _volume_ok).
 MIN_COUNT_EXPECTED = 1.0
+# A share or rate day with fewer than `min_events` is judged by the pooled tests, and only for
+# a fall, when its rarer side expects at least this many (`_falling_silent`): a tiny share's
+# baseline runs high on a handful of cases (2 % of 20 reads as 6 %).
+SILENT_MIN_EXPECTED = 2.0
 # Day pairs the residuals' lag-1 autocorrelation is learned from, at least.
 RHO_MIN_PAIRS = 21
 # The autocorrelation's decay beyond lag 1 is read from lags 1..PERSISTENCE_LAGS, and capped.
@@ -360,6 +367,23 @@ def _volume_ok(
     return unknown | ok
 
 
+def _falling_silent(
+    kind: str, events: FloatArray, volume: FloatArray, expected_y: FloatArray
+) -> tuple[BoolArray, FloatArray]:
+    """Days of a share or rate whose rarer side expects at least `SILENT_MIN_EXPECTED` events
+    and saw fewer, and the score's sign that means that side falling (-1, or +1 for a share
+    near 1 whose rare side is its non-events)."""
+    if kind not in ("share", "rate"):
+        return np.zeros(np.shape(expected_y), dtype=bool), np.zeros(np.shape(expected_y))
+    with np.errstate(invalid="ignore"):
+        expected = expected_events(kind, expected_y, volume)
+        flip = (expected > volume - expected) if kind == "share" else np.zeros_like(expected, bool)
+        expected = np.where(flip, volume - expected, expected)
+        seen = np.where(flip, volume - events, events)
+        silent = (expected >= SILENT_MIN_EXPECTED) & (seen < expected)
+    return silent, np.where(flip, 1.0, -1.0)
+
+
 def _event_allowance(r: FloatArray, events: FloatArray, p: DetectorParams) -> FloatArray:
     """Allowed effect (relative units, in the event's direction) on each known-event day.
 
@@ -428,7 +452,12 @@ def score_matrix(
         # and no band; its counts still feed the tests that pool days (a ring on a dozen
         # sellers a day), and its volume is still judged.
         spans = _band_spans_the_range(kind, expected_y, sd, denominator, p.threshold)
-        z = np.where(spans, np.nan, z)
+        enough_cases = _volume_ok(kind, work.events, work.volume, expected_y, p.min_events)
+        z = np.where(spans | ~enough_cases, np.nan, z)
+        # A rate or share of a few events a day that falls silent: no single day says much,
+        # but the tests that pool days do (as for counts).
+        silent, falling = _falling_silent(kind, work.events, work.volume, expected_y)
+        silent &= ~enough_cases
         persistence = _persistence(kind, y, work.v, base, sd_frame, p)
         rho = persistence[0]  # the shift GLR's windows are short: AR(1) at lag 1 is enough
         acc, by_cusum = _accumulator(kind, y, base, sd_frame, flagged, persistence, p)
@@ -452,7 +481,6 @@ def score_matrix(
         by_glr = np.abs(np.nan_to_num(glr)) > np.abs(np.nan_to_num(score))
         score = np.where(by_glr, glr, score)
         test = np.where(by_glr, TEST_SHIFT, test)
-        enough_cases = _volume_ok(kind, work.events, work.volume, expected_y, p.min_events)
         if p.burst_days >= 2:
             # A stock's days are its changes from yesterday: their sum is the stock's own
             # wander over the window, which the point test already bounds (not tested here).
@@ -466,12 +494,15 @@ def score_matrix(
             by_burst = np.abs(np.nan_to_num(burst)) > np.abs(np.nan_to_num(score))
             score = np.where(by_burst, burst, score)
             test = np.where(by_burst, TEST_BURST, test)
+        # On such a day only a fall counts: an accumulator still high after an incident
+        # must not read a quiet day as the incident going on.
+        silent &= np.sign(np.nan_to_num(score)) == falling
         testable = (
             ~np.isnan(work.y)
             & ~np.isnan(expected_y)
             & ~np.isnan(sd)
             & (base.history.to_numpy() >= p.min_history)
-            & enough_cases
+            & (enough_cases | silent)
         )
         score = np.where(testable, score, np.nan)
         centre = level - base.season.to_numpy()

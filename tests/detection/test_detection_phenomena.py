@@ -293,3 +293,41 @@ def test_a_share_on_a_dozen_cases_gets_no_band_spanning_the_range() -> None:
     usual = out.iloc[100:200]
     assert usual["lower"].notna().all()
     assert ((usual["lower"] > 0.05) & (usual["upper"] < 0.95)).all()
+
+
+def test_a_small_rate_that_falls_silent_is_caught() -> None:
+    # Four complaints a day on 600 orders, then none for three weeks: below five events no
+    # single day is judged, but the days pooled are (as for a small count).
+    stop = np.where((np.arange(240) >= 190) & (np.arange(240) < 211), -20.0, 0.0)
+    caught = []
+    for seed in range(3):
+        df = build("rate", level=4 / 600, volume=600, od=0.0, seed=20 + seed, effect=stop)
+        out = score(df, "rate", "lower")
+        assert stray(out["is_anomaly"].iloc[:190]) <= 1
+        flagged = np.flatnonzero(out["is_anomaly"].iloc[190:211])
+        caught.append(bool(flagged.size) and flagged[0] <= 10)
+        assert (out["direction"].iloc[190:211][out["is_anomaly"].iloc[190:211]] == "down").all()
+    assert all(caught), caught
+
+
+def test_falling_silent_looks_at_the_rarer_side_and_names_the_falling_direction() -> None:
+    from alerts.detection.detectors import _falling_silent
+    from alerts.detection.scales import to_working_scale
+
+    def judge(kind: str, events: float, volume: float, expected_value: float) -> tuple[bool, float]:
+        value = np.array([[expected_value]])
+        unit = np.ones((1, 1))
+        work = to_working_scale(kind, value, value * volume, np.array([[volume]]), unit)
+        silent, falling = _falling_silent(kind, np.array([[events]]), np.array([[volume]]), work.y)
+        return bool(silent[0, 0]), float(falling[0, 0])
+
+    # A rate expecting 4 events that saw 1: silent, and a fall is the bad news looked for.
+    assert judge("rate", 1, 600, 4 / 600) == (True, -1.0)
+    assert judge("rate", 6, 600, 4 / 600)[0] is False  # more than expected: not silent
+    assert judge("rate", 0, 600, 1.5 / 600)[0] is False  # under two events expected: never
+    # A share near 1 (closed-loop 99 % of 400): its rare side is the 4 non-events; all 400
+    # closed is that side falling silent, which reads as the share going up.
+    assert judge("share", 400, 400, 0.99) == (True, 1.0)
+    assert judge("share", 392, 400, 0.99)[0] is False
+    # A share near 1 on 16 cases expects 0.16 non-events: never judged on pooled days.
+    assert judge("share", 16, 16, 0.99)[0] is False
