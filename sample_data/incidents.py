@@ -266,6 +266,8 @@ def over_aggressive_rule_effects(inc: Incident) -> tuple[Effect, ...]:
                 "week; their sellers appeal and most appeals are overturned",
             ),
         ),
+        # The rule is the model's: appeals against automated removals carry the overturns.
+        Effect("appeal_overturn_rate_automated", "up", where, appeals),
         Effect("appeal_rate", "up", where, appeals),
         Effect("takedown_rate", "up", where),
         Effect("proactive_rate", "up", where),

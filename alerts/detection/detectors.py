@@ -60,7 +60,7 @@ from alerts.detection.false_alarm_control import (
     shift_limit,
 )
 from alerts.detection.known_events import KnownEvents, packaged_known_events
-from alerts.detection.level_shift import shift_glr
+from alerts.detection.level_shift import exact_z, shift_glr
 from alerts.detection.scales import (
     expected_events,
     from_working_scale,
@@ -91,6 +91,8 @@ MIN_COUNT_EXPECTED = 1.0
 # a fall, when its rarer side expects at least this many (`_falling_silent`): a tiny share's
 # baseline runs high on a handful of cases (2 % of 20 reads as 6 %).
 SILENT_MIN_EXPECTED = 2.0
+# Below this many expected events a fall is capped at its exact tail (_no_deeper_than_exact).
+EXACT_BELOW = 30.0
 # Day pairs the residuals' lag-1 autocorrelation is learned from, at least.
 RHO_MIN_PAIRS = 21
 # The autocorrelation's decay beyond lag 1 is read from lags 1..PERSISTENCE_LAGS, and capped.
@@ -367,6 +369,23 @@ def _volume_ok(
     return unknown | ok
 
 
+def _no_deeper_than_exact(
+    kind: str, z: FloatArray, events: FloatArray, volume: FloatArray, expected_y: FloatArray
+) -> FloatArray:
+    """A day's fall on a few expected events, no deeper than its exact Poisson or binomial
+    tail says: on the square-root scale nothing looks like zero (none of 9 expected new
+    listings scored -5.0 sd; the chance of none is 8e-5, -3.8 sd)."""
+    if kind not in ("share", "rate", "count"):
+        return z
+    with np.errstate(invalid="ignore"):
+        expected = expected_events(kind, expected_y, volume)
+        few = (z < 0) & (expected < EXACT_BELOW) & ~np.isnan(events)
+        if not few.any():
+            return z
+        exact = exact_z("share" if kind == "share" else "rate", events, volume, expected)
+        return np.where(few & (exact > z), np.minimum(exact, 0.0), z)
+
+
 def _falling_silent(
     kind: str, events: FloatArray, volume: FloatArray, expected_y: FloatArray
 ) -> tuple[BoolArray, FloatArray]:
@@ -440,6 +459,7 @@ def score_matrix(
 
     with np.errstate(invalid="ignore"):
         z = (work.y - expected_y) / sd
+        z = _no_deeper_than_exact(kind, z, work.events, work.volume, expected_y)
         flagged = np.abs(np.nan_to_num(z)) >= p.threshold
         # Event days: only the part of the move beyond the allowed event effect counts.
         unit = np.fmax(overdispersion_unit(kind, expected_y), np.sqrt(work.v))

@@ -331,3 +331,16 @@ def test_falling_silent_looks_at_the_rarer_side_and_names_the_falling_direction(
     assert judge("share", 392, 400, 0.99)[0] is False
     # A share near 1 on 16 cases expects 0.16 non-events: never judged on pooled days.
     assert judge("share", 16, 16, 0.99)[0] is False
+
+
+def test_one_empty_day_of_a_small_count_is_judged_by_its_exact_chance() -> None:
+    # Eight new listings a day and one day with none: a 1-in-3,000 day (mid-p -3.6 sd), not
+    # the -4.6 sd the square-root scale makes of it. Two weeks with none are still caught.
+    for seed in range(4):
+        df = build("count", level=8, volume=1, od=0.0, seed=50 + seed)
+        df.loc[200, "value"] = 0.0
+        out = score(df, "count", "higher")
+        assert -4.0 < out["score"].iloc[200] < -3.0, out["score"].iloc[200]
+        df.loc[200:213, "value"] = 0.0
+        flagged = np.flatnonzero(score(df, "count", "higher")["is_alert"].iloc[200:214])
+        assert flagged.size and flagged[0] <= 3
