@@ -58,7 +58,17 @@ def _firing_table(ctx: PageContext, firing: pd.DataFrame, day: date) -> pd.DataF
     ]
     table.insert(2, "Trend", links)
     table["Action link"] = [u if isinstance(u, str) else "" for u in firing["ack_url"]]
-    return table
+    # A column with nothing in any row only narrows the others (the caption still says what
+    # it would hold): the table keeps to what these alerts have.
+    blank = [c for c in OPTIONAL_COLUMNS if c in table and not _has_text(table[c])]
+    return table.drop(columns=blank)
+
+
+OPTIONAL_COLUMNS = ("Change", "Acknowledged by", "Action link")
+
+
+def _has_text(column: pd.Series) -> bool:
+    return bool(column.map(lambda v: isinstance(v, str) and bool(v.strip())).any())
 
 
 # The table is Markdown (its links open in place), so the column help is a caption below it.
@@ -70,7 +80,8 @@ STATE_HELP = (
     "for the statistical detector, which test fired and since when (a one-day spike, a spike "
     "over several days, a shift, a slow ramp, a volume collapse), as in the digest. Rule: the "
     "threshold rule's name (its id is the indicator's id, a dot and the name), or “anomaly” "
-    "for the statistical detector."
+    "for the statistical detector. Change, Acknowledged by and Action link are shown when an "
+    "alert has one."
 )
 
 
