@@ -124,15 +124,12 @@ def follow_episodes(
             z_ref = np.where(np.isnan(y[t]), np.nan, (y[t] - ref) / ref_sd) * direction
             recent = (t - start) < p.memory_days
             # A return towards the level before the change: not a new anomaly.
-            # Only after a lasting change: a spike's baseline never learned it, so there is
-            # no level to return from, and a later move the other way is news.
             returning = (
                 is_anomaly[t]
                 & recent
                 & (direction != 0)
                 & (sign[t] == -direction)
                 & (z_ref > -threshold)
-                & (z_count >= p.lasting_days)
             )
             is_anomaly[t] &= ~returning
             sign[t] = np.where(returning, 0.0, sign[t])

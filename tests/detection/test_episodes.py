@@ -77,23 +77,6 @@ def test_a_one_day_spike_stays_one_day() -> None:
     assert out["test"].iloc[200] == "point"
 
 
-def test_a_move_weeks_after_a_one_day_dip_is_news_not_a_return() -> None:
-    # A one-day dip on day 10; the level then drifts down 2 sd; on day 40 a day 5 sd above
-    # today's expectation is only 3 sd above the level before the dip. A spike has no level
-    # to return from: that day is its own anomaly (it was once read as "going back").
-    n = 60
-    expected = np.where(np.arange(n) < 20, 0.0, -2.0)[:, None]
-    y = expected.copy()
-    y[10], y[40] = -5.0, 3.0
-    score = y - expected
-    ones = np.ones((n, 1))
-    judged, neutral = np.ones((n, 1), dtype=bool), np.zeros(n, dtype=bool)
-    ep = follow_episodes(y, expected, expected, ones, ones, score, judged, neutral, 4.0)
-    assert ep.is_anomaly[10, 0] and ep.sign[10, 0] == -1
-    assert ep.is_anomaly[40, 0] and ep.sign[40, 0] == 1
-    assert ep.is_anomaly[:, 0].sum() == 2
-
-
 def test_verdicts_stay_causal_with_episodes() -> None:
     shift = np.where(np.arange(300) >= 150, np.log(2.0), 0.0)
     df = build("share", level=0.05, volume=400, days=300, seed=3, effect=shift)
