@@ -45,9 +45,14 @@ class SparkFacts:
     # Rows per export, counted with the window's aggregates.
     rows: dict[str, int] = field(default_factory=dict)
 
-    def register(self, name: str, frame: DataFrame, cache: bool = True) -> DataFrame:
+    def register(
+        self, name: str, frame: DataFrame, cache: bool = True, broadcast: bool = False
+    ) -> DataFrame:
+        """`broadcast`: a small relation the view hints Spark to broadcast wherever the SQL
+        joins it (Spark cannot size a relation built from Python rows or an aggregate of the
+        exports, and would shuffle and sort the other side)."""
         frame = frame.cache() if cache else frame
-        frame.createOrReplaceTempView(name)
+        (frame.hint("broadcast") if broadcast else frame).createOrReplaceTempView(name)
         self.views[name] = frame
         return frame
 
@@ -108,6 +113,7 @@ def prepare_facts(
     listing_facts = facts.register(
         "listing_facts",
         _typed(exports["listings"], "listings", tz).drop(*LISTING_COLUMNS_LEFT_OUT),
+        cache=False,
     )
     typed = {"listings": listing_facts}
     for name, frame in exports.items():
@@ -126,9 +132,10 @@ def prepare_facts(
         )
         .groupBy("market", "category_l1", "seller_tier")
         .agg(F.count(F.lit(1)).alias("live")),
+        broadcast=True,
     )
     days = [start + timedelta(days=n) for n in range((window.last_day - start).days + 1)]
-    facts.register("days", spark.createDataFrame([(d,) for d in days], "day date"))
+    facts.register("days", spark.createDataFrame([(d,) for d in days], "day date"), broadcast=True)
     dims = listing_facts.select("listing_id", "market", "category_l1", "seller_tier")
     _complaint_facts(spark, facts, typed["complaints"], dims, tz, sla, window, oldest_complaint)
     if "appeals" in typed:
@@ -251,7 +258,7 @@ def _complaint_facts(
     )  # fmt: skip
     cal = sla_calendar.withColumnRenamed("market", "cal_market").withColumnRenamed("day", "cal_day")
     joined = base.join(
-        cal,
+        F.broadcast(cal),  # a few rows per market and day: no shuffle of the complaints
         (cal["cal_market"] == base["market"]) & (cal["cal_day"] == base["received_day"]),
         "left",
     )
