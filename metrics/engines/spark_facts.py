@@ -1,6 +1,10 @@
 """The fact relations of `metrics.facts`, built on Spark: listing_facts, complaint_facts,
 appeal_facts, traffic_facts, days and live_base, registered as temporary views with the
-same columns and meaning, each read from its export once and cached for every indicator.
+same columns and meaning, shared by every indicator. listing_facts is a view over the
+listings' Parquet files: each job reads only the columns it needs with Spark's vectorised
+reader, cheaper than building an in-memory copy of every listing (measured on 5M listings:
+30 CPU s to build it, more than the jobs saved reading it). The facts built by a join
+(complaint_facts, appeal_facts) and the small relations are cached.
 
 What is engine-specific lives here: reporting-zone days of UTC timestamps
 (`from_utc_timestamp`), working-day SLA deadlines joined from the market calendars of
@@ -108,8 +112,8 @@ def prepare_facts(
     from pyspark.sql import functions as F
 
     facts = SparkFacts()
-    # listing_facts: the listings export's columns that metrics.facts keeps, with days, cached
-    # once (the columns no indicator reads are not copied into the cache).
+    # listing_facts: the listings export's columns that metrics.facts keeps, with days; not
+    # cached (see the module's docstring).
     listing_facts = facts.register(
         "listing_facts",
         _typed(exports["listings"], "listings", tz).drop(*LISTING_COLUMNS_LEFT_OUT),
