@@ -4,6 +4,7 @@ in local mode on the same cores, side by side.
     .venv/bin/python -m bench.engines.bench_engines --listings 1000000        # a 1M-listing sample
     .venv/bin/python -m bench.engines.bench_engines                           # the 20M x 400 sample
     .venv/bin/python -m bench.engines.bench_engines --data DIR                # your own exports
+    .venv/bin/python -m bench.engines.bench_engines --data DIR --engine spark # Spark alone
 
 Each engine runs `govkpi compute --full` as its own process, so Spark's figures include
 starting its JVM. Peak memory is that of the whole process tree (the command and, for Spark,
@@ -157,7 +158,15 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="extra Spark settings (default: spark.sql.shuffle.partitions=8, no UI)",
     )
+    parser.add_argument(
+        "--engine",
+        action="append",
+        choices=("duckdb", "spark"),
+        help="run only this engine (repeatable; default both); the stores are compared when "
+        "both are in --workdir, e.g. from an earlier run of the other engine",
+    )
     args = parser.parse_args()
+    engines = args.engine or ["duckdb", "spark"]
 
     os.makedirs(args.workdir, exist_ok=True)
     data = args.data or os.path.join(args.workdir, f"sample_{args.listings}_{args.days}")
@@ -185,15 +194,13 @@ def main() -> None:
     }
     cores = {"duckdb": os.cpu_count() or 1, "spark": args.cores}
     results: dict[str, Measured] = {}
-    stores: dict[str, str] = {}
-    for engine in ("duckdb", "spark"):
+    for engine in engines:
         store = os.path.join(args.workdir, f"bench_{engine}.duckdb")
         if os.path.exists(store):
             os.unlink(store)
         print(f"computing on {engine} ...", flush=True)
         compute = ["compute", "--data", data, "--store", store, "--full", "--engine", engine]
         results[engine] = run_measured(govkpi(*compute), env)
-        stores[engine] = store
 
     total = sum(rows.values())
     print()
@@ -209,12 +216,15 @@ def main() -> None:
             f"{engine:8} {cores[engine]:5d} {m.seconds:8.1f} {m.cpu:8.1f} {m.gb:8.2f} "
             f"{per_core:12,.0f} {total / m.cpu:11,.0f}"
         )
-    duck, spark = results["duckdb"], results["spark"]
-    print(
-        f"ratio spark / duckdb: {spark.seconds / duck.seconds:.1f}x the time, "
-        f"{spark.cpu / duck.cpu:.1f}x the CPU, {spark.gb / duck.gb:.1f}x the memory"
-    )
-    print(_compare(stores["duckdb"], stores["spark"]))
+    if len(results) == 2:
+        duck, spark = results["duckdb"], results["spark"]
+        print(
+            f"ratio spark / duckdb: {spark.seconds / duck.seconds:.1f}x the time, "
+            f"{spark.cpu / duck.cpu:.1f}x the CPU, {spark.gb / duck.gb:.1f}x the memory"
+        )
+    stores = {e: os.path.join(args.workdir, f"bench_{e}.duckdb") for e in ("duckdb", "spark")}
+    if all(os.path.exists(s) for s in stores.values()):
+        print(_compare(stores["duckdb"], stores["spark"]))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The Spark backend: the same catalogue on Apache Spark (local mode, a cluster, Spark Connect).
 
-Each export is read once and its facts cached (`spark_facts`); the indicators' transpiled
+The facts are prepared once (`spark_facts`: the listings read from Parquet by each job, the
+complaints joined to their listings and cached); the indicators' transpiled
 SQL runs over them in a few GROUPING SETS jobs, one per aggregation and set of dimensions
 (`spark_sql`), and only the small per-slice aggregates come back to pandas, where
 `metrics.series_builder` densifies them exactly as for DuckDB before they land in the same

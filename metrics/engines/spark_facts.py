@@ -1,6 +1,10 @@
 """The fact relations of `metrics.facts`, built on Spark: listing_facts, complaint_facts,
 appeal_facts, traffic_facts, days and live_base, registered as temporary views with the
-same columns and meaning, each read from its export once and cached for every indicator.
+same columns and meaning, shared by every indicator. listing_facts is a view over the
+listings' Parquet files: each job reads only the columns it needs with Spark's vectorised
+reader, cheaper than building an in-memory copy of every listing (measured on 5M listings:
+30 CPU s to build it, more than the jobs saved reading it). The facts built by a join
+(complaint_facts, appeal_facts) and the small relations are cached.
 
 What is engine-specific lives here: reporting-zone days of UTC timestamps
 (`from_utc_timestamp`), working-day SLA deadlines joined from the market calendars of
@@ -45,9 +49,14 @@ class SparkFacts:
     # Rows per export, counted with the window's aggregates.
     rows: dict[str, int] = field(default_factory=dict)
 
-    def register(self, name: str, frame: DataFrame, cache: bool = True) -> DataFrame:
+    def register(
+        self, name: str, frame: DataFrame, cache: bool = True, broadcast: bool = False
+    ) -> DataFrame:
+        """`broadcast`: a small relation the view hints Spark to broadcast wherever the SQL
+        joins it (Spark cannot size a relation built from Python rows or an aggregate of the
+        exports, and would shuffle and sort the other side)."""
         frame = frame.cache() if cache else frame
-        frame.createOrReplaceTempView(name)
+        (frame.hint("broadcast") if broadcast else frame).createOrReplaceTempView(name)
         self.views[name] = frame
         return frame
 
@@ -103,11 +112,12 @@ def prepare_facts(
     from pyspark.sql import functions as F
 
     facts = SparkFacts()
-    # listing_facts: the listings export's columns that metrics.facts keeps, with days, cached
-    # once (the columns no indicator reads are not copied into the cache).
+    # listing_facts: the listings export's columns that metrics.facts keeps, with days; not
+    # cached (see the module's docstring).
     listing_facts = facts.register(
         "listing_facts",
         _typed(exports["listings"], "listings", tz).drop(*LISTING_COLUMNS_LEFT_OUT),
+        cache=False,
     )
     typed = {"listings": listing_facts}
     for name, frame in exports.items():
@@ -126,9 +136,10 @@ def prepare_facts(
         )
         .groupBy("market", "category_l1", "seller_tier")
         .agg(F.count(F.lit(1)).alias("live")),
+        broadcast=True,
     )
     days = [start + timedelta(days=n) for n in range((window.last_day - start).days + 1)]
-    facts.register("days", spark.createDataFrame([(d,) for d in days], "day date"))
+    facts.register("days", spark.createDataFrame([(d,) for d in days], "day date"), broadcast=True)
     dims = listing_facts.select("listing_id", "market", "category_l1", "seller_tier")
     _complaint_facts(spark, facts, typed["complaints"], dims, tz, sla, window, oldest_complaint)
     if "appeals" in typed:
@@ -251,7 +262,7 @@ def _complaint_facts(
     )  # fmt: skip
     cal = sla_calendar.withColumnRenamed("market", "cal_market").withColumnRenamed("day", "cal_day")
     joined = base.join(
-        cal,
+        F.broadcast(cal),  # a few rows per market and day: no shuffle of the complaints
         (cal["cal_market"] == base["market"]) & (cal["cal_day"] == base["received_day"]),
         "left",
     )

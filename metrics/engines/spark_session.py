@@ -141,11 +141,24 @@ def _start_classic(settings: SparkSettings, memory_limit: str | None) -> Started
     return _launch(master, {**conf, **FIXED_CONF}, java)
 
 
+# Local mode only, measured on the 5M-listing sample on 2 cores (docs/scale.md): the
+# throughput collector, not G1, whose concurrent threads cost CPU a single driver JVM does
+# not get back (254 CPU s instead of 300 for the whole compute); and medians gathered in a
+# hash map of every slice's values instead of Spark's fallback to sorting every row past
+# 128 slices per task (time_to_decision 39 CPU s -> 22). Its values are held in memory
+# (the 20M-listing sample's complaints fit in a 4 GB heap); past this many slices per task
+# Spark still falls back to sorting.
+LOCAL_CONF = {
+    "spark.driver.extraJavaOptions": "-XX:+UseParallelGC",
+    "spark.sql.objectHashAggregate.sortBased.fallbackThreshold": "1048576",
+}
+
+
 def local_defaults(master: str, memory_limit: str | None) -> dict[str, str]:
     """What local mode needs unlike a cluster (the settings' [spark.conf] go over it). The
     driver does all the work: its heap is the engine's memory. Shuffles get 4 partitions per
     core instead of Spark's 200, sized for a cluster: measured on the 1M-listing sample on
-    2 cores, 96 s with 8 partitions against 219 s with 200."""
+    2 cores, 96 s with 8 partitions against 219 s with 200. See LOCAL_CONF for the rest."""
     found = LOCAL_MASTER.match(master)
     if not found:
         return {}
@@ -154,7 +167,7 @@ def local_defaults(master: str, memory_limit: str | None) -> dict[str, str]:
         cores = os.cpu_count() or 1
     else:
         cores = int(threads) if threads.isdigit() else 1
-    defaults = {"spark.sql.shuffle.partitions": str(4 * cores)}
+    defaults = {**LOCAL_CONF, "spark.sql.shuffle.partitions": str(4 * cores)}
     if memory_limit:
         defaults["spark.driver.memory"] = jvm_size(memory_limit)
     return defaults

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from metrics.catalogue import load_catalogue
-from metrics.engines.spark_session import connect_address, jvm_size, local_defaults
+from metrics.engines.spark_session import LOCAL_CONF, connect_address, jvm_size, local_defaults
 from metrics.errors import UserError
 
 pytestmark = pytest.mark.spark
@@ -56,13 +56,22 @@ def test_a_connect_url_is_shown_without_its_parameters() -> None:
 
 def test_local_mode_gets_few_shuffle_partitions_and_the_memory_limit_as_heap() -> None:
     assert local_defaults("local[2]", "4GB") == {
+        **LOCAL_CONF,
         "spark.sql.shuffle.partitions": "8",
         "spark.driver.memory": jvm_size("4GB"),
     }
+    assert LOCAL_CONF["spark.driver.extraJavaOptions"] == "-XX:+UseParallelGC"
     cores = os.cpu_count() or 1
-    assert local_defaults("local[*]", None) == {"spark.sql.shuffle.partitions": str(4 * cores)}
-    assert local_defaults("local", None) == {"spark.sql.shuffle.partitions": "4"}
-    assert local_defaults("local[3,2]", None) == {"spark.sql.shuffle.partitions": "12"}
-    # A cluster sizes its own shuffles and heaps.
+    partitions = {
+        "local[*]": str(4 * cores),
+        "local": "4",
+        "local[3,2]": "12",
+    }
+    for master, count in partitions.items():
+        assert local_defaults(master, None) == {
+            **LOCAL_CONF,
+            "spark.sql.shuffle.partitions": count,
+        }
+    # A cluster sizes its own shuffles, heaps and collectors.
     assert local_defaults("spark://host:7077", "4GB") == {}
     assert local_defaults("yarn", "4GB") == {}

@@ -64,6 +64,29 @@ def test_every_defect_class_is_reported_in_the_same_words(spark: Any, tmp_path: 
     assert spark_lines(spark, data) == expected
 
 
+def test_orphans_of_each_referencing_export_are_counted_apart(spark: Any, tmp_path: Path) -> None:
+    """Spark counts the orphans of complaints and appeals in one aggregate over the listing
+    ids of all three exports; each export still gets its own count and example row, as
+    DuckDB's anti-join per export gives them."""
+    data = write_exports(
+        tmp_path,
+        complaints=[
+            {"listing_id": "L404"},
+            {"listing_id": "L404"},
+            {"listing_id": "L405"},
+            {"listing_id": "L1"},
+        ],
+        appeals=[{"listing_id": "L406"}, {"listing_id": "L1"}],
+    )
+    expected = duckdb_lines(data)
+    orphans = [line for line in expected if "not in listings" in line]
+    assert [line.split(";")[0] for line in orphans] == [
+        "warning: complaints.listing_id: 3 rows with a listing_id not in listings",
+        "warning: appeals.listing_id: 1 row with a listing_id not in listings",
+    ], expected
+    assert spark_lines(spark, data) == expected
+
+
 def test_folders_hive_partitions_absent_tables_and_empty_exports(
     spark: Any, tmp_path: Path
 ) -> None:
