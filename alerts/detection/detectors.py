@@ -373,8 +373,8 @@ def _no_deeper_than_exact(
     kind: str, z: FloatArray, events: FloatArray, volume: FloatArray, expected_y: FloatArray
 ) -> FloatArray:
     """A day's fall on a few expected events, no deeper than its exact Poisson or binomial
-    tail says: on the square-root scale nothing looks like zero (none of 9 expected new
-    listings scored -5.0 sd; the chance of none is 8e-5, -3.8 sd)."""
+    tail says: on the square-root scale nothing looks like zero (none of 9.4 expected new
+    listings scored -5.0 sd; the chance of none is 8e-5, mid-p -3.9 sd)."""
     if kind not in ("share", "rate", "count"):
         return z
     with np.errstate(invalid="ignore"):
