@@ -87,6 +87,33 @@ def test_orphans_of_each_referencing_export_are_counted_apart(spark: Any, tmp_pa
     assert spark_lines(spark, data) == expected
 
 
+def test_when_the_shared_orphan_count_fails_each_export_is_counted_alone(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If Spark cannot run the one aggregate over every export's listing ids, validation
+    falls back to an anti-join per export: the same counts and example rows."""
+    from pyspark.errors import PySparkException
+
+    from metrics.engines.spark_validation import SparkValidation
+
+    calls = []
+
+    def fails(self: SparkValidation, listings: object) -> dict[str, int]:
+        calls.append(listings)
+        raise PySparkException("the shared aggregate failed")
+
+    monkeypatch.setattr(SparkValidation, "_count_orphans", fails)
+    data = write_exports(
+        tmp_path,
+        complaints=[{"listing_id": "L404"}, {"listing_id": "L405"}, {"listing_id": "L1"}],
+        appeals=[{"listing_id": "L406"}, {"listing_id": "L1"}],
+    )
+    expected = duckdb_lines(data)
+    assert sum("not in listings" in line for line in expected) == 2, expected
+    assert spark_lines(spark, data) == expected
+    assert len(calls) == 1  # tried once, then every export alone
+
+
 def test_folders_hive_partitions_absent_tables_and_empty_exports(
     spark: Any, tmp_path: Path
 ) -> None:
