@@ -347,21 +347,29 @@ def _band_spans_the_range(
         return (lower <= WHOLE_RANGE_MARGIN) & (upper >= 1.0 - WHOLE_RANGE_MARGIN)
 
 
+def _rarer_side(
+    kind: str, events: FloatArray, volume: FloatArray, expected_y: FloatArray
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """A day's events seen and expected on its rarer side, and where that side is a share's
+    non-events (a share near 1: non-proactive removals)."""
+    expected = expected_events(kind, expected_y, volume)
+    with np.errstate(invalid="ignore"):
+        flip = (expected > volume - expected) if kind == "share" else np.zeros(expected.shape, bool)
+        seen = np.where(flip, volume - events, events)
+        expected = np.where(flip, volume - expected, expected)
+    return seen, expected, flip
+
+
 def _volume_ok(
     kind: str, events: FloatArray, volume: FloatArray, expected_y: FloatArray, min_events: float
 ) -> BoolArray:
     """Enough events, observed or expected, on the rarer side to call a day unusual."""
     if kind == "duration":
         return np.isnan(volume) | (volume >= min_events)
-    expected = expected_events(kind, expected_y, volume)
+    seen, expected, _ = _rarer_side(kind, events, volume, expected_y)
     unknown = np.isnan(events) | np.isnan(expected)
     with np.errstate(invalid="ignore"):
-        if kind == "share":
-            # For a share near 1 the rare side is the non-events (e.g. non-proactive removals).
-            flip = expected > volume - expected
-            events = np.where(flip, volume - events, events)
-            expected = np.where(flip, volume - expected, expected)
-        ok = np.fmax(events, expected) >= min_events
+        ok = np.fmax(seen, expected) >= min_events
         if kind == "count":
             # A count below `min_events` can never fall 4 sd on its own, so these days only
             # feed the accumulators: a slice of three a day that stops for a fortnight.
@@ -394,11 +402,8 @@ def _falling_silent(
     near 1 whose rare side is its non-events)."""
     if kind not in ("share", "rate"):
         return np.zeros(np.shape(expected_y), dtype=bool), np.zeros(np.shape(expected_y))
+    seen, expected, flip = _rarer_side(kind, events, volume, expected_y)
     with np.errstate(invalid="ignore"):
-        expected = expected_events(kind, expected_y, volume)
-        flip = (expected > volume - expected) if kind == "share" else np.zeros_like(expected, bool)
-        expected = np.where(flip, volume - expected, expected)
-        seen = np.where(flip, volume - events, events)
         silent = (expected >= SILENT_MIN_EXPECTED) & (seen < expected)
     return silent, np.where(flip, 1.0, -1.0)
 
