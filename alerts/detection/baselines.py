@@ -8,8 +8,9 @@ On the working scale of `alerts.detection.scales` (y, with known sampling varian
 
 1. Weekly seasonality. The deviation of each day from the centred 7-day median (available
    three days later) is collected per weekday over the previous `season_weeks` weeks; the
-   median per weekday, centred to sum to zero, is shrunk towards zero by its own estimation
-   noise (James-Stein style), so series without a weekly pattern do not pay for one.
+   mean per weekday of the weeks near its usual deviation, centred to sum to zero, is shrunk
+   towards zero by its own estimation noise (James-Stein style), so series without a weekly
+   pattern do not pay for one.
 2. Robust screen (pass 1). Level = median of the deseasonalised last 56 days (so an incident
    of up to four weeks stays a minority of it); scale = MAD of the one-step residuals over
    the last 56 days. Points beyond `winsor` (2.5) predictive standard deviations are
@@ -62,6 +63,9 @@ class BaselineParams:
     scale_window: int = 56
     season_weeks: int = 8
     winsor: float = 2.5
+    # A weekday's deviation this many sd away from its usual one (an incident, a festival
+    # echo) stays out of the weekday's mean.
+    season_screen: float = 3.0
     long_lag: int = 14
     min_level_points: int = 14
     min_scale_points: int = 14
@@ -102,26 +106,43 @@ def _past(frame: pd.DataFrame, window: int, how: str, min_periods: int) -> pd.Da
     return past
 
 
-def seasonal_profile(y: pd.DataFrame, weeks: int) -> pd.DataFrame:
-    """Causal weekday effect per day, zero mean over a week, shrunk by its noise."""
+def seasonal_profile(y: pd.DataFrame, weeks: int, screen: float = 3.0) -> pd.DataFrame:
+    """Causal weekday effect per day, zero mean over a week, shrunk by its noise.
+
+    Each weekday's effect is the mean of its deviations from the centred weekly median over
+    the previous `weeks` weeks, those far from the weekday's usual deviation (its median)
+    left out. A mean of clean weeks has about 2/pi the variance of their median, and this
+    estimate's error is a large part of every day's predictive spread on a series with a
+    weekly pattern: with medians, a one-day spike of 4.5 sd of the day's own noise read as
+    about 4 of the band's.
+    """
     centre = y.rolling(7, min_periods=4, center=True).median()
     dev = y - centre  # known three days after the day itself
-    raw = pd.DataFrame(np.nan, index=y.index, columns=y.columns)
-    counts = pd.DataFrame(0.0, index=y.index, columns=y.columns)
-    for phase in range(7):
-        rows = dev.iloc[phase::7]
-        raw.iloc[phase::7] = rows.rolling(weeks, min_periods=2).median().shift(1).to_numpy()
-        counts.iloc[phase::7] = rows.rolling(weeks, min_periods=1).count().shift(1).to_numpy()
-    raw = raw.fillna(0.0)
+    usual = _per_weekday(dev, lambda rows: rows.rolling(weeks, min_periods=2).median())
+    off = dev - usual
+    off_scale = MAD_TO_SD * off.abs().rolling(8 * 7, min_periods=14).median().shift(4)
+    clean = dev.where(~(off.abs() > screen * off_scale))
+    raw = _per_weekday(clean, lambda rows: rows.rolling(weeks, min_periods=2).mean()).fillna(0.0)
+    counts = _per_weekday(clean, lambda rows: rows.rolling(weeks, min_periods=1).count())
     # The other weekdays' latest estimates are the previous six rows (all causal).
     centred = raw - raw.rolling(7, min_periods=1).mean()
     amplitude = (centred**2).rolling(7, min_periods=1).mean()
     dev_scale = MAD_TO_SD * dev.abs().rolling(8 * 7, min_periods=14).median().shift(4)
-    # Variance of a median of m values is about (pi/2) sd^2 / m.
-    noise = (np.pi / 2) * dev_scale**2 / counts.clip(lower=1).rolling(7, min_periods=1).mean()
+    # Variance of a mean of m values: sd^2 / m.
+    noise = dev_scale**2 / counts.clip(lower=1).rolling(7, min_periods=1).mean()
     with np.errstate(invalid="ignore", divide="ignore"):
         shrink = (1.0 - noise / amplitude).clip(lower=0.0).fillna(0.0)
     return centred * shrink
+
+
+def _per_weekday(
+    frame: pd.DataFrame, statistic: Callable[[pd.DataFrame], pd.DataFrame]
+) -> pd.DataFrame:
+    """`statistic` over each weekday's own rows, from the weeks before (shifted by a week)."""
+    found = pd.DataFrame(np.nan, index=frame.index, columns=frame.columns)
+    for phase in range(7):
+        found.iloc[phase::7] = statistic(frame.iloc[phase::7]).shift(1).to_numpy()
+    return found
 
 
 def _trend(level: pd.DataFrame, span: int) -> pd.DataFrame:
@@ -212,7 +233,7 @@ def compute_baseline(
         floored = np.fmax(unit(expected.to_numpy()), np.sqrt(v.to_numpy()))
         return pd.DataFrame(floored, index=y.index, columns=y.columns)
 
-    season = seasonal_profile(y, p.season_weeks)
+    season = seasonal_profile(y, p.season_weeks, p.season_screen)
     ys = y - season
     half = (p.level_window + 1) / 2  # a window mean sits half a window behind today
 

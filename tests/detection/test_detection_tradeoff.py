@@ -14,14 +14,14 @@ def test_main_prints_one_row_per_limit_and_restores_the_shipped_limit(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     shipped = false_alarm_control.SHIFT_LIMIT
-    assert main(["--n-series", "20", "--limits", "4.5,3.5"]) == 0
+    assert main(["--n-series", "20", "--limits", "4.5,2.5"]) == 0
     out, err = capsys.readouterr()
     assert false_alarm_control.SHIFT_LIMIT == shipped
     assert false_alarm_control.shift_limit() == shipped
-    rows = [line.split() for line in out.splitlines() if line.startswith(("  4.50", "  3.50"))]
-    assert [row[0] for row in rows] == ["4.50", "3.50"]
+    rows = [line.split() for line in out.splitlines() if line.startswith(("  4.50", "  2.50"))]
+    assert [row[0] for row in rows] == ["4.50", "2.50"]
     assert rows[0][1] == "*"  # the shipped one is marked
-    # The limit reaches the detector: 3.5 flags more than 4.5 on these series.
+    # The limit reaches the detector: 2.5 flags more than 4.5 on these series.
     assert rows[0][2:] != rows[1][1:]
     assert "sample data: skipped" in out
     assert err.count("shift limit") == 2  # one progress line per limit
