@@ -106,7 +106,9 @@ def _past(frame: pd.DataFrame, window: int, how: str, min_periods: int) -> pd.Da
     return past
 
 
-def seasonal_profile(y: pd.DataFrame, weeks: int, screen: float = 3.0) -> pd.DataFrame:
+def seasonal_profile(
+    y: pd.DataFrame, weeks: int, screen: float = BaselineParams.season_screen
+) -> pd.DataFrame:
     """Causal weekday effect per day, zero mean over a week, shrunk by its noise.
 
     Each weekday's effect is the mean of its deviations from the centred weekly median over
@@ -120,19 +122,23 @@ def seasonal_profile(y: pd.DataFrame, weeks: int, screen: float = 3.0) -> pd.Dat
     dev = y - centre  # known three days after the day itself
     usual = _per_weekday(dev, lambda rows: rows.rolling(weeks, min_periods=2).median())
     off = dev - usual
-    off_scale = MAD_TO_SD * off.abs().rolling(8 * 7, min_periods=14).median().shift(4)
-    clean = dev.where(~(off.abs() > screen * off_scale))
+    clean = dev.where(~(off.abs() > screen * _recent_sd(off)))
     raw = _per_weekday(clean, lambda rows: rows.rolling(weeks, min_periods=2).mean()).fillna(0.0)
     counts = _per_weekday(clean, lambda rows: rows.rolling(weeks, min_periods=1).count())
     # The other weekdays' latest estimates are the previous six rows (all causal).
     centred = raw - raw.rolling(7, min_periods=1).mean()
     amplitude = (centred**2).rolling(7, min_periods=1).mean()
-    dev_scale = MAD_TO_SD * dev.abs().rolling(8 * 7, min_periods=14).median().shift(4)
     # Variance of a mean of m values: sd^2 / m.
-    noise = dev_scale**2 / counts.clip(lower=1).rolling(7, min_periods=1).mean()
+    noise = _recent_sd(dev) ** 2 / counts.clip(lower=1).rolling(7, min_periods=1).mean()
     with np.errstate(invalid="ignore", divide="ignore"):
         shrink = (1.0 - noise / amplitude).clip(lower=0.0).fillna(0.0)
     return centred * shrink
+
+
+def _recent_sd(dev: pd.DataFrame) -> pd.DataFrame:
+    """Robust sd (MAD) of the deviations of the last 8 weeks known on each day (a centred
+    weekly median's deviation is known three days later)."""
+    return MAD_TO_SD * dev.abs().rolling(8 * 7, min_periods=14).median().shift(4)
 
 
 def _per_weekday(
